@@ -1,0 +1,1 @@
+"""Great Expectations suites, written as code, validating DataFrames read from the warehouse."""

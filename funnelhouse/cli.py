@@ -1,0 +1,111 @@
+"""Command-line entry point: `funnelhouse demo | generate | ingest | emulate`."""
+from __future__ import annotations
+
+import os
+from enum import Enum
+from pathlib import Path
+
+import typer
+
+from funnelhouse import settings
+from funnelhouse.console import console, errors, explain, reconciliation_table
+
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    help="funnelhouse: a sales-funnel warehouse. Loads web forms, sales spreadsheets and CRM APIs into DuckDB "
+    "with dlt. Start with `funnelhouse demo`.",
+)
+emulate_app = typer.Typer(no_args_is_help=True, help="Serve a local emulator of a CRM API (for tests and demos).")
+app.add_typer(emulate_app, name="emulate")
+
+
+class SourceChoice(str, Enum):
+    forms = "forms"
+    spreadsheets = "spreadsheets"
+    hubspot = "hubspot"
+    all = "all"
+
+
+def fail(exc: BaseException, code: int = 2) -> None:
+    errors.print(f"[bold red]error:[/] {explain(exc)}", highlight=False, soft_wrap=True)
+    if os.environ.get("FUNNELHOUSE_DEBUG"):
+        raise exc
+    raise typer.Exit(code)
+
+
+@app.command()
+def ingest(
+    source: SourceChoice = typer.Argument(SourceChoice.all, help="Which source to load: forms, spreadsheets, "
+                                          "hubspot, or all of them."),
+    inputs: Path = typer.Option(None, help="Root of the drop folders (forms/, spreadsheets/). "
+                                "Default: data/inputs, or env FUNNELHOUSE_INPUTS."),
+    warehouse: Path = typer.Option(None, help="DuckDB warehouse file. Default: data/funnelhouse.duckdb, "
+                                   "or env FUNNELHOUSE_WAREHOUSE."),
+    hubspot_url: str = typer.Option(None, help="HubSpot API base URL (default: sources.hubspot.base_url in "
+                                    ".dlt/config.toml)."),
+    progress: bool = typer.Option(False, help="Show dlt's progress while loading."),
+) -> None:
+    """Load new or changed input files and CRM records into raw_<source> datasets, then print the reconciliation.
+
+    Files already loaded (same content fingerprint) are skipped, so running it twice loads nothing new. Bad rows go
+    to each dataset's `quarantine` table with the file, row, field and reason.
+    """
+    from ingestion.run import SOURCES, IngestOptions, ingest as run_ingest
+
+    options = IngestOptions(progress="log" if progress else None)
+    if inputs:
+        options.inputs_dir = inputs
+    if warehouse:
+        options.warehouse = warehouse
+    options.hubspot_base_url = hubspot_url
+    names = list(SOURCES) if source is SourceChoice.all else [source.value]
+    try:
+        summaries, file_errors = run_ingest(names, options)
+    except Exception as exc:  # noqa: BLE001 - one line for the user, traceback with FUNNELHOUSE_DEBUG=1
+        fail(exc)
+    console.print(reconciliation_table(summaries))
+    for message in file_errors:
+        errors.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    if file_errors:
+        raise typer.Exit(1)
+
+
+@emulate_app.command("hubspot")
+def emulate_hubspot(
+    data: Path = typer.Option(None, help="Folder with the CRM seed files (owners.jsonl, deals.jsonl, ...). "
+                              "Default: data/inputs/crm, written by `funnelhouse generate`."),
+    port: int = typer.Option(8765, help="Port on 127.0.0.1."),
+    token: str = typer.Option("emulator-token", envvar="FUNNELHOUSE_EMULATOR_TOKEN",
+                              help="Bearer token the emulator accepts."),
+) -> None:
+    """Serve a HubSpot CRM v3 API emulator in the foreground (Ctrl-C stops it)."""
+    from emulators.hubspot.server import serve_forever
+
+    serve_forever(data or settings.inputs_dir() / "crm", token=token, host="127.0.0.1", port=port)
+
+
+@app.command()
+def demo(
+    seed: int = typer.Option(42, help="Random seed of the demo data set."),
+    scale: float = typer.Option(1.0, help="Size of the demo data: 1 ≈ 400 deals."),
+) -> None:
+    """Run everything end to end on the embedded DuckDB: generate demo data (once), serve the HubSpot emulator,
+    load forms, spreadsheets and HubSpot, and print the reconciliation. Safe to run again: nothing is loaded twice."""
+    from funnelhouse.demo import run_demo
+
+    try:
+        run_demo(seed=seed, scale=scale)
+    except typer.Exit:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        fail(exc)
+
+
+def _register_generate() -> None:
+    from funnelhouse.generate.cli import generate_command
+
+    app.command(name="generate")(generate_command)
+
+
+_register_generate()

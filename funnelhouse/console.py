@@ -1,0 +1,43 @@
+"""Printing for people: the reconciliation table and one-line errors."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rich.console import Console
+from rich.table import Table
+
+from ingestion.pipeline import LoadSummary
+
+console = Console()
+errors = Console(stderr=True)
+
+
+def reconciliation_table(summaries: Iterable[LoadSummary]) -> Table:
+    """One row per input: rows read = loaded + quarantined, and what happened to it."""
+    table = Table(title="Reconciliation: rows read = loaded + quarantined", title_justify="left")
+    for column, justify in [("source", "left"), ("input", "left"), ("read", "right"), ("loaded", "right"),
+                            ("quarantined", "right"), ("status", "left")]:
+        table.add_column(column, justify=justify)
+    for summary in summaries:
+        for tally in summary.tallies:
+            table.add_row(summary.source, tally.input_name, f"{tally.rows_read:,}", f"{tally.rows_loaded:,}",
+                          f"{tally.rows_quarantined:,}", tally.status)
+        table.add_row(f"[bold]{summary.source}[/]", f"[bold]all ({summary.seconds:.1f} s)[/]",
+                      f"[bold]{sum(t.rows_read for t in summary.tallies):,}[/]", f"[bold]{summary.rows_loaded:,}[/]",
+                      f"[bold]{summary.rows_quarantined:,}[/]", "", end_section=True)
+    return table
+
+
+def explain(exc: BaseException) -> str:
+    """The most useful one-line message in an exception chain (dlt wraps a source's errors several times)."""
+    from ingestion.common.errors import FunnelhouseError
+
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, FunnelhouseError):
+            return str(current)
+        current = current.__cause__ or current.__context__
+    first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return f"{type(exc).__name__}: {first_line}"

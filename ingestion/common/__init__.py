@@ -1,0 +1,1 @@
+"""Building blocks shared by every file and API source: quarantine, reconciliation, parsing, fingerprints, the runner."""

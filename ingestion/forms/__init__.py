@@ -1,0 +1,117 @@
+"""dlt source `forms`: web-form submissions (Typeform webhooks, 金数据 pushes, JSONL exports) from a drop folder."""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import dlt
+import yaml
+
+from ingestion.common.drop import new_files, reject
+from ingestion.common.errors import InputFileError
+from ingestion.common.files import DropFile
+from ingestion.common.parsing import FieldError
+from ingestion.common.quarantine import quarantine_row
+from ingestion.common.reconcile import InputTally, Reconciliation
+from ingestion.common.schema import declare_table
+from ingestion.forms.leads import LEAD_COLUMNS, to_lead
+from ingestion.forms.shapes import SHAPES
+
+DEFAULT_MAPPING = Path(__file__).with_name("forms.yaml")
+ENTITY_TABLES = {"form_submissions"}
+
+
+def load_mapping(path: Path | None = None) -> dict[str, dict]:
+    with Path(path or DEFAULT_MAPPING).open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def _lines(drop: DropFile) -> Iterator[tuple[int, Any, str | None]]:
+    """(line number, parsed JSON or None, problem) for each non-blank line; a .json file holds one payload or a list."""
+    if drop.path.suffix == ".json":
+        try:
+            payload = json.loads(drop.path.read_bytes().decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            yield 1, None, f"malformed JSON: {error}"
+            return
+        for number, item in enumerate(payload if isinstance(payload, list) else [payload], start=1):
+            yield number, item, None
+        return
+    with drop.path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            if not raw.strip():
+                continue
+            try:
+                yield number, json.loads(raw.decode("utf-8")), None
+            except UnicodeDecodeError:
+                yield number, raw.decode("utf-8", "replace"), "line is not valid UTF-8 text"
+            except json.JSONDecodeError as error:
+                cut_off = not raw.endswith(b"\n")
+                reason = "truncated: the last line ends mid-record" if cut_off else f"malformed JSON: {error.msg} (column {error.colno})"
+                yield number, raw.decode("utf-8", "replace"), reason
+
+
+def _fingerprint(row: dict[str, Any]) -> str:
+    stable = {k: v for k, v in row.items() if k not in ("source_file", "source_row")}
+    return hashlib.sha1(json.dumps(stable, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _read_file(tool: str, mapping: dict, drop: DropFile, tally: InputTally, seen_ids: dict) -> Iterator[Any]:
+    shape = SHAPES[tool]
+    for number, payload, problem in _lines(drop):
+        tally.rows_read += 1
+        try:
+            if problem:
+                raise FieldError("json", payload, problem)
+            row = to_lead(tool, shape(payload, mapping))
+            row.update(source_file=drop.name, source_row=number)
+            key = (tool, row["submission_id"])
+            first = seen_ids.setdefault(key, (drop.name, number, _fingerprint(row)))
+            if first[2] != _fingerprint(row):
+                raise FieldError(
+                    "submission_id",
+                    row["submission_id"],
+                    f"duplicate submission id {row['submission_id']!r} with different values than {first[0]} line {first[1]}",
+                )
+        except FieldError as error:
+            tally.rows_quarantined += 1
+            yield quarantine_row(
+                input_name=drop.name, row_number=number, field=error.field, raw_value=error.raw_value,
+                reason=error.reason, raw_record=payload, entity="form_submissions",
+            )
+            continue
+        tally.rows_loaded += 1
+        yield row
+
+
+@dlt.source(name="forms")
+def forms_source(
+    drop_dir: str = dlt.config.value,
+    mapping_path: str | None = None,
+    reconciliation: Reconciliation | None = None,
+) -> Any:
+    """Form submissions found under `drop_dir` (per tool sub-folders as globbed in forms.yaml)."""
+    mapping = load_mapping(Path(mapping_path) if mapping_path else None)
+    recon = reconciliation or Reconciliation("forms")
+    root = Path(drop_dir)
+    declare_table("form_submissions", LEAD_COLUMNS, primary_key=["submission_id"])
+
+    @dlt.resource(name="form_submissions", primary_key="submission_id", write_disposition="merge")
+    def form_submissions() -> Iterator[Any]:
+        state = dlt.current.resource_state()
+        seen_ids: dict = {}
+        for tool, tool_mapping in mapping.items():
+            for drop in new_files(root, tool_mapping["globs"], state, recon):
+                tally = recon.tally(drop.name, "file")
+                if drop.path.stat().st_size == 0:
+                    yield reject(recon, InputFileError(drop.name, "file is empty"), "form_submissions")
+                    continue
+                for item in _read_file(tool, tool_mapping, drop, tally, seen_ids):
+                    if isinstance(item, dict):
+                        item["submission_id"] = f"{tool}:{item['submission_id']}"
+                    yield item
+
+    return form_submissions

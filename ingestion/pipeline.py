@@ -1,0 +1,95 @@
+"""Run one dlt source into its raw dataset, reconcile rows read against rows loaded and quarantined, record the tally."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import dlt
+
+from funnelhouse import settings
+from ingestion.common.errors import ReconciliationError
+from ingestion.common.quarantine import QUARANTINE_TABLE
+from ingestion.common.reconcile import RECONCILIATION_TABLE, InputTally, Reconciliation
+
+
+@dataclass
+class LoadSummary:
+    """What one source's run did: per-input tallies, rows per table, the load id and wall time."""
+
+    source: str
+    tallies: list[InputTally]
+    table_rows: dict[str, int] = field(default_factory=dict)
+    load_id: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(t.rows_loaded for t in self.tallies)
+
+    @property
+    def rows_quarantined(self) -> int:
+        return sum(t.rows_quarantined for t in self.tallies)
+
+
+def make_pipeline(
+    source_name: str,
+    warehouse: Path | None = None,
+    pipelines_dir: Path | None = None,
+    progress: str | None = None,
+) -> dlt.Pipeline:
+    """The pipeline `funnelhouse_<source>` loading the dataset `raw_<source>` of the DuckDB warehouse."""
+    warehouse = Path(warehouse or settings.warehouse_path())
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    return dlt.pipeline(
+        pipeline_name=f"funnelhouse_{source_name}",
+        destination=dlt.destinations.duckdb(str(warehouse)),
+        dataset_name=f"raw_{source_name}",
+        pipelines_dir=str(pipelines_dir or settings.pipelines_dir()),
+        progress=progress,
+    )
+
+
+def run_source(
+    source_name: str,
+    source: dlt.sources.DltSource,
+    reconciliation: Reconciliation,
+    entity_tables: set[str],
+    pipeline: dlt.Pipeline | None = None,
+) -> LoadSummary:
+    """Extract, reconcile, normalize and load `source`; then append the tally to `reconciliation`.
+
+    Raises ReconciliationError when any input's rows read != rows loaded + rows quarantined, or when the rows
+    dlt normalized into the entity tables and the quarantine differ from what the source counted.
+    """
+    pipeline = pipeline or make_pipeline(source_name)
+    started = time.perf_counter()
+    pipeline.extract(source, loader_file_format="parquet")
+    reconciliation.check()
+    pipeline.normalize()
+    normalized = pipeline.last_trace.last_normalize_info.row_counts if pipeline.last_trace else {}
+    table_rows = {t: n for t, n in normalized.items() if not t.startswith("_dlt")}
+    load_info = pipeline.load()
+    load_id = load_info.loads_ids[-1] if load_info.loads_ids else None
+    summary = LoadSummary(source_name, list(reconciliation.tallies.values()), table_rows, load_id)
+    _cross_check(summary, entity_tables)
+    pipeline.run(
+        reconciliation.rows(load_id),
+        table_name=RECONCILIATION_TABLE,
+        write_disposition="append",
+        loader_file_format="parquet",
+    )
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _cross_check(summary: LoadSummary, entity_tables: set[str]) -> None:
+    loaded = sum(summary.table_rows.get(t, 0) for t in entity_tables)
+    quarantined = summary.table_rows.get(QUARANTINE_TABLE, 0)
+    rejected_files = sum(1 for t in summary.tallies if t.status == "rejected")  # one quarantine row each
+    if loaded != summary.rows_loaded or quarantined != summary.rows_quarantined + rejected_files:
+        raise ReconciliationError(
+            f"{summary.source}: the source counted {summary.rows_loaded} loaded + {summary.rows_quarantined} "
+            f"quarantined rows but dlt normalized {loaded} into {sorted(entity_tables)} and {quarantined} into "
+            f"{QUARANTINE_TABLE}"
+        )

@@ -1,0 +1,1 @@
+"""Dagster orchestration of funnelhouse: assets, checks, schedules and sensors around ingestion, dbt and expectations."""

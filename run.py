@@ -1,0 +1,64 @@
+"""Bootstrap: build the project's virtual environment from requirements.lock once, then run funnelhouse or the tests in it.
+
+Usage:  python3 run.py demo        (any funnelhouse subcommand: generate, ingest, emulate, ...)
+        python3 run.py test [pytest args]
+Only Python 3.11+ with pip is needed; nothing is installed outside ./.venv.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+LOCK = ROOT / "requirements.lock"
+STAMP = VENV / ".funnelhouse-installed"
+PIP_VERSION = "pip==25.3"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+
+
+def _fingerprint() -> str:
+    digest = hashlib.sha256()
+    for path in (LOCK, ROOT / "pyproject.toml"):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _pip(*args: str) -> None:
+    cmd = [str(BIN / "python"), "-m", "pip", "--disable-pip-version-check", "--no-input", *args]
+    subprocess.run(cmd, check=True, cwd=ROOT)
+
+
+def ensure_environment() -> None:
+    """Create ./.venv and install the locked dependencies, unless the lock is unchanged since the last install."""
+    if sys.version_info < (3, 11):
+        sys.exit(f"funnelhouse needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
+    wanted = _fingerprint()
+    if STAMP.exists() and STAMP.read_text() == wanted and (BIN / "funnelhouse").exists():
+        return
+    print("funnelhouse: preparing ./.venv from requirements.lock (first run only, a few minutes) ...", flush=True)
+    if not (BIN / "python").exists():
+        venv.create(VENV, with_pip=True)
+    _pip("install", "--quiet", PIP_VERSION)  # the pip bundled with older Pythons mishandles hashed extras
+    _pip("install", "--quiet", "--require-hashes", "--only-binary=:all:", "-r", str(LOCK))
+    _pip("install", "--quiet", "--no-deps", "--no-build-isolation", "--editable", str(ROOT))
+    STAMP.write_text(wanted)
+
+
+def main(argv: list[str]) -> int:
+    ensure_environment()
+    env = dict(os.environ)
+    env.setdefault("PYTHONUTF8", "1")
+    if argv[:1] == ["test"]:
+        cmd = [str(BIN / "python"), "-m", "pytest", *argv[1:]]
+    else:
+        cmd = [str(BIN / "funnelhouse"), *argv]
+    return subprocess.call(cmd, cwd=ROOT, env=env)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,23 @@
+"""Shared pytest fixtures: an isolated data folder and warehouse per test, fixture paths."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(autouse=True)
+def isolated_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own data folder, warehouse and dlt working dir under tmp_path."""
+    data = tmp_path / "data"
+    monkeypatch.setenv("FUNNELHOUSE_DATA_DIR", str(data))
+    for name in ("FUNNELHOUSE_WAREHOUSE", "FUNNELHOUSE_INPUTS", "FUNNELHOUSE_PIPELINES_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    return data
+
+
+@pytest.fixture
+def fixtures_dir() -> Path:
+    return FIXTURES
