@@ -1,0 +1,28 @@
+"""`python -m emulators.hubspot DATA_DIR [--host H] [--port P]`: the emulator in the foreground."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from emulators.hubspot.server import serve_forever
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m emulators.hubspot", description=__doc__)
+    parser.add_argument(
+        "data_dir", type=Path, help="directory with owners.jsonl, pipelines.json, *.jsonl objects"
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument("--rate-limit-per-second", type=int, default=None)
+    args = parser.parse_args(argv)
+    token = os.environ.get("HUBSPOT_EMULATOR_TOKEN", "emulator-token")
+    serve_forever(
+        args.data_dir, token, args.host, args.port, rate_limit_per_second=args.rate_limit_per_second
+    )
+
+
+if __name__ == "__main__":
+    main()
