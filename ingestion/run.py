@@ -54,8 +54,9 @@ def ingest_source(name: str, options: IngestOptions | None = None) -> tuple[Load
     """Load one source into `raw_<name>`; returns its summary and the one-line errors of files rejected whole."""
     options = options or IngestOptions()
     recon = Reconciliation(name)
-    source, entity_tables = BUILDERS[name](options, recon)
     pipeline = make_pipeline(name, options.warehouse, options.pipelines_dir, options.progress)
+    # built after its pipeline exists: the HubSpot source reads the pipeline's cursors to choose list vs. search
+    source, entity_tables = BUILDERS[name](options, recon)
     summary = run_source(name, source, recon, entity_tables, pipeline)
     return summary, list(recon.errors)
 

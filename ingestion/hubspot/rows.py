@@ -1,0 +1,353 @@
+"""Turn HubSpot API objects into warehouse rows: typed flat columns, history rows, association child rows."""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from ingestion.common.parsing import FieldError
+from ingestion.hubspot.settings import (
+    BOOLEAN_PROPERTIES,
+    DECIMAL_PROPERTIES,
+    DROPPED_PROPERTIES,
+    INTEGER_PROPERTIES,
+    RESERVED_COLUMNS,
+    TIMESTAMP_PROPERTIES,
+    ObjectSpec,
+)
+
+_EPOCH_MS = re.compile(r"^-?\d{10,}$")
+_NUMBER = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$")
+_PLAIN_TYPES = (str, int, float, bool)
+
+
+# ------------------------------------------------------------------ values
+def parse_timestamp(field: str, value: Any) -> datetime | None:
+    """UTC datetime from ISO 8601 ('2024-03-05T10:00:00.000Z', '2024-03-05') or epoch ms; blank -> None."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    text = str(value).strip()
+    try:
+        if _EPOCH_MS.match(text):
+            return datetime.fromtimestamp(int(text) / 1000, tz=timezone.utc)
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except (ValueError, OverflowError, OSError):
+        raise FieldError(field, value, f"{field} is not a timestamp: {value!r}") from None
+    return parsed.astimezone(timezone.utc) if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def epoch_ms(value: Any) -> int | None:
+    """Epoch milliseconds of a HubSpot timestamp, or None when it is missing or unreadable (never raises)."""
+    try:
+        parsed = parse_timestamp("timestamp", value)
+    except FieldError:
+        return None
+    return None if parsed is None else int(round(parsed.timestamp() * 1000))
+
+
+def parse_decimal(field: str, value: Any) -> Decimal | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    text = str(value).strip()
+    if isinstance(value, bool) or not _NUMBER.match(text):
+        raise FieldError(field, value, f"{field} is not a number: {value!r}")
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise FieldError(field, value, f"{field} is not a number: {value!r}") from None
+    if not number.is_finite():
+        raise FieldError(field, value, f"{field} is not a finite number: {value!r}")
+    return number
+
+
+def parse_integer(field: str, value: Any) -> int | None:
+    number = parse_decimal(field, value)
+    if number is None:
+        return None
+    if number != number.to_integral_value():
+        raise FieldError(field, value, f"{field} is not a whole number: {value!r}")
+    return int(number)
+
+
+def parse_boolean(field: str, value: Any) -> bool | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "false"):
+        return text == "true"
+    raise FieldError(field, value, f"{field} is not true/false: {value!r}")
+
+
+def property_value(name: str, value: Any) -> Any:
+    """One property value typed for its column; FieldError when it is something this source cannot use."""
+    if value is not None and not isinstance(value, _PLAIN_TYPES):
+        raise FieldError(
+            name,
+            value,
+            f"property {name!r} has an unsupported value type {type(value).__name__} (expected a string)",
+        )
+    if name in DECIMAL_PROPERTIES:
+        return parse_decimal(name, value)
+    if name in INTEGER_PROPERTIES:
+        return parse_integer(name, value)
+    if name in TIMESTAMP_PROPERTIES:
+        return parse_timestamp(name, value)
+    if name in BOOLEAN_PROPERTIES:
+        return parse_boolean(name, value)
+    if value is None or isinstance(value, str):
+        return value
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _column_type(name: str) -> str:
+    if name in DECIMAL_PROPERTIES:
+        return "decimal"
+    if name in INTEGER_PROPERTIES:
+        return "bigint"
+    if name in TIMESTAMP_PROPERTIES:
+        return "timestamp"
+    if name in BOOLEAN_PROPERTIES:
+        return "bool"
+    return "text"
+
+
+def column_name(property_name: str) -> str:
+    return f"property_{property_name}" if property_name in RESERVED_COLUMNS else property_name
+
+
+# ------------------------------------------------------------------ schema
+def object_columns(spec: ObjectSpec) -> dict[str, dict[str, Any]]:
+    """Column hints of an object table: the fixed columns, then every requested property typed."""
+    columns: dict[str, dict[str, Any]] = {
+        "id": {"data_type": "text", "nullable": False},
+        "created_at": {"data_type": "timestamp", "nullable": True},
+        "updated_at": {"data_type": "timestamp", "nullable": True},
+        "archived": {"data_type": "bool", "nullable": False},
+        "archived_at": {"data_type": "timestamp", "nullable": True},
+    }
+    for name in spec.properties:
+        if name not in DROPPED_PROPERTIES:
+            columns[column_name(name)] = {"data_type": _column_type(name), "nullable": True}
+    return columns
+
+
+def history_columns(spec: ObjectSpec) -> dict[str, dict[str, Any]]:
+    return {
+        f"{spec.singular}_id": {"data_type": "text", "nullable": False},
+        spec.history_value_column: {"data_type": "text", "nullable": False},
+        "changed_at": {"data_type": "timestamp", "nullable": False},
+        "source_type": {"data_type": "text", "nullable": True},
+        "source_id": {"data_type": "text", "nullable": True},
+        "updated_by_user_id": {"data_type": "bigint", "nullable": True},
+    }
+
+
+def history_key(spec: ObjectSpec) -> list[str]:
+    return [f"{spec.singular}_id", "changed_at", spec.history_value_column]
+
+
+# ------------------------------------------------------------------ objects
+def object_id(obj: Any) -> str:
+    raw = obj.get("id") if isinstance(obj, dict) else None
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        raise FieldError("id", raw, "object has no id")
+    text = str(raw).strip()
+    if isinstance(raw, bool) or not text.isdigit():
+        raise FieldError("id", raw, f"object id is not numeric: {raw!r}")
+    return text
+
+
+def object_rows(spec: ObjectSpec, obj: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """(the object's row with its associations as a nested list, its history rows), or FieldError."""
+    if not isinstance(obj, dict):
+        raise FieldError("record", obj, f"expected a JSON object, got {type(obj).__name__}")
+    oid = object_id(obj)
+    properties = obj.get("properties") or {}
+    if not isinstance(properties, dict):
+        raise FieldError("properties", properties, "properties is not a JSON object")
+    row: dict[str, Any] = {
+        "id": oid,
+        "created_at": parse_timestamp("createdAt", obj.get("createdAt")),
+        "updated_at": parse_timestamp("updatedAt", obj.get("updatedAt")),
+        "archived": bool(obj.get("archived")),
+        "archived_at": parse_timestamp("archivedAt", obj.get("archivedAt")),
+    }
+    for name, value in properties.items():
+        if name in DROPPED_PROPERTIES:
+            continue
+        row[column_name(name)] = property_value(name, value)
+    row["associations"] = association_rows(spec, oid, obj.get("associations"))
+    return row, history_rows(spec, oid, obj.get("propertiesWithHistory"))
+
+
+def history_rows(spec: ObjectSpec, oid: str, history: Any) -> list[dict[str, Any]]:
+    """One row per change of the history property (HubSpot lists them newest first; order is irrelevant)."""
+    if spec.history_property is None or not history:
+        return []
+    field = f"propertiesWithHistory.{spec.history_property}"
+    entries = history.get(spec.history_property) if isinstance(history, dict) else history
+    if entries is None:
+        return []
+    if not isinstance(entries, list):
+        raise FieldError(field, entries, f"{field} is not a list")
+    rows = []
+    for entry in entries:
+        if not isinstance(entry, dict):
+            raise FieldError(field, entry, f"{field} has an entry that is not a JSON object")
+        changed_at = parse_timestamp(f"{field}.timestamp", entry.get("timestamp"))
+        if changed_at is None:
+            raise FieldError(field, entry, f"{field} has an entry without a timestamp")
+        value = entry.get("value")
+        if value is not None and not isinstance(value, _PLAIN_TYPES):
+            raise FieldError(field, entry, f"{field} has a value of unsupported type {type(value).__name__}")
+        user = entry.get("updatedByUserId")
+        rows.append(
+            {
+                f"{spec.singular}_id": oid,
+                spec.history_value_column: "" if value is None else str(value),
+                "changed_at": changed_at,
+                "source_type": entry.get("sourceType"),
+                "source_id": None if entry.get("sourceId") is None else str(entry.get("sourceId")),
+                "updated_by_user_id": parse_integer(f"{field}.updatedByUserId", user),
+            }
+        )
+    return rows
+
+
+def association_rows(spec: ObjectSpec, oid: str, associations: Any) -> list[dict[str, Any]]:
+    """{<singular>_id, to_object_type, to_id, association_types} per associated object, each pair once."""
+    if not associations:
+        return []
+    if not isinstance(associations, dict):
+        raise FieldError("associations", associations, "associations is not a JSON object")
+    found: dict[tuple[str, str], list[str]] = {}
+    for to_type, block in sorted(associations.items()):
+        results = block.get("results") if isinstance(block, dict) else block
+        for item in results or []:
+            to_id = item.get("id") if isinstance(item, dict) else item
+            if to_id is None or not str(to_id).strip():
+                raise FieldError(f"associations.{to_type}", item, "association without an id")
+            kinds = found.setdefault((to_type, str(to_id)), [])
+            kind = item.get("type") if isinstance(item, dict) else None
+            if kind and kind not in kinds:
+                kinds.append(str(kind))
+    return [
+        {
+            f"{spec.singular}_id": oid,
+            "to_object_type": to_type,
+            "to_id": to_id,
+            "association_types": ",".join(kinds) or None,
+        }
+        for (to_type, to_id), kinds in found.items()
+    ]
+
+
+# ------------------------------------------------------------------ owners and pipelines
+OWNER_COLUMNS: dict[str, dict[str, Any]] = {
+    "id": {"data_type": "text", "nullable": False},
+    "email": {"data_type": "text", "nullable": True},
+    "first_name": {"data_type": "text", "nullable": True},
+    "last_name": {"data_type": "text", "nullable": True},
+    "user_id": {"data_type": "bigint", "nullable": True},
+    "type": {"data_type": "text", "nullable": True},
+    "primary_team_id": {"data_type": "text", "nullable": True},
+    "primary_team_name": {"data_type": "text", "nullable": True},
+    "created_at": {"data_type": "timestamp", "nullable": True},
+    "updated_at": {"data_type": "timestamp", "nullable": True},
+    "archived": {"data_type": "bool", "nullable": False},
+}
+
+
+def owner_row(owner: Any) -> dict[str, Any]:
+    """An owner with its primary team flattened and all its teams as a nested list (-> owners__teams)."""
+    if not isinstance(owner, dict):
+        raise FieldError("record", owner, f"expected a JSON object, got {type(owner).__name__}")
+    oid = object_id(owner)
+    teams = owner.get("teams") or []
+    if not isinstance(teams, list):
+        raise FieldError("teams", teams, "teams is not a list")
+    team_rows = []
+    for team in teams:
+        if not isinstance(team, dict) or team.get("id") is None:
+            raise FieldError("teams", team, "team without an id")
+        team_rows.append(
+            {
+                "owner_id": oid,
+                "team_id": str(team["id"]),
+                "team_name": team.get("name"),
+                "is_primary": bool(team.get("primary")),
+            }
+        )
+    primary = next((t for t in team_rows if t["is_primary"]), None)
+    return {
+        "id": oid,
+        "email": owner.get("email"),
+        "first_name": owner.get("firstName"),
+        "last_name": owner.get("lastName"),
+        "user_id": parse_integer("userId", owner.get("userId")),
+        "type": owner.get("type"),
+        "primary_team_id": primary["team_id"] if primary else None,
+        "primary_team_name": primary["team_name"] if primary else None,
+        "created_at": parse_timestamp("createdAt", owner.get("createdAt")),
+        "updated_at": parse_timestamp("updatedAt", owner.get("updatedAt")),
+        "archived": bool(owner.get("archived")),
+        "teams": team_rows,
+    }
+
+
+PIPELINE_COLUMNS: dict[str, dict[str, Any]] = {
+    "id": {"data_type": "text", "nullable": False},
+    "object_type": {"data_type": "text", "nullable": False},
+    "label": {"data_type": "text", "nullable": True},
+    "display_order": {"data_type": "bigint", "nullable": True},
+    "archived": {"data_type": "bool", "nullable": False},
+    "created_at": {"data_type": "timestamp", "nullable": True},
+    "updated_at": {"data_type": "timestamp", "nullable": True},
+}
+STAGE_COLUMNS: dict[str, dict[str, Any]] = {
+    "pipeline_id": {"data_type": "text", "nullable": False},
+    "stage_id": {"data_type": "text", "nullable": False},
+    "label": {"data_type": "text", "nullable": True},
+    "display_order": {"data_type": "bigint", "nullable": True},
+    "is_closed": {"data_type": "bool", "nullable": True},
+    "probability": {"data_type": "decimal", "nullable": True},
+    "archived": {"data_type": "bool", "nullable": False},
+    "created_at": {"data_type": "timestamp", "nullable": True},
+    "updated_at": {"data_type": "timestamp", "nullable": True},
+}
+
+
+def pipeline_rows(object_type: str, pipeline: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """(the pipeline row, one row per stage with metadata.isClosed / metadata.probability typed)."""
+    pid = str(pipeline["id"])
+    row = {
+        "id": pid,
+        "object_type": object_type,
+        "label": pipeline.get("label"),
+        "display_order": parse_integer("displayOrder", pipeline.get("displayOrder")),
+        "archived": bool(pipeline.get("archived")),
+        "created_at": parse_timestamp("createdAt", pipeline.get("createdAt")),
+        "updated_at": parse_timestamp("updatedAt", pipeline.get("updatedAt")),
+    }
+    stages = []
+    for stage in pipeline.get("stages") or []:
+        metadata = stage.get("metadata") or {}
+        stages.append(
+            {
+                "pipeline_id": pid,
+                "stage_id": str(stage["id"]),
+                "label": stage.get("label"),
+                "display_order": parse_integer("displayOrder", stage.get("displayOrder")),
+                "is_closed": parse_boolean("metadata.isClosed", metadata.get("isClosed")),
+                "probability": parse_decimal("metadata.probability", metadata.get("probability")),
+                "archived": bool(stage.get("archived")),
+                "created_at": parse_timestamp("createdAt", stage.get("createdAt")),
+                "updated_at": parse_timestamp("updatedAt", stage.get("updatedAt")),
+            }
+        )
+    return row, stages

@@ -1,0 +1,381 @@
+"""The `hubspot` dlt source: CRM objects, owners and deal pipelines read through dlt's rest_api."""
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from typing import Any
+
+import dlt
+from dlt.common.typing import TSecretStrValue
+from dlt.extract import DltResource
+from dlt.sources.rest_api import rest_api_resources
+
+from ingestion.common.errors import FunnelhouseError
+from ingestion.common.parsing import FieldError
+from ingestion.common.quarantine import quarantine_row
+from ingestion.common.reconcile import InputTally, Reconciliation
+from ingestion.common.schema import declare_table
+from ingestion.hubspot.errors import RESPONSE_ACTIONS
+from ingestion.hubspot.paging import SearchPaginator
+from ingestion.hubspot.rows import (
+    OWNER_COLUMNS,
+    PIPELINE_COLUMNS,
+    STAGE_COLUMNS,
+    epoch_ms,
+    history_columns,
+    history_key,
+    object_columns,
+    object_rows,
+    owner_row,
+    pipeline_rows,
+)
+from ingestion.hubspot.settings import (
+    LIST_PAGE_SIZE,
+    OBJECT_SPECS,
+    OWNERS_PAGE_SIZE,
+    SEARCH_PAGE_SIZE,
+    SEARCH_RESULT_LIMIT,
+    SEARCH_SETTLE_SECONDS,
+    ObjectSpec,
+)
+
+MODIFIED_CURSOR = "modified_ms"  # epoch ms of the modified property, set on raw objects for dlt's incremental
+ARCHIVED_CURSOR = "archived_ms"  # epoch ms of archivedAt, the cursor of the archived listing
+PIPELINE_OBJECT_TYPES = ("deals",)
+
+
+def _cursor_paginator() -> dict[str, Any]:
+    """HubSpot's list paging: `paging.next.after` in the body, sent back as the `after` query parameter."""
+    return {"type": "cursor", "cursor_path": "paging.next.after", "cursor_param": "after"}
+
+
+def saved_cursor(resource_name: str, cursor_path: str) -> Any:
+    """The incremental cursor the active pipeline saved for `resource_name`, or None (first run, no pipeline).
+
+    Read inside the source function (dlt gives it a read-only copy of the pipeline state) to choose the route.
+    """
+    try:
+        resource = dlt.current.source_state().get("resources", {}).get(resource_name, {})
+    except Exception:  # no active pipeline or no state yet: list everything, which is always correct
+        return None
+    return resource.get("incremental", {}).get(cursor_path, {}).get("last_value")
+
+
+def _iso(ms: Any) -> str:
+    try:
+        return datetime.fromtimestamp(int(ms) / 1000, tz=timezone.utc).isoformat(timespec="milliseconds")
+    except (TypeError, ValueError, OverflowError, OSError):
+        return str(ms)
+
+
+def _row_number(obj: Any, tally: InputTally) -> int:
+    """The quarantine row number: the HubSpot id (stable across runs), else minus the position in this run."""
+    raw = obj.get("id") if isinstance(obj, dict) else None
+    text = str(raw).strip() if raw is not None else ""
+    return int(text) if text.isdigit() else -tally.rows_read
+
+
+def _hinted(row: dict[str, Any], table: str, key: list[str], write_disposition: str = "merge") -> Any:
+    hints = dlt.mark.make_hints(table_name=table, primary_key=key, write_disposition=write_disposition)
+    return dlt.mark.with_hints(row, hints, create_table_variant=True)
+
+
+def _object_loader(spec: ObjectSpec, tally: InputTally) -> Any:
+    """Transformer body: count each object, yield its row and history rows, or its quarantine row."""
+
+    def load(items: list[Any]) -> Iterator[Any]:
+        for obj in items:
+            tally.rows_read += 1
+            try:
+                row, history = object_rows(spec, obj)
+            except FieldError as error:
+                tally.rows_quarantined += 1
+                if isinstance(obj, dict):  # the record as HubSpot sent it, without the cursors added here
+                    obj = {k: v for k, v in obj.items() if k not in (MODIFIED_CURSOR, ARCHIVED_CURSOR)}
+                yield quarantine_row(
+                    input_name=tally.input_name,
+                    row_number=_row_number(obj, tally),
+                    field=error.field,
+                    raw_value=error.raw_value,
+                    reason=error.reason,
+                    raw_record=obj,
+                    entity=spec.table,
+                )
+                continue
+            tally.rows_loaded += 1
+            yield row
+            for change in history:
+                yield _hinted(change, spec.history_table, history_key(spec))
+
+    return load
+
+
+def _owner_loader(tally: InputTally) -> Any:
+    def load(items: list[Any]) -> Iterator[Any]:
+        for owner in items:
+            tally.rows_read += 1
+            try:
+                row = owner_row(owner)
+            except FieldError as error:
+                tally.rows_quarantined += 1
+                yield quarantine_row(
+                    input_name=tally.input_name,
+                    row_number=_row_number(owner, tally),
+                    field=error.field,
+                    raw_value=error.raw_value,
+                    reason=error.reason,
+                    raw_record=owner,
+                    entity="owners",
+                )
+                continue
+            tally.rows_loaded += 1
+            yield row
+
+    return load
+
+
+def _pipeline_items(object_type: str) -> Any:
+    def split(pipeline: dict[str, Any]) -> Iterator[Any]:
+        try:
+            row, stages = pipeline_rows(object_type, pipeline)
+        except (FieldError, KeyError, TypeError) as error:
+            raise FunnelhouseError(
+                f"HubSpot {object_type} pipeline {pipeline.get('id')!r} cannot be read: {error}"
+            ) from None
+        yield row
+        for stage in stages:
+            yield _hinted(stage, "pipeline_stages", ["pipeline_id", "stage_id"], "replace")
+
+    return split
+
+
+def _object_endpoints(
+    spec: ObjectSpec, page_size: int, search_page_size: int, search_result_limit: int, settle_seconds: float
+) -> tuple[list[dict[str, Any]], str, str, str]:
+    """rest_api resource configs of one object type: (configs, feed of the live rows, archived feed, route).
+
+    First run (no cursor saved): GET /crm/v3/objects/{type} lists everything with history and associations.
+    Later runs: POST .../search for objects modified since the saved cursor (ascending), then GET
+    .../{type}/{id} per changed object for its history and associations, which search does not return.
+    Archived objects: GET ...?archived=true, keeping those archived after the last archivedAt seen.
+    """
+    name = spec.object_type
+    live = f"{name}_api"
+    properties = ",".join(spec.properties)
+    read_params: dict[str, Any] = {"properties": properties}
+    if spec.history_property:
+        read_params["propertiesWithHistory"] = spec.history_property
+    if spec.associations:
+        read_params["associations"] = ",".join(spec.associations)
+    list_params = {**read_params, "limit": page_size}
+
+    def with_modified(obj: Any) -> Any:
+        if isinstance(obj, dict):
+            obj[MODIFIED_CURSOR] = epoch_ms((obj.get("properties") or {}).get(spec.modified_property))
+        return obj
+
+    def with_archived(obj: Any) -> Any:
+        if isinstance(obj, dict):
+            obj[ARCHIVED_CURSOR] = epoch_ms(obj.get("archivedAt"))
+        return obj
+
+    # a missing or unreadable cursor lets the object through, to be quarantined with its raw record
+    incremental: dict[str, Any] = {"cursor_path": MODIFIED_CURSOR, "on_cursor_value_missing": "include"}
+    since = saved_cursor(live, MODIFIED_CURSOR)
+    configs: list[dict[str, Any]]
+    if since is None:
+        route = "listed all (first run)"
+        configs = [
+            {
+                "name": live,
+                "selected": False,
+                "primary_key": "id",
+                "endpoint": {
+                    "path": f"crm/v3/objects/{name}",
+                    "params": {**list_params, "archived": "false"},
+                    "paginator": _cursor_paginator(),
+                    "data_selector": "results",
+                    "incremental": incremental,
+                    "response_actions": RESPONSE_ACTIONS,
+                },
+                "processing_steps": [{"map": with_modified}],
+            }
+        ]
+        feed = live
+    else:
+        settled_before = int(time.time() * 1000) - int(settle_seconds * 1000)
+        route = f"searched {_iso(since)} <= {spec.modified_property} < {_iso(settled_before)}"
+        seen: set[str] = set()
+
+        def first_time(obj: Any) -> bool:
+            """A restarted search returns the objects at the restart timestamp again: keep each id once."""
+            key = str(obj.get("id")) if isinstance(obj, dict) else repr(obj)
+            if key in seen:
+                return False
+            seen.add(key)
+            return True
+
+        configs = [
+            {
+                "name": live,
+                "selected": False,
+                "primary_key": "id",
+                "endpoint": {
+                    "path": f"crm/v3/objects/{name}/search",
+                    "method": "POST",
+                    "json": {
+                        "filterGroups": [
+                            {
+                                "filters": [
+                                    # GTE: objects sharing the saved timestamp but not loaded yet come too;
+                                    # dlt's incremental drops the ones it already loaded (by id)
+                                    {
+                                        "propertyName": spec.modified_property,
+                                        "operator": "GTE",
+                                        "value": "{incremental.start_value}",
+                                    },
+                                    # HubSpot's search index lags behind writes: leave the last moments
+                                    # to the next run rather than move the cursor past unindexed changes
+                                    {
+                                        "propertyName": spec.modified_property,
+                                        "operator": "LT",
+                                        "value": str(settled_before),
+                                    },
+                                ]
+                            }
+                        ],
+                        "sorts": [{"propertyName": spec.modified_property, "direction": "ASCENDING"}],
+                        "properties": [spec.modified_property],
+                        "limit": search_page_size,
+                    },
+                    "paginator": SearchPaginator(
+                        spec.modified_property, search_page_size, search_result_limit
+                    ),
+                    "data_selector": "results",
+                    # initial_value only matters if the route was chosen from another pipeline's state
+                    # (source built before its own pipeline): then everything is searched, still correct
+                    "incremental": {**incremental, "initial_value": 0, "convert": str},
+                    "response_actions": RESPONSE_ACTIONS,
+                },
+                "processing_steps": [{"filter": first_time}, {"map": with_modified}],
+            },
+            {
+                "name": f"{name}_api_details",
+                "selected": False,
+                "endpoint": {
+                    "path": f"crm/v3/objects/{name}/{{resources.{live}.id}}",
+                    "params": read_params,
+                    # archived between the search and this read: the archived listing picks it up
+                    "response_actions": [*RESPONSE_ACTIONS, {"status_code": 404, "action": "ignore"}],
+                },
+            },
+        ]
+        feed = f"{name}_api_details"
+    archived = f"{name}_api_archived"
+    configs.append(
+        {
+            "name": archived,
+            "selected": False,
+            "primary_key": "id",
+            "endpoint": {
+                "path": f"crm/v3/objects/{name}",
+                "params": {**list_params, "archived": "true"},
+                "paginator": _cursor_paginator(),
+                "data_selector": "results",
+                "incremental": {"cursor_path": ARCHIVED_CURSOR, "on_cursor_value_missing": "include"},
+                "response_actions": RESPONSE_ACTIONS,
+            },
+            "processing_steps": [{"map": with_archived}],
+        }
+    )
+    return configs, feed, archived, route
+
+
+@dlt.source(name="hubspot", section="hubspot", max_table_nesting=1)
+def hubspot_source(
+    base_url: str = dlt.config.value,
+    api_token: TSecretStrValue = dlt.secrets.value,
+    reconciliation: Reconciliation | None = None,
+    page_size: int = LIST_PAGE_SIZE,
+    search_page_size: int = SEARCH_PAGE_SIZE,
+    search_result_limit: int = SEARCH_RESULT_LIMIT,
+    owners_page_size: int = OWNERS_PAGE_SIZE,
+    search_settle_seconds: float = SEARCH_SETTLE_SECONDS,
+) -> list[DltResource]:
+    """HubSpot CRM deals, contacts, companies (incremental, merged on id), owners and deal pipelines.
+
+    Settings: `[sources.hubspot] base_url` in config.toml and `api_token` (private app token) in secrets.toml,
+    or the arguments. Build the source after the pipeline exists (`make_pipeline`): it reads the pipeline's
+    saved cursors to decide between listing everything and searching for changes.
+    """
+    recon = reconciliation if reconciliation is not None else Reconciliation("hubspot")
+    client = {"base_url": base_url, "auth": {"type": "bearer", "token": api_token}}
+
+    configs: list[dict[str, Any]] = []
+    loaders: list[tuple[str, str, str, Any]] = []  # (resource name, table, feed resource, transformer body)
+    for spec in OBJECT_SPECS:
+        declare_table(spec.table, object_columns(spec), primary_key=["id"])
+        if spec.history_table:
+            declare_table(spec.history_table, history_columns(spec), primary_key=history_key(spec))
+        tally = recon.tally(spec.input_name, "api")
+        object_configs, feed, archived, route = _object_endpoints(
+            spec, page_size, search_page_size, search_result_limit, search_settle_seconds
+        )
+        tally.detail = route
+        configs.extend(object_configs)
+        load = _object_loader(spec, tally)
+        loaders.append((spec.table, spec.table, feed, load))
+        loaders.append((f"{spec.table}_archived", spec.table, archived, load))
+
+    declare_table("owners", OWNER_COLUMNS, primary_key=["id"])
+    owners_tally = recon.tally("hubspot/owners", "api")
+    owners_tally.detail = "listed all"
+    for suffix, archived_flag in (("", "false"), ("_archived", "true")):
+        configs.append(
+            {
+                "name": f"owners_api{suffix}",
+                "selected": False,
+                "endpoint": {
+                    "path": "crm/v3/owners",
+                    "params": {"limit": owners_page_size, "archived": archived_flag},
+                    "paginator": _cursor_paginator(),
+                    "data_selector": "results",
+                    "response_actions": RESPONSE_ACTIONS,
+                },
+            }
+        )
+        loaders.append((f"owners{suffix}", "owners", f"owners_api{suffix}", _owner_loader(owners_tally)))
+
+    declare_table("pipelines", PIPELINE_COLUMNS, primary_key=["id"])
+    declare_table("pipeline_stages", STAGE_COLUMNS, primary_key=["pipeline_id", "stage_id"])
+    for object_type in PIPELINE_OBJECT_TYPES:
+        configs.append(
+            {
+                "name": "pipelines" if object_type == "deals" else f"pipelines_{object_type}",
+                "table_name": "pipelines",
+                "primary_key": "id",
+                "write_disposition": "replace",
+                "endpoint": {
+                    "path": f"crm/v3/pipelines/{object_type}",
+                    "paginator": "single_page",
+                    "data_selector": "results",
+                    "response_actions": RESPONSE_ACTIONS,
+                },
+                "processing_steps": [{"yield_map": _pipeline_items(object_type)}],
+            }
+        )
+
+    api = {r.name: r for r in rest_api_resources({"client": client, "resources": configs})}
+    transformers = [
+        dlt.transformer(
+            load,
+            name=name,
+            table_name=table,
+            primary_key="id",
+            write_disposition="merge",
+            data_from=api[feed],
+        )
+        for name, table, feed, load in loaders
+    ]
+    return [*api.values(), *transformers]
