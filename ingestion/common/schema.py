@@ -7,7 +7,12 @@ import dlt
 from dlt.common.schema.utils import new_table
 
 
-def declare_table(name: str, columns: dict[str, dict[str, Any]], primary_key: list[str] | None = None) -> None:
+def declare_table(
+    name: str,
+    columns: dict[str, dict[str, Any]],
+    primary_key: list[str] | None = None,
+    write_disposition: str = "merge",
+) -> None:
     """Call inside a @dlt.source function: fixes column types/nullability of table `name` in the source schema.
 
     Column hints given on a resource are inherited by every table variant it yields (the `quarantine` rows too),
@@ -15,4 +20,4 @@ def declare_table(name: str, columns: dict[str, dict[str, Any]], primary_key: li
     """
     keys = set(primary_key or [])
     specs = [{"name": column, **hint, **({"primary_key": True} if column in keys else {})} for column, hint in columns.items()]
-    dlt.current.source_schema().update_table(new_table(name, columns=specs))
+    dlt.current.source_schema().update_table(new_table(name, write_disposition=write_disposition, columns=specs))

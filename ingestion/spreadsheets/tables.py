@@ -1,0 +1,159 @@
+"""Read the files of one table's mapping entries: skip unchanged files, tally and quarantine rows, reject bad files."""
+from __future__ import annotations
+
+from collections.abc import Iterator, MutableMapping
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+from ingestion.common.drop import reject
+from ingestion.common.errors import InputFileError
+from ingestion.common.files import DropFile, list_files, sha256_file
+from ingestion.common.funnel import known_stages
+from ingestion.common.parsing import FieldError
+from ingestion.common.quarantine import quarantine_row
+from ingestion.common.reconcile import Reconciliation
+from ingestion.spreadsheets.header import EmptyInput, Header, find_header, is_blank_row
+from ingestion.spreadsheets.mapping import InputSpec, Mapping
+from ingestion.spreadsheets.readers import SPREADSHEET_SUFFIXES, Sheet, open_sheets
+from ingestion.spreadsheets.rows import KeyRegistry, RowConverter, content_of
+from ingestion.spreadsheets.values import StageVocabulary
+
+BATCH_SIZE = 1000
+
+
+def claim_files(root: Path, mapping: Mapping) -> tuple[dict[str, list[Path]], list[Path]]:
+    """Files of each entry (a file belongs to the first entry whose globs match it) and the spreadsheet files of
+    the drop folder that no entry matches."""
+    claimed: dict[Path, str] = {}
+    for spec in mapping.inputs:
+        for path in list_files(root, spec.files) if root.exists() else []:
+            claimed.setdefault(path, spec.name)
+    by_entry: dict[str, list[Path]] = {spec.name: [] for spec in mapping.inputs}
+    for path, entry in claimed.items():
+        by_entry[entry].append(path)
+    everything = list_files(root, ["**/*"]) if root.exists() else []
+    unmapped = [path for path in everything if path.suffix.lower() in SPREADSHEET_SUFFIXES and path not in claimed]
+    return by_entry, unmapped
+
+
+class TableReader:
+    """Reads every new or changed file of the entries that load one table, within one extraction."""
+
+    def __init__(self, root: Path, mapping: Mapping, table: str, reconciliation: Reconciliation) -> None:
+        self.root = root
+        self.mapping = mapping
+        self.table = table
+        self.reconciliation = reconciliation
+        self.keys = KeyRegistry()
+
+    def items(self, state: MutableMapping[str, Any]) -> Iterator[Any]:
+        """Rows (in batches) and quarantine items; records each file's fingerprint in `state` once it is read,
+        which dlt commits together with the load."""
+        self.keys = KeyRegistry()  # natural keys are unique per table across all its files in one run
+        fingerprints: dict[str, str] = state.setdefault("fingerprints", {})
+        entry_digests: dict[str, str] = state.setdefault("entry_digests", {})
+        inputs_of_file: dict[str, list[str]] = state.setdefault("inputs", {})
+        files_of_entry, _ = claim_files(self.root, self.mapping)
+        for spec in self.mapping.tables()[self.table]:
+            for path in files_of_entry[spec.name]:
+                drop = DropFile(path, path.relative_to(self.root).as_posix(), sha256_file(path))
+                if fingerprints.get(drop.name) == drop.sha256 and entry_digests.get(drop.name) == spec.digest:
+                    for input_name in inputs_of_file.get(drop.name) or [drop.name]:
+                        tally = self.reconciliation.tally(input_name, "file")
+                        tally.status, tally.detail = "unchanged", "already loaded (same fingerprint)"
+                    continue
+                input_names: list[str] = []
+                yield from self._read_file(drop, spec, input_names)
+                fingerprints[drop.name], entry_digests[drop.name] = drop.sha256, spec.digest
+                inputs_of_file[drop.name] = input_names
+
+    def _reject(self, error: InputFileError, input_names: list[str]) -> Any:
+        input_names.append(error.input_name)
+        return reject(self.reconciliation, error, self.table)
+
+    def _read_file(self, drop: DropFile, spec: InputSpec, input_names: list[str]) -> Iterator[Any]:
+        from_name = spec.values_from_file_name(drop.name)
+        if from_name is None:
+            patterns = ", ".join(f"{column}: {pattern.pattern}" for column, pattern in spec.from_file_name.items())
+            message = f"file name does not give the columns of entry {spec.name} (from_file_name {patterns})"
+            yield self._reject(InputFileError(drop.name, message), input_names)
+            return
+        with ExitStack() as stack:
+            try:
+                sheets = stack.enter_context(open_sheets(drop, spec))
+            except InputFileError as error:
+                yield self._reject(error, input_names)
+                return
+            fixed = {**spec.constants, **from_name, "source_file": drop.name}
+            for sheet in sheets:
+                yield from self._read_sheet(sheet, spec, {**fixed, "source_sheet": sheet.sheet_name}, input_names)
+            if not input_names:  # every worksheet was blank
+                yield self._reject(InputFileError(drop.name, "file is empty"), input_names)
+
+    def _read_sheet(self, sheet: Sheet, spec: InputSpec, fixed: dict[str, Any], input_names: list[str]) -> Iterator[Any]:
+        if sheet.problem:
+            yield self._reject(sheet.problem, input_names)
+            return
+        try:
+            header = find_header(sheet.rows, spec, sheet.input_name, "sheet is empty" if sheet.sheet_name else "file is empty")
+        except EmptyInput as error:
+            if sheet.listed:
+                yield self._reject(error, input_names)
+            return
+        except InputFileError as error:
+            yield self._reject(error, input_names)
+            return
+        input_names.append(sheet.input_name)
+        tally = self.reconciliation.tally(sheet.input_name, "file")
+        stages = StageVocabulary(spec.stage_source, known_stages(spec.stage_source)) if spec.stage_source else None
+        converter = RowConverter(spec, header, fixed, stages)
+        batch: list[dict[str, Any]] = []
+        for number, cells in sheet.rows:
+            if is_blank_row(cells):
+                continue
+            tally.rows_read += 1
+            try:
+                row = converter.convert(number, cells)
+                self._check_key(spec, header, row, sheet.input_name, number)
+            except FieldError as error:
+                tally.rows_quarantined += 1
+                yield quarantine_row(
+                    input_name=sheet.input_name, row_number=number, field=error.field, raw_value=error.raw_value,
+                    reason=error.reason, raw_record=header.raw_record(cells), entity=self.table,
+                )
+                continue
+            tally.rows_loaded += 1
+            batch.append(row)
+            if len(batch) >= BATCH_SIZE:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    def _check_key(self, spec: InputSpec, header: Header, row: dict[str, Any], input_name: str, number: int) -> None:
+        key = tuple(row[column] for column in spec.key)
+        other = self.keys.conflict(key, content_of(row), input_name, number)
+        if other is None:
+            return
+        described = ", ".join(f"{column}={_shown(value)}" for column, value in zip(spec.key, key))
+        raise FieldError(
+            _key_header(spec, header),
+            described,
+            f"duplicate key ({described}) with different values than {other}",
+        )
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, str):
+        return repr(value)
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def _key_header(spec: InputSpec, header: Header) -> str:
+    """The header text of the first key column that comes from the sheet, else the first key column's name."""
+    for column in spec.key:
+        for field, index in header.positions:
+            if column in field.columns:
+                return header.text_of(index)
+    return spec.key[0]

@@ -1,0 +1,45 @@
+"""The command line: help a newcomer understands, a reconciliation table, one-line errors with a non-zero exit."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from funnelhouse.cli import app
+
+runner = CliRunner()
+
+
+def test_every_command_has_help() -> None:
+    for args in (["--help"], ["demo", "--help"], ["generate", "--help"], ["ingest", "--help"],
+                 ["emulate", "hubspot", "--help"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, (args, result.output)
+    help_text = runner.invoke(app, ["ingest", "--help"], env={"COLUMNS": "250"}).output
+    assert "Which source to load: forms, spreadsheets, hubspot, or all of them." in help_text
+
+
+def test_ingest_forms_prints_reconciliation_and_names_rejected_file(tmp_path: Path, fixtures_dir: Path) -> None:
+    inputs = tmp_path / "inputs"
+    shutil.copytree(fixtures_dir / "forms", inputs / "forms")
+    result = runner.invoke(app, ["ingest", "forms", "--inputs", str(inputs), "--warehouse", str(tmp_path / "w.duckdb")],
+                           env={"COLUMNS": "200"})
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert "error: export/empty.jsonl: file is empty" in lines
+    row = next(line for line in lines if "jinshuju/entries_2025-01.jsonl" in line)
+    assert [cell.strip() for cell in row.split("│")[3:7]] == ["7", "3", "4", "loaded"]
+    total = next(line for line in lines if "all (" in line)
+    assert [cell.strip() for cell in total.split("│")[3:6]] == ["15", "8", "7"]
+
+
+def test_ingest_of_a_healthy_folder_exits_zero_and_second_run_loads_nothing(tmp_path: Path, fixtures_dir: Path) -> None:
+    inputs = tmp_path / "inputs"
+    shutil.copytree(fixtures_dir / "forms" / "typeform", inputs / "forms" / "typeform")
+    args = ["ingest", "forms", "--inputs", str(inputs), "--warehouse", str(tmp_path / "w.duckdb")]
+    first = runner.invoke(app, args, env={"COLUMNS": "200"})
+    second = runner.invoke(app, args, env={"COLUMNS": "200"})
+    assert (first.exit_code, second.exit_code) == (0, 0)
+    row = next(line for line in second.output.splitlines() if "form_responses_2025-01.jsonl" in line)
+    assert [cell.strip() for cell in row.split("│")[3:7]] == ["0", "0", "0", "unchanged"]
