@@ -1,6 +1,7 @@
 """Printing for people: the reconciliation table and one-line errors."""
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 
 from rich.console import Console
@@ -8,8 +9,9 @@ from rich.table import Table
 
 from ingestion.pipeline import LoadSummary
 
-console = Console()
-errors = Console(stderr=True)
+# Pipes and CI logs get a wide table instead of rich's 80-column default, so file names are not cut.
+console = Console(width=None if sys.stdout.isatty() else 150)
+errors = Console(stderr=True, width=None if sys.stderr.isatty() else 300)
 
 
 def reconciliation_table(summaries: Iterable[LoadSummary]) -> Table:
@@ -17,7 +19,7 @@ def reconciliation_table(summaries: Iterable[LoadSummary]) -> Table:
     table = Table(title="Reconciliation: rows read = loaded + quarantined", title_justify="left")
     for column, justify in [("source", "left"), ("input", "left"), ("read", "right"), ("loaded", "right"),
                             ("quarantined", "right"), ("status", "left")]:
-        table.add_column(column, justify=justify)
+        table.add_column(column, justify=justify, overflow="fold")
     for summary in summaries:
         for tally in summary.tallies:
             table.add_row(summary.source, tally.input_name, f"{tally.rows_read:,}", f"{tally.rows_loaded:,}",

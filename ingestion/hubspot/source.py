@@ -330,17 +330,20 @@ def hubspot_source(
 
     declare_table("owners", OWNER_COLUMNS, primary_key=["id"])
     owners_tally = recon.tally("hubspot/owners", "api")
-    owners_tally.detail = "listed all"
+    owners_tally.detail = "listed all; loaded those updated since the last run"
     for suffix, archived_flag in (("", "false"), ("_archived", "true")):
         configs.append(
             {
                 "name": f"owners_api{suffix}",
                 "selected": False,
+                "primary_key": "id",
                 "endpoint": {
                     "path": "crm/v3/owners",
                     "params": {"limit": owners_page_size, "archived": archived_flag},
                     "paginator": _cursor_paginator(),
                     "data_selector": "results",
+                    # the owners API has no "modified since" filter: list all, keep those updated since last run
+                    "incremental": {"cursor_path": "updatedAt", "on_cursor_value_missing": "include"},
                     "response_actions": RESPONSE_ACTIONS,
                 },
             }
