@@ -9,7 +9,7 @@ import dlt
 
 from funnelhouse import settings
 from ingestion.common.errors import ReconciliationError
-from ingestion.common.quarantine import QUARANTINE_TABLE
+from ingestion.common.quarantine import QUARANTINE_TABLE, empty_quarantine
 from ingestion.common.reconcile import RECONCILIATION_TABLE, InputTally, Reconciliation
 
 
@@ -73,12 +73,8 @@ def run_source(
     load_id = load_info.loads_ids[-1] if load_info.loads_ids else None
     summary = LoadSummary(source_name, list(reconciliation.tallies.values()), table_rows, load_id)
     _cross_check(summary, entity_tables)
-    pipeline.run(
-        reconciliation.rows(load_id),
-        table_name=RECONCILIATION_TABLE,
-        write_disposition="append",
-        loader_file_format="parquet",
-    )
+    tally = dlt.resource(reconciliation.rows(load_id), name=RECONCILIATION_TABLE, write_disposition="append")
+    pipeline.run([tally, empty_quarantine()], loader_file_format="parquet")
     summary.seconds = time.perf_counter() - started
     return summary
 

@@ -57,3 +57,14 @@ def quarantine_row(
         columns=QUARANTINE_COLUMNS,
     )
     return dlt.mark.with_hints(row, hints, create_table_variant=True)
+
+
+@dlt.resource(
+    name=QUARANTINE_TABLE,
+    primary_key=["input_name", "row_number"],
+    write_disposition="merge",
+    columns=QUARANTINE_COLUMNS,
+)
+def empty_quarantine() -> Any:
+    """Creates the `quarantine` table even when a source has had no bad rows yet (so BI and checks can rely on it)."""
+    yield dlt.mark.materialize_table_schema()
