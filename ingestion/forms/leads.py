@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pyarrow as pa
+
 from ingestion.common.parsing import FieldError, clean_text, normalize_email, normalize_phone, parse_timestamp
 from ingestion.forms.shapes import Submission
 
@@ -56,3 +58,14 @@ def to_lead(tool: str, submission: Submission) -> dict[str, Any]:
         "data_issues": "; ".join(str(issue) for issue in issues) or None,
     }
     return row
+
+
+ARROW_TYPES = {"text": pa.string(), "timestamp": pa.timestamp("us", tz="UTC"), "bigint": pa.int64()}
+LEAD_SCHEMA = pa.schema(
+    [pa.field(name, ARROW_TYPES[hint["data_type"]], nullable=hint.get("nullable", True)) for name, hint in LEAD_COLUMNS.items()]
+)
+
+
+def to_arrow(rows: list[dict[str, Any]]) -> pa.Table:
+    """A batch of lead rows as an Arrow table with the declared column types."""
+    return pa.Table.from_pylist(rows, schema=LEAD_SCHEMA)
