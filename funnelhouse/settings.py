@@ -25,6 +25,10 @@ def inputs_dir() -> Path:
     return Path(os.environ.get("FUNNELHOUSE_INPUTS", data_dir() / "inputs"))
 
 
-def pipelines_dir() -> Path:
-    """dlt's working folders (state, load packages) for this project's pipelines."""
-    return Path(os.environ.get("FUNNELHOUSE_PIPELINES_DIR", data_dir() / "dlt_pipelines"))
+def pipelines_dir(warehouse: Path | None = None) -> Path:
+    """dlt's working folders (state, load packages), one set per warehouse file: a pipeline's cursors and file
+    fingerprints belong to the warehouse they were loaded into. Env FUNNELHOUSE_PIPELINES_DIR overrides."""
+    if "FUNNELHOUSE_PIPELINES_DIR" in os.environ:
+        return Path(os.environ["FUNNELHOUSE_PIPELINES_DIR"])
+    warehouse = Path(warehouse or warehouse_path())
+    return warehouse.parent / "dlt_pipelines" / warehouse.stem

@@ -45,7 +45,7 @@ def make_pipeline(
         pipeline_name=f"funnelhouse_{source_name}",
         destination=dlt.destinations.duckdb(str(warehouse)),
         dataset_name=f"raw_{source_name}",
-        pipelines_dir=str(pipelines_dir or settings.pipelines_dir()),
+        pipelines_dir=str(pipelines_dir or settings.pipelines_dir(warehouse)),
         progress=progress,
     )
 

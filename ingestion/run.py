@@ -18,7 +18,7 @@ class IngestOptions:
 
     inputs_dir: Path = field(default_factory=settings.inputs_dir)
     warehouse: Path = field(default_factory=settings.warehouse_path)
-    pipelines_dir: Path = field(default_factory=settings.pipelines_dir)
+    pipelines_dir: Path | None = None  # default: next to the warehouse (settings.pipelines_dir)
     hubspot_base_url: str | None = None
     hubspot_token: str | None = None
     progress: str | None = None

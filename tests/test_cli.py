@@ -43,3 +43,14 @@ def test_ingest_of_a_healthy_folder_exits_zero_and_second_run_loads_nothing(tmp_
     assert (first.exit_code, second.exit_code) == (0, 0)
     row = next(line for line in second.output.splitlines() if "form_responses_2025-01.jsonl" in line)
     assert [cell.strip() for cell in row.split("│")[3:7]] == ["0", "0", "0", "unchanged"]
+
+
+def test_each_warehouse_keeps_its_own_load_state(tmp_path: Path, fixtures_dir: Path) -> None:
+    """Loading the same inputs into a second warehouse file loads everything again, not 'unchanged'."""
+    inputs = tmp_path / "inputs"
+    shutil.copytree(fixtures_dir / "forms" / "typeform", inputs / "forms" / "typeform")
+    for name in ("one.duckdb", "two.duckdb"):
+        result = runner.invoke(app, ["ingest", "forms", "--inputs", str(inputs), "--warehouse", str(tmp_path / name)],
+                               env={"COLUMNS": "200"})
+        row = next(line for line in result.output.splitlines() if "form_responses_2025-01.jsonl" in line)
+        assert [cell.strip() for cell in row.split("│")[3:7]] == ["5", "3", "2", "loaded"], name
