@@ -76,7 +76,7 @@ def _row_number(obj: Any, tally: InputTally) -> int:
     return int(text) if text.isdigit() else -tally.rows_read
 
 
-def _hinted(row: dict[str, Any], table: str, key: list[str], write_disposition: str = "merge") -> Any:
+def _hinted(row: Any, table: str, key: list[str], write_disposition: str = "merge") -> Any:
     hints = dlt.mark.make_hints(table_name=table, primary_key=key, write_disposition=write_disposition)
     return dlt.mark.with_hints(row, hints, create_table_variant=True)
 
@@ -85,6 +85,8 @@ def _object_loader(spec: ObjectSpec, tally: InputTally) -> Any:
     """Transformer body: count each object, yield its row and history rows, or its quarantine row."""
 
     def load(items: list[Any]) -> Iterator[Any]:
+        rows: list[dict[str, Any]] = []  # one batch per page: dlt computes table hints per yielded item
+        changes: list[dict[str, Any]] = []
         for obj in items:
             tally.rows_read += 1
             try:
@@ -104,9 +106,12 @@ def _object_loader(spec: ObjectSpec, tally: InputTally) -> Any:
                 )
                 continue
             tally.rows_loaded += 1
-            yield row
-            for change in history:
-                yield _hinted(change, spec.history_table, history_key(spec))
+            rows.append(row)
+            changes.extend(history)
+        if rows:
+            yield rows
+        if changes:
+            yield _hinted(changes, spec.history_table, history_key(spec))
 
     return load
 
