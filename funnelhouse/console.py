@@ -30,6 +30,32 @@ def reconciliation_table(summaries: Iterable[LoadSummary]) -> Table:
     return table
 
 
+def _percent(rate: float | None) -> str:
+    return "" if rate is None else f"{rate:.1%}"
+
+
+def funnel_table(stages: Iterable) -> Table:
+    """The overall funnel: stage (中文 / English), deals that entered it, conversion to the next and from the top."""
+    table = Table(title="Funnel (all deals)", title_justify="left")
+    for column in ("stage", "entered", "→ next stage", "from the top"):
+        table.add_column(column, justify="left" if column == "stage" else "right")
+    for stage in stages:
+        table.add_row(f"{stage.name_zh} {stage.name_en}", f"{stage.entered:,}", _percent(stage.adjacent_conversion_rate),
+                      _percent(stage.cumulative_conversion_rate))
+    return table
+
+
+def loss_reason_table(reasons: Iterable) -> Table:
+    """The most frequent normalised loss reasons with their share of lost deals and the amount lost."""
+    table = Table(title="Top loss reasons", title_justify="left")
+    for column in ("reason", "lost deals", "share of lost", "amount lost (CNY)"):
+        table.add_column(column, justify="left" if column == "reason" else "right")
+    for reason in reasons:
+        table.add_row(f"{reason.name_zh} {reason.name_en}", f"{reason.lost_deals:,}", _percent(reason.share_of_lost),
+                      f"{reason.amount_lost_cny:,.0f}")
+    return table
+
+
 def explain(exc: BaseException) -> str:
     """The most useful one-line message in an exception chain (dlt wraps a source's errors several times)."""
     from ingestion.common.errors import FunnelhouseError

@@ -1,0 +1,42 @@
+{#- Select the listed columns of a raw table, tolerating what ingestion has not written (yet):
+    a missing column comes out as a typed null, a missing table as an empty result with the same columns.
+    `columns` maps column name -> type key: string, timestamp, date, numeric, bigint, boolean. A missing timestamp
+    is a timestamp with time zone, as dlt writes every timestamp. -#}
+
+{% macro column_type(type_key) -%}
+    {%- if type_key == 'string' -%}{{ dbt.type_string() }}
+    {%- elif type_key == 'timestamp' -%}timestamp with time zone
+    {%- elif type_key == 'date' -%}date
+    {%- elif type_key == 'numeric' -%}{{ dbt.type_numeric() }}
+    {%- elif type_key == 'bigint' -%}{{ dbt.type_bigint() }}
+    {%- elif type_key == 'boolean' -%}{{ dbt.type_boolean() }}
+    {%- else -%}{{ exceptions.raise_compiler_error("unknown column type key " ~ type_key) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro select_source_columns(relation, columns) -%}
+    {%- set existing = [] -%}
+    {%- set found = none -%}
+    {%- if execute -%}
+        {%- set found = load_relation(relation) -%}
+        {%- if found is not none -%}
+            {%- for column in adapter.get_columns_in_relation(found) -%}
+                {%- do existing.append(column.name | lower) -%}
+            {%- endfor -%}
+        {%- endif -%}
+    {%- endif %}
+    select
+    {%- for name, type_key in columns.items() %}
+        {% if name | lower in existing or not execute -%}
+            {{ name }}
+        {%- else -%}
+            cast(null as {{ column_type(type_key) }}) as {{ name }}
+        {%- endif -%}
+        {{ "," if not loop.last }}
+    {%- endfor %}
+    {%- if found is not none or not execute %}
+    from {{ relation }}
+    {%- else %}
+    where 1 = 0
+    {%- endif %}
+{%- endmacro %}

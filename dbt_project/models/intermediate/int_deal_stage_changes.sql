@@ -1,0 +1,403 @@
+{#- Every time a deal entered a stage, from every source, before ordering and cleaning (int_deal_stage_events).
+
+    Recorded: HubSpot's dealstage history and the English export's stage history. An export history that starts
+    with a move out of a stage (From Stage set) also gets that stage's entry, inferred at the deal's creation.
+
+    Inferred (is_inferred), for deals that only say where they are now — every tracker row, and export or HubSpot
+    deals without any history. The rule:
+      * the deal went forward one stage at a time through its pipeline's stages (funnel_stage_map) from the first
+        up to its current stage; a lost deal up to the stage it was lost from, which is the number of dated notes
+        in the tracker's 关键动作记录 minus one (one note per stage entered), else the first stage;
+      * the current stage was entered on 进入阶段时间 (the export's Stage Entered; HubSpot: close date of a closed
+        deal, else its creation), the stage before it 上一阶段停留时长 days earlier;
+      * a creation date, when the source has one, dates the entry into the first stage;
+      * the other stages' entry times are unknown: they get the earliest known time after them and
+        is_entry_time_known = false, so they count in the funnel but not in time-in-stage. -#}
+{%- set ts = dbt.type_timestamp() -%}
+{%- set string_type = dbt.type_string() -%}
+with
+
+deals as (
+
+    select * from {{ ref('int_deals_unioned') }}
+
+),
+
+hubspot_history as (
+
+    select * from {{ ref('stg_hubspot__deal_stage_history') }}
+
+),
+
+export_history as (
+
+    select * from {{ ref('stg_spreadsheets__export_stage_changes') }}
+
+),
+
+stage_lookup as (
+
+    select * from {{ ref('int_stage_lookup') }}
+
+),
+
+pipeline_stages as (
+
+    select * from {{ ref('int_funnel_pipeline_stages') }}
+
+),
+
+stages as (
+
+    select * from {{ ref('funnel_stages') }}
+
+),
+
+hubspot_recorded as (
+
+    select
+        deals.deal_id,
+        deals.source,
+        history.deal_stage_id as source_stage,
+        cast(null as {{ string_type }}) as ingested_stage_code,
+        history.changed_at,
+        false as is_inferred,
+        true as is_entry_time_known,
+        history.source_load_id
+
+    from hubspot_history as history
+
+    inner join deals
+        on
+            deals.source = 'hubspot'
+            and history.hubspot_deal_id = deals.source_deal_id
+
+),
+
+export_recorded as (
+
+    select
+        deals.deal_id,
+        deals.source,
+        history.to_stage_raw as source_stage,
+        history.ingested_to_stage_code as ingested_stage_code,
+        history.changed_at,
+        false as is_inferred,
+        true as is_entry_time_known,
+        history.source_load_id
+
+    from export_history as history
+
+    inner join deals
+        on
+            deals.source = 'export_en'
+            and history.export_deal_id = deals.source_deal_id
+
+),
+
+export_first_moves as (
+
+    select
+        export_deal_id,
+        from_stage_raw,
+        ingested_from_stage_code,
+        changed_at,
+        source_load_id,
+        row_number() over (partition by export_deal_id order by changed_at, source_row) as move_rank
+
+    from export_history
+
+),
+
+export_opening as (
+
+    -- a history that starts with a move out of a stage: the deal sat there since its creation
+    select
+        deals.deal_id,
+        deals.source,
+        first_moves.from_stage_raw as source_stage,
+        first_moves.ingested_from_stage_code as ingested_stage_code,
+        case
+            when deals.created_at <= first_moves.changed_at then deals.created_at
+            else first_moves.changed_at
+        end as changed_at,
+        true as is_inferred,
+        coalesce(deals.created_at <= first_moves.changed_at, false) as is_entry_time_known,
+        first_moves.source_load_id
+
+    from export_first_moves as first_moves
+
+    inner join deals
+        on
+            deals.source = 'export_en'
+            and first_moves.export_deal_id = deals.source_deal_id
+
+    where first_moves.move_rank = 1 and first_moves.from_stage_raw is not null
+
+),
+
+recorded as (
+
+    select * from hubspot_recorded
+    union all
+    select * from export_recorded
+    union all
+    select * from export_opening
+
+),
+
+recorded_mapped as (
+
+    select
+        recorded.deal_id,
+        recorded.source,
+        recorded.source_stage,
+        coalesce(stage_lookup.stage_code, ingested.stage_code) as stage_code,
+        coalesce(stage_lookup.pipeline_id, 'default') as pipeline_id,
+        recorded.changed_at,
+        recorded.is_inferred,
+        recorded.is_entry_time_known,
+        recorded.source_load_id
+
+    from recorded
+
+    left join stage_lookup
+        on
+            recorded.source = stage_lookup.stage_source
+            and {{ lookup_key("replace(recorded.source_stage, ' ', '')") }} = stage_lookup.source_stage_key
+
+    left join stages as ingested
+        on recorded.ingested_stage_code = ingested.stage_code
+
+),
+
+deals_with_history as (
+
+    select distinct deal_id from recorded
+
+),
+
+snapshots as (
+
+    select
+        deals.deal_id,
+        deals.source,
+        deals.current_stage_value as source_stage,
+        coalesce(stage_lookup.stage_code, ingested.stage_code) as stage_code,
+        coalesce(stage_lookup.pipeline_id, 'default') as pipeline_id,
+        deals.stage_entered_on,
+        deals.closed_at,
+        deals.created_at,
+        deals.previous_stage_days,
+        deals.key_action_count,
+        deals.source_load_id
+
+    from deals
+
+    left join deals_with_history
+        on deals.deal_id = deals_with_history.deal_id
+
+    left join stage_lookup
+        on
+            deals.source = stage_lookup.stage_source
+            and {{ lookup_key("replace(deals.current_stage_value, ' ', '')") }} = stage_lookup.source_stage_key
+
+    left join stages as ingested
+        on deals.ingested_stage_code = ingested.stage_code
+
+    where deals_with_history.deal_id is null
+
+),
+
+open_ranks as (
+
+    select
+        stage_source,
+        pipeline_id,
+        max(pipeline_stage_rank) as last_open_rank
+
+    from pipeline_stages
+
+    where stage_type = 'open'
+
+    group by 1, 2
+
+),
+
+snapshot_entries as (
+
+    select
+        snapshots.*,
+        stages.stage_type,
+        case
+            when snapshots.stage_entered_on is not null then cast(snapshots.stage_entered_on as {{ ts }})
+            when stages.stage_type in ('won', 'lost') and snapshots.closed_at is not null then snapshots.closed_at
+            else snapshots.created_at
+        end as entered_at,
+        (
+            snapshots.stage_entered_on is not null
+            or (stages.stage_type in ('won', 'lost') and snapshots.closed_at is not null)
+        ) as is_entered_at_known,
+        case
+            when stages.stage_type = 'lost'
+                then
+                    case
+                        when snapshots.key_action_count - 1 > open_ranks.last_open_rank then open_ranks.last_open_rank
+                        when snapshots.key_action_count - 1 >= 1 then snapshots.key_action_count - 1
+                        else 1
+                    end
+            else current_stage.pipeline_stage_rank
+        end as path_last_rank
+
+    from snapshots
+
+    inner join stages
+        on snapshots.stage_code = stages.stage_code
+
+    left join pipeline_stages as current_stage
+        on
+            snapshots.source = current_stage.stage_source
+            and snapshots.pipeline_id = current_stage.pipeline_id
+            and snapshots.stage_code = current_stage.stage_code
+
+    left join open_ranks
+        on
+            snapshots.source = open_ranks.stage_source
+            and snapshots.pipeline_id = open_ranks.pipeline_id
+
+),
+
+snapshot_timed as (
+
+    select
+        *,
+        case
+            when previous_stage_days is not null and entered_at is not null
+                then {{ dbt.dateadd('day', '-1 * previous_stage_days', 'entered_at') }}
+        end as previous_entered_at
+
+    from snapshot_entries
+
+),
+
+snapshot_path as (
+
+    -- the stages walked through, up to the current stage (or the stage a lost deal was lost from)
+    select
+        snapshot_timed.deal_id,
+        snapshot_timed.source,
+        snapshot_timed.source_stage,
+        pipeline_stages.stage_code,
+        snapshot_timed.pipeline_id,
+        case
+            when pipeline_stages.pipeline_stage_rank = snapshot_timed.path_last_rank
+                and snapshot_timed.stage_type <> 'lost'
+                then snapshot_timed.entered_at
+            when pipeline_stages.pipeline_stage_rank = 1
+                and snapshot_timed.created_at <= coalesce(snapshot_timed.previous_entered_at, snapshot_timed.entered_at)
+                then snapshot_timed.created_at
+            when pipeline_stages.pipeline_stage_rank = snapshot_timed.path_last_rank
+                or (
+                    pipeline_stages.pipeline_stage_rank = snapshot_timed.path_last_rank - 1
+                    and snapshot_timed.stage_type <> 'lost'
+                )
+                then coalesce(snapshot_timed.previous_entered_at, snapshot_timed.entered_at)
+            else coalesce(snapshot_timed.previous_entered_at, snapshot_timed.entered_at)
+        end as changed_at,
+        true as is_inferred,
+        case
+            when pipeline_stages.pipeline_stage_rank = snapshot_timed.path_last_rank
+                and snapshot_timed.stage_type <> 'lost'
+                then snapshot_timed.is_entered_at_known
+            when pipeline_stages.pipeline_stage_rank = 1
+                and snapshot_timed.created_at <= coalesce(snapshot_timed.previous_entered_at, snapshot_timed.entered_at)
+                then true
+            when pipeline_stages.pipeline_stage_rank = snapshot_timed.path_last_rank
+                or (
+                    pipeline_stages.pipeline_stage_rank = snapshot_timed.path_last_rank - 1
+                    and snapshot_timed.stage_type <> 'lost'
+                )
+                then snapshot_timed.is_entered_at_known and snapshot_timed.previous_entered_at is not null
+            else false
+        end as is_entry_time_known,
+        snapshot_timed.source_load_id
+
+    from snapshot_timed
+
+    inner join pipeline_stages
+        on
+            snapshot_timed.source = pipeline_stages.stage_source
+            and snapshot_timed.pipeline_id = pipeline_stages.pipeline_id
+            and snapshot_timed.path_last_rank >= pipeline_stages.pipeline_stage_rank
+
+),
+
+snapshot_lost as (
+
+    select
+        deal_id,
+        source,
+        source_stage,
+        stage_code,
+        pipeline_id,
+        entered_at as changed_at,
+        true as is_inferred,
+        is_entered_at_known as is_entry_time_known,
+        source_load_id
+
+    from snapshot_timed
+
+    where stage_type = 'lost'
+
+),
+
+snapshot_unmapped as (
+
+    -- kept so unmapped stage values can be reported (int_deal_stage_events leaves them out)
+    select
+        deal_id,
+        source,
+        source_stage,
+        cast(null as {{ string_type }}) as stage_code,
+        pipeline_id,
+        coalesce(cast(stage_entered_on as {{ ts }}), created_at) as changed_at,
+        true as is_inferred,
+        false as is_entry_time_known,
+        source_load_id
+
+    from snapshots
+
+    where stage_code is null
+
+),
+
+unioned as (
+
+    select
+        deal_id,
+        source,
+        source_stage,
+        stage_code,
+        pipeline_id,
+        changed_at,
+        is_inferred,
+        is_entry_time_known,
+        source_load_id
+
+    from recorded_mapped
+
+    union all
+
+    select * from snapshot_path
+
+    union all
+
+    select * from snapshot_lost
+
+    union all
+
+    select * from snapshot_unmapped
+
+)
+
+select * from unioned

@@ -1,0 +1,277 @@
+{#- One row per deal loaded raw (every row of int_deals_unioned), seen as of the as-of day: current stage, dates,
+    amount in CNY, owner, company, contact person, channel, loss reason, and why a deal is left out of the marts.
+
+    exclusion_reason (null = the deal is in fct_deals):
+      archived            archived in HubSpot on or before the as-of day
+      unmapped_stage      none of its stage values is in funnel_stage_map (add them there)
+      created_after_as_of created after the as-of day
+      no_stage_as_of      created before, but its first stage change is after the as-of day
+    So: deals in fct_deals = deals loaded raw (HubSpot deals + tracker rows + export rows) minus these.
+
+    Channel: the source's own (HubSpot hs_analytics_source of the deal, else of its first contact; the export's
+    Channel), else the first-touch channel of the deal's contact person (int_leads), else 'other'.
+    Amount: in CNY by the seed fx_rates (the rate valid on the creation day); a deal without currency is CNY. -#}
+with
+
+deals as (
+
+    select * from {{ ref('int_deals_unioned') }}
+
+),
+
+stage_changes as (
+
+    select * from {{ ref('int_deal_stage_changes') }}
+
+),
+
+events as (
+
+    select * from {{ ref('int_deal_stage_events') }}
+
+),
+
+loss_reasons as (
+
+    select * from {{ ref('int_deal_loss_reasons') }}
+
+),
+
+person_identities as (
+
+    select * from {{ ref('int_person_identities') }}
+
+),
+
+company_identities as (
+
+    select * from {{ ref('int_company_identities') }}
+
+),
+
+owner_identities as (
+
+    select * from {{ ref('int_owner_identities') }}
+
+),
+
+leads as (
+
+    select * from {{ ref('int_leads') }}
+
+),
+
+channel_map as (
+
+    select * from {{ ref('channel_map') }}
+
+),
+
+fx_rates as (
+
+    select * from {{ ref('fx_rates') }}
+
+),
+
+stages as (
+
+    select * from {{ ref('funnel_stages') }}
+
+),
+
+mapped_changes as (
+
+    select
+        deal_id,
+        min(changed_at) as first_change_at
+
+    from stage_changes
+
+    where stage_code is not null
+
+    group by 1
+
+),
+
+event_summary as (
+
+    select
+        deal_id,
+        count(*) as stage_changes,
+        sum(case when direction = 'backward' then 1 else 0 end) as backward_moves,
+        sum(stages_skipped) as stages_skipped,
+        max(case when is_inferred then 1 else 0 end) as has_inferred_events
+
+    from events
+
+    group by 1
+
+),
+
+current_events as (
+
+    select
+        events.deal_id,
+        events.to_stage_code as current_stage_code,
+        events.from_stage_code as previous_stage_code,
+        events.changed_at as current_stage_entered_at,
+        events.is_entry_time_known as is_current_stage_entry_known,
+        stages.stage_type as current_stage_type
+
+    from events
+
+    inner join stages
+        on events.to_stage_code = stages.stage_code
+
+    where events.is_current_stage
+
+),
+
+first_touch as (
+
+    select
+        person_id,
+        channel_code
+
+    from leads
+
+    where is_first_touch and person_id is not null
+
+),
+
+dated as (
+
+    select
+        deals.*,
+        coalesce(deals.created_at, mapped_changes.first_change_at) as resolved_created_at,
+        deals.created_at is null as is_created_at_inferred,
+        mapped_changes.deal_id is not null as has_mapped_stage
+
+    from deals
+
+    left join mapped_changes
+        on deals.deal_id = mapped_changes.deal_id
+
+),
+
+fx_candidates as (
+
+    select
+        dated.deal_id,
+        fx_rates.cny_per_unit,
+        row_number() over (partition by dated.deal_id order by fx_rates.valid_from desc) as rate_rank
+
+    from dated
+
+    inner join fx_rates
+        on
+            upper(dated.currency_code) = upper(fx_rates.currency_code)
+            and fx_rates.valid_from <= cast(coalesce(dated.resolved_created_at, {{ as_of_cutoff() }}) as date)
+
+),
+
+enriched as (
+
+    select
+        dated.deal_id,
+        dated.source,
+        dated.source_deal_id,
+        dated.pipeline_id,
+        dated.deal_name,
+        dated.resolved_created_at as created_at,
+        dated.is_created_at_inferred,
+        current_events.current_stage_code,
+        current_events.current_stage_type,
+        current_events.current_stage_entered_at,
+        current_events.is_current_stage_entry_known,
+        case
+            when current_events.current_stage_type in ('won', 'lost') then current_events.current_stage_entered_at
+        end as closed_at,
+        case
+            when current_events.current_stage_type = 'lost' then current_events.previous_stage_code
+        end as lost_from_stage_code,
+        dated.amount as amount_original,
+        dated.currency_code,
+        cast(dated.amount * fx_candidates.cny_per_unit as {{ dbt.type_numeric() }}) as amount_cny,
+        case
+            when dated.hubspot_owner_id is not null then {{ dbt.concat(["'hubspot:'", "dated.hubspot_owner_id"]) }}
+            else owner_identities.owner_id
+        end as owner_id,
+        coalesce(deal_company.company_id, hubspot_company.company_id) as company_id,
+        coalesce(deal_person.person_id, hubspot_person.person_id) as person_id,
+        coalesce(by_source.channel_code, first_touch.channel_code, 'other') as channel_code,
+        case
+            when by_source.channel_code is not null then 'source'
+            when first_touch.channel_code is not null then 'first_touch'
+            else 'none'
+        end as channel_matched_by,
+        loss_reasons.loss_reason_text,
+        case
+            when current_events.current_stage_type = 'lost' then coalesce(loss_reasons.loss_reason_code, 'unspecified')
+        end as loss_reason_code,
+        coalesce(event_summary.stage_changes, 0) as stage_changes,
+        coalesce(event_summary.backward_moves, 0) as backward_moves,
+        coalesce(event_summary.stages_skipped, 0) as stages_skipped,
+        coalesce(event_summary.has_inferred_events, 0) = 1 as has_inferred_stages,
+        dated.is_archived,
+        case
+            when dated.is_archived and (dated.archived_at is null or dated.archived_at < {{ as_of_cutoff() }})
+                then 'archived'
+            when not dated.has_mapped_stage then 'unmapped_stage'
+            when dated.resolved_created_at >= {{ as_of_cutoff() }} then 'created_after_as_of'
+            when current_events.deal_id is null then 'no_stage_as_of'
+        end as exclusion_reason,
+        dated.source_load_id
+
+    from dated
+
+    left join current_events
+        on dated.deal_id = current_events.deal_id
+
+    left join event_summary
+        on dated.deal_id = event_summary.deal_id
+
+    left join fx_candidates
+        on
+            dated.deal_id = fx_candidates.deal_id
+            and fx_candidates.rate_rank = 1
+
+    left join owner_identities
+        on
+            owner_identities.record_source = 'owner_name'
+            and dated.owner_name_key = owner_identities.record_key
+
+    left join company_identities as deal_company
+        on
+            dated.source = deal_company.record_source
+            and dated.source_deal_id = deal_company.record_id
+
+    left join company_identities as hubspot_company
+        on
+            hubspot_company.record_source = 'hubspot_company'
+            and dated.hubspot_company_id = hubspot_company.record_id
+
+    left join person_identities as deal_person
+        on
+            dated.source = deal_person.record_source
+            and dated.source_deal_id = deal_person.record_id
+
+    left join person_identities as hubspot_person
+        on
+            hubspot_person.record_source = 'hubspot_contact'
+            and dated.hubspot_contact_id = hubspot_person.record_id
+
+    left join channel_map as by_source
+        on
+            dated.channel_field = by_source.source_field
+            and {{ lookup_key('dated.channel_value') }} = {{ lookup_key('by_source.source_value') }}
+
+    left join first_touch
+        on coalesce(deal_person.person_id, hubspot_person.person_id) = first_touch.person_id
+
+    left join loss_reasons
+        on dated.deal_id = loss_reasons.deal_id
+
+)
+
+select * from enriched

@@ -1,0 +1,224 @@
+{#- One row per deal loaded raw, from the three places deals live, in one shape. Nothing is filtered here:
+    archived, unmapped or later-than-as-of deals are flagged downstream (int_deals.exclusion_reason). -#}
+{%- set string_type = dbt.type_string() -%}
+with
+
+hubspot_deals as (
+
+    select * from {{ ref('stg_hubspot__deals') }}
+
+),
+
+hubspot_deal_associations as (
+
+    select * from {{ ref('stg_hubspot__deal_associations') }}
+
+),
+
+hubspot_contacts as (
+
+    select * from {{ ref('stg_hubspot__contacts') }}
+
+),
+
+tracker_deals as (
+
+    select * from {{ ref('stg_spreadsheets__tracker_deals') }}
+
+),
+
+export_deals as (
+
+    select * from {{ ref('stg_spreadsheets__export_deals') }}
+
+),
+
+ranked_associations as (
+
+    select
+        hubspot_deal_id,
+        to_object_type,
+        to_object_id,
+        row_number() over (
+            partition by hubspot_deal_id, to_object_type
+            order by association_position, to_object_id
+        ) as association_rank
+
+    from hubspot_deal_associations
+
+),
+
+hubspot_primary_company as (
+
+    select
+        hubspot_deal_id,
+        to_object_id as hubspot_company_id
+
+    from ranked_associations
+
+    where to_object_type = 'companies' and association_rank = 1
+
+),
+
+hubspot_primary_contact as (
+
+    select
+        hubspot_deal_id,
+        to_object_id as hubspot_contact_id
+
+    from ranked_associations
+
+    where to_object_type = 'contacts' and association_rank = 1
+
+),
+
+hubspot as (
+
+    select
+        {{ dbt.concat(["'hubspot:'", "hubspot_deals.hubspot_deal_id"]) }} as deal_id,
+        'hubspot' as source,
+        hubspot_deals.hubspot_deal_id as source_deal_id,
+        hubspot_deals.pipeline_id,
+        hubspot_deals.deal_name,
+        hubspot_deals.created_at,
+        hubspot_deals.deal_stage_id as current_stage_value,
+        cast(null as {{ string_type }}) as ingested_stage_code,
+        cast(null as date) as stage_entered_on,
+        cast(null as {{ dbt.type_int() }}) as previous_stage_days,
+        cast(null as {{ dbt.type_int() }}) as key_action_count,
+        hubspot_deals.closed_at,
+        hubspot_deals.amount,
+        coalesce(hubspot_deals.currency_code, 'CNY') as currency_code,
+        hubspot_deals.hubspot_owner_id,
+        cast(null as {{ string_type }}) as owner_name,
+        cast(null as {{ string_type }}) as owner_name_key,
+        cast(null as {{ string_type }}) as team_hint,
+        hubspot_primary_company.hubspot_company_id,
+        hubspot_primary_contact.hubspot_contact_id,
+        cast(null as {{ string_type }}) as company_name,
+        cast(null as {{ string_type }}) as company_name_key,
+        cast(null as {{ string_type }}) as industry,
+        cast(null as {{ string_type }}) as company_size,
+        hubspot_contacts.email_hash as contact_email_hash,
+        hubspot_contacts.email_domain as contact_email_domain,
+        hubspot_contacts.phone_hash as contact_phone_hash,
+        hubspot_contacts.contact_name_key,
+        'hs_analytics_source' as channel_field,
+        coalesce(hubspot_deals.analytics_source, hubspot_contacts.analytics_source) as channel_value,
+        hubspot_deals.closed_lost_reason as loss_reason_text,
+        hubspot_deals.is_archived,
+        hubspot_deals.archived_at,
+        hubspot_deals.source_load_id
+
+    from hubspot_deals
+
+    left join hubspot_primary_company
+        on hubspot_deals.hubspot_deal_id = hubspot_primary_company.hubspot_deal_id
+
+    left join hubspot_primary_contact
+        on hubspot_deals.hubspot_deal_id = hubspot_primary_contact.hubspot_deal_id
+
+    left join hubspot_contacts
+        on hubspot_primary_contact.hubspot_contact_id = hubspot_contacts.hubspot_contact_id
+
+),
+
+tracker as (
+
+    select
+        {{ dbt.concat(["'tracker_cn:'", "tracker_deal_id"]) }} as deal_id,
+        'tracker_cn' as source,
+        tracker_deal_id as source_deal_id,
+        'default' as pipeline_id,
+        customer_name as deal_name,
+        cast(null as {{ dbt.type_timestamp() }}) as created_at,
+        stage_raw as current_stage_value,
+        ingested_stage_code,
+        stage_entered_on,
+        previous_stage_days,
+        -- the rep's log holds one dated note per stage entered, separated by ；
+        case
+            when key_actions is not null
+                then length(key_actions) - length(replace(key_actions, '；', '')) + 1
+        end as key_action_count,
+        cast(null as {{ dbt.type_timestamp() }}) as closed_at,
+        amount_cny as amount,
+        'CNY' as currency_code,
+        cast(null as {{ string_type }}) as hubspot_owner_id,
+        owner_name,
+        owner_name_key,
+        team as team_hint,
+        cast(null as {{ string_type }}) as hubspot_company_id,
+        cast(null as {{ string_type }}) as hubspot_contact_id,
+        customer_name as company_name,
+        customer_name_key as company_name_key,
+        industry,
+        company_size,
+        cast(null as {{ string_type }}) as contact_email_hash,
+        cast(null as {{ string_type }}) as contact_email_domain,
+        contact_phone_hash,
+        contact_name_key,
+        cast(null as {{ string_type }}) as channel_field,
+        cast(null as {{ string_type }}) as channel_value,
+        cast(null as {{ string_type }}) as loss_reason_text,
+        false as is_archived,
+        cast(null as {{ dbt.type_timestamp() }}) as archived_at,
+        source_load_id
+
+    from tracker_deals
+
+),
+
+export as (
+
+    select
+        {{ dbt.concat(["'export_en:'", "export_deal_id"]) }} as deal_id,
+        'export_en' as source,
+        export_deal_id as source_deal_id,
+        'default' as pipeline_id,
+        account_name as deal_name,
+        cast(created_on as {{ dbt.type_timestamp() }}) as created_at,
+        stage_raw as current_stage_value,
+        ingested_stage_code,
+        stage_entered_on,
+        cast(null as {{ dbt.type_int() }}) as previous_stage_days,
+        cast(null as {{ dbt.type_int() }}) as key_action_count,
+        cast(null as {{ dbt.type_timestamp() }}) as closed_at,
+        amount_cny as amount,
+        'CNY' as currency_code,
+        cast(null as {{ string_type }}) as hubspot_owner_id,
+        owner_name,
+        owner_name_key,
+        cast(null as {{ string_type }}) as team_hint,
+        cast(null as {{ string_type }}) as hubspot_company_id,
+        cast(null as {{ string_type }}) as hubspot_contact_id,
+        account_name as company_name,
+        account_name_key as company_name_key,
+        industry,
+        company_size,
+        contact_email_hash,
+        contact_email_domain,
+        contact_phone_hash,
+        contact_name_key,
+        'channel' as channel_field,
+        channel as channel_value,
+        lost_reason as loss_reason_text,
+        false as is_archived,
+        cast(null as {{ dbt.type_timestamp() }}) as archived_at,
+        source_load_id
+
+    from export_deals
+
+),
+
+unioned as (
+
+    select * from hubspot
+    union all
+    select * from tracker
+    union all
+    select * from export
+
+)
+
+select * from unioned

@@ -1,0 +1,171 @@
+{#- Incremental: a run re-derives all the events of a deal whenever anything about it changed, and replaces them
+    (delete+insert on deal_id). A deal is re-derived when
+      * a source row of it was loaded since the last run (dlt load id), or
+      * it has events after the newest one stored (the as-of day moved forward), or
+      * it has stored events after the as-of day (the as-of day moved back), or
+      * the funnel definition (funnel_stages, funnel_stage_map) changed: then every deal is.
+    The post-hook removes deals that left the funnel (archived, unmapped, gone from their source). -#}
+{{ config(
+    materialized='incremental',
+    unique_key='deal_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='append_new_columns',
+    post_hook=[
+        "delete from {{ this }} where deal_id not in (select deal_id from {{ ref('fct_deals') }})"
+    ]
+) }}
+
+with
+
+events as (
+
+    select * from {{ ref('int_deal_stage_events') }}
+
+),
+
+deals as (
+
+    select * from {{ ref('fct_deals') }}
+
+),
+
+pipeline_stages as (
+
+    select * from {{ ref('int_funnel_pipeline_stages') }}
+
+),
+
+stage_lookup as (
+
+    select * from {{ ref('int_stage_lookup') }}
+
+),
+
+funnel_definition as (
+
+    select
+        {{ dbt.concat([
+            "stage_source", "'|'", "pipeline_id", "'|'", "stage_code", "'|'",
+            "cast(stage_order as " ~ dbt.type_string() ~ ")", "'|'", "stage_type", "'|'",
+            "coalesce(cast(pipeline_stage_rank as " ~ dbt.type_string() ~ "), '')"
+        ]) }} as definition_line
+
+    from pipeline_stages
+
+    union all
+
+    select
+        {{ dbt.concat(["stage_source", "'|'", "source_stage_key", "'|'", "stage_code", "'|'", "pipeline_id"]) }}
+            as definition_line
+
+    from stage_lookup
+
+),
+
+funnel_version as (
+
+    select
+        {{ dbt.hash(dbt.listagg('definition_line', "','", 'order by definition_line')) }} as funnel_version
+
+    from funnel_definition
+
+),
+
+in_funnel as (
+
+    select
+        events.*,
+        funnel_version.funnel_version
+
+    from events
+
+    inner join deals
+        on events.deal_id = deals.deal_id
+
+    cross join funnel_version
+
+),
+
+{% if is_incremental() %}
+
+previous_runs as (
+
+    -- what the previous runs stored
+    select
+        coalesce(max(deal_load_id), '') as max_deal_load_id,
+        max(changed_at) as max_changed_at,
+        max(funnel_version) as funnel_version
+
+    from {{ this }}
+
+),
+
+changed_deals as (
+
+    select in_funnel.deal_id
+
+    from in_funnel
+
+    cross join previous_runs
+
+    where
+        in_funnel.deal_load_id > previous_runs.max_deal_load_id
+        or in_funnel.changed_at > previous_runs.max_changed_at
+        or in_funnel.funnel_version <> previous_runs.funnel_version
+
+    union
+
+    select deal_id
+
+    from {{ this }}
+
+    where changed_at >= {{ as_of_cutoff() }}
+
+),
+
+batch as (
+
+    select in_funnel.*
+
+    from in_funnel
+
+    where in_funnel.deal_id in (select changed_deals.deal_id from changed_deals)
+
+),
+
+{% else %}
+
+batch as (
+
+    select * from in_funnel
+
+),
+
+{% endif %}
+
+final as (
+
+    select
+        cast(stage_event_id as {{ dbt.type_string() }}) as stage_event_id,
+        cast(deal_id as {{ dbt.type_string() }}) as deal_id,
+        cast(source as {{ dbt.type_string() }}) as source,
+        cast(event_sequence as {{ dbt.type_int() }}) as event_sequence,
+        cast(from_stage_code as {{ dbt.type_string() }}) as from_stage_code,
+        cast(to_stage_code as {{ dbt.type_string() }}) as to_stage_code,
+        changed_at,
+        cast(changed_at as date) as changed_date,
+        cast(direction as {{ dbt.type_string() }}) as direction,
+        cast(stages_skipped as {{ dbt.type_int() }}) as stages_skipped,
+        is_inferred,
+        is_entry_time_known,
+        exited_at,
+        cast(round(days_in_stage, 4) as {{ dbt.type_numeric() }}) as days_in_stage,
+        is_current_stage,
+        cast(deal_load_id as {{ dbt.type_string() }}) as deal_load_id,
+        cast(funnel_version as {{ dbt.type_string() }}) as funnel_version
+
+    from batch
+
+)
+
+select * from final

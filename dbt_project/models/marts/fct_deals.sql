@@ -1,0 +1,67 @@
+with
+
+deals as (
+
+    select * from {{ ref('int_deals') }}
+
+),
+
+in_funnel as (
+
+    select
+        *,
+        {{ dbt.datediff('cast(current_stage_entered_at as date)', as_of_date(), 'day') }} as days_since_stage_entry,
+        {{ days_between('created_at', 'closed_at') }} as days_created_to_closed
+
+    from deals
+
+    where exclusion_reason is null
+
+),
+
+final as (
+
+    select
+        cast(deal_id as {{ dbt.type_string() }}) as deal_id,
+        cast(source as {{ dbt.type_string() }}) as source,
+        cast(source_deal_id as {{ dbt.type_string() }}) as source_deal_id,
+        cast(pipeline_id as {{ dbt.type_string() }}) as pipeline_id,
+        cast(deal_name as {{ dbt.type_string() }}) as deal_name,
+        cast(current_stage_code as {{ dbt.type_string() }}) as current_stage_code,
+        current_stage_entered_at,
+        case
+            when current_stage_type = 'open' then cast(days_since_stage_entry as {{ dbt.type_int() }})
+        end as days_in_current_stage,
+        current_stage_type = 'open' as is_open,
+        current_stage_type = 'won' as is_won,
+        current_stage_type = 'lost' as is_lost,
+        created_at,
+        cast(created_at as date) as created_date,
+        cast({{ dbt.date_trunc('month', 'created_at') }} as date) as cohort_month,
+        is_created_at_inferred,
+        closed_at,
+        cast(closed_at as date) as closed_date,
+        case
+            when closed_at is not null and not is_created_at_inferred
+                then cast(round(days_created_to_closed, 2) as {{ dbt.type_numeric() }})
+        end as cycle_days,
+        cast(round(amount_cny, 2) as {{ dbt.type_numeric() }}) as amount_cny,
+        cast(amount_original as {{ dbt.type_numeric() }}) as amount_original,
+        cast(currency_code as {{ dbt.type_string() }}) as currency_code,
+        cast(loss_reason_code as {{ dbt.type_string() }}) as loss_reason_code,
+        cast(lost_from_stage_code as {{ dbt.type_string() }}) as lost_from_stage_code,
+        cast(owner_id as {{ dbt.type_string() }}) as owner_id,
+        cast(company_id as {{ dbt.type_string() }}) as company_id,
+        cast(person_id as {{ dbt.type_string() }}) as person_id,
+        cast(channel_code as {{ dbt.type_string() }}) as channel_code,
+        cast(stage_changes as {{ dbt.type_int() }}) as stage_changes,
+        cast(backward_moves as {{ dbt.type_int() }}) as backward_moves,
+        cast(stages_skipped as {{ dbt.type_int() }}) as stages_skipped,
+        has_inferred_stages,
+        {{ as_of_date() }} as as_of_date
+
+    from in_funnel
+
+)
+
+select * from final

@@ -1,0 +1,56 @@
+with
+
+leads as (
+
+    select * from {{ ref('int_leads') }}
+
+),
+
+deals as (
+
+    select * from {{ ref('fct_deals') }}
+
+),
+
+person_deals as (
+
+    select
+        person_id,
+        min(created_at) as first_deal_created_at
+
+    from deals
+
+    where person_id is not null
+
+    group by 1
+
+),
+
+final as (
+
+    select
+        cast(leads.lead_id as {{ dbt.type_string() }}) as lead_id,
+        cast(leads.lead_source as {{ dbt.type_string() }}) as lead_source,
+        cast(leads.form_tool as {{ dbt.type_string() }}) as form_tool,
+        leads.created_at,
+        cast(leads.created_at as date) as created_date,
+        cast({{ dbt.date_trunc('month', 'leads.created_at') }} as date) as cohort_month,
+        cast(leads.person_id as {{ dbt.type_string() }}) as person_id,
+        cast(leads.company_id as {{ dbt.type_string() }}) as company_id,
+        cast(leads.channel_code as {{ dbt.type_string() }}) as channel_code,
+        cast(leads.owner_id as {{ dbt.type_string() }}) as owner_id,
+        cast(leads.lifecycle_stage as {{ dbt.type_string() }}) as lifecycle_stage,
+        cast(leads.email_hash as {{ dbt.type_string() }}) as email_hash,
+        cast(leads.phone_masked as {{ dbt.type_string() }}) as phone_masked,
+        leads.is_first_touch,
+        person_deals.person_id is not null as person_has_deal,
+        {{ as_of_date() }} as as_of_date
+
+    from leads
+
+    left join person_deals
+        on leads.person_id = person_deals.person_id
+
+)
+
+select * from final

@@ -1,0 +1,270 @@
+{#- Conversion per funnel stage, overall and by segment (one row per segment value and stage).
+      entered      deals that entered the stage at least once (fct_deal_stage_events.to_stage_code)
+      advanced     of those, deals that later moved forward out of it (to a later open stage or won)
+      won_later    of those, deals that are won as of the as-of day
+      lost_here    deals lost straight from this stage
+      adjacent_conversion_rate    advanced / entered (this stage → a later one; null for won and lost)
+      cumulative_conversion_rate  entered / deals in the segment (how far into the funnel the segment gets)
+      win_rate                    won_later / entered
+    A deal counts once per stage however often it re-entered it (backward moves). Segments: overall, cohort
+    month (creation), channel, owner, team, industry, size band; each deal is in exactly one value of each, so the
+    stage counts of any segment type add up to the overall ones. -#}
+{%- set string_type = dbt.type_string() -%}
+{%- set all_segments = {
+    'overall': ("'all'", "'全部 All'"),
+    'cohort_month': ('cohort_month', 'cohort_month'),
+    'channel': ('channel_code', 'channel_name'),
+    'owner': ('owner_id', 'owner_name'),
+    'team': ('team_name', 'team_name'),
+    'industry': ('industry_code', 'industry_name'),
+    'size_band': ('size_band_code', 'size_band_name'),
+} %}
+{%- set segments = [] %}
+{%- for segment_type in var('conversion_segments') %}
+{%- do segments.append((segment_type, all_segments[segment_type][0], all_segments[segment_type][1])) %}
+{%- endfor %}
+with
+
+deals as (
+
+    select * from {{ ref('fct_deals') }}
+
+),
+
+events as (
+
+    select * from {{ ref('fct_deal_stage_events') }}
+
+),
+
+stages as (
+
+    select * from {{ ref('dim_stage') }}
+
+),
+
+channels as (
+
+    select * from {{ ref('dim_channel') }}
+
+),
+
+owners as (
+
+    select * from {{ ref('dim_owner') }}
+
+),
+
+companies as (
+
+    select * from {{ ref('dim_company') }}
+
+),
+
+deal_attributes as (
+
+    select
+        deals.deal_id,
+        deals.is_won,
+        substring(cast(deals.cohort_month as {{ string_type }}), 1, 7) as cohort_month,
+        deals.channel_code,
+        channels.name_zh as channel_name,
+        coalesce(deals.owner_id, 'unknown') as owner_id,
+        coalesce(owners.owner_name, 'unknown') as owner_name,
+        coalesce(owners.team_name, 'unknown') as team_name,
+        coalesce(companies.industry_code, 'other') as industry_code,
+        coalesce(companies.industry_name_zh, '其他') as industry_name,
+        coalesce(companies.size_band_code, 'unknown') as size_band_code,
+        coalesce(companies.size_band_name_zh, '未知') as size_band_name
+
+    from deals
+
+    left join channels
+        on deals.channel_code = channels.channel_code
+
+    left join owners
+        on deals.owner_id = owners.owner_id
+
+    left join companies
+        on deals.company_id = companies.company_id
+
+),
+
+segment_deals as (
+
+    {%- for segment_type, value, label in segments %}
+
+    select
+        '{{ segment_type }}' as segment_type,
+        cast({{ value }} as {{ string_type }}) as segment_value,
+        cast({{ label }} as {{ string_type }}) as segment_label,
+        deal_id,
+        is_won
+
+    from deal_attributes
+    {% if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+
+),
+
+segments as (
+
+    select
+        segment_type,
+        segment_value,
+        min(segment_label) as segment_label,
+        count(*) as deals_in_segment
+
+    from segment_deals
+
+    group by 1, 2
+
+),
+
+stage_entries as (
+
+    select distinct
+        deal_id,
+        to_stage_code as stage_code
+
+    from events
+
+),
+
+stage_advances as (
+
+    select distinct
+        deal_id,
+        from_stage_code as stage_code
+
+    from events
+
+    where direction = 'forward'
+
+),
+
+stage_losses as (
+
+    select distinct
+        deal_id,
+        from_stage_code as stage_code
+
+    from events
+
+    where direction = 'lost'
+
+),
+
+deal_stages as (
+
+    select
+        stage_entries.deal_id,
+        stage_entries.stage_code,
+        case when stage_advances.deal_id is not null then 1 else 0 end as advanced,
+        case when stage_losses.deal_id is not null then 1 else 0 end as lost_here
+
+    from stage_entries
+
+    left join stage_advances
+        on
+            stage_entries.deal_id = stage_advances.deal_id
+            and stage_entries.stage_code = stage_advances.stage_code
+
+    left join stage_losses
+        on
+            stage_entries.deal_id = stage_losses.deal_id
+            and stage_entries.stage_code = stage_losses.stage_code
+
+),
+
+stage_counts as (
+
+    select
+        segment_deals.segment_type,
+        segment_deals.segment_value,
+        deal_stages.stage_code,
+        count(*) as entered,
+        sum(deal_stages.advanced) as advanced,
+        sum(case when segment_deals.is_won then 1 else 0 end) as won_later,
+        sum(deal_stages.lost_here) as lost_here
+
+    from segment_deals
+
+    inner join deal_stages
+        on segment_deals.deal_id = deal_stages.deal_id
+
+    group by 1, 2, 3
+
+),
+
+grid as (
+
+    select
+        segments.segment_type,
+        segments.segment_value,
+        segments.segment_label,
+        segments.deals_in_segment,
+        stages.stage_code,
+        stages.stage_order,
+        stages.name_zh as stage_name_zh,
+        stages.name_en as stage_name_en,
+        stages.stage_type
+
+    from segments
+
+    cross join stages
+
+),
+
+rates as (
+
+    select
+        grid.*,
+        coalesce(stage_counts.entered, 0) as entered,
+        coalesce(stage_counts.advanced, 0) as advanced,
+        coalesce(stage_counts.won_later, 0) as won_later,
+        coalesce(stage_counts.lost_here, 0) as lost_here,
+        {{ safe_divide('stage_counts.advanced', 'stage_counts.entered') }} as advanced_share,
+        {{ safe_divide('coalesce(stage_counts.entered, 0)', 'grid.deals_in_segment') }} as reached_share,
+        {{ safe_divide('stage_counts.won_later', 'stage_counts.entered') }} as won_share
+
+    from grid
+
+    left join stage_counts
+        on
+            grid.segment_type = stage_counts.segment_type
+            and grid.segment_value = stage_counts.segment_value
+            and grid.stage_code = stage_counts.stage_code
+
+),
+
+final as (
+
+    select
+        segment_type,
+        segment_value,
+        segment_label,
+        stage_code,
+        stage_order,
+        stage_name_zh,
+        stage_name_en,
+        stage_type,
+        cast(deals_in_segment as {{ dbt.type_int() }}) as deals_in_segment,
+        cast(entered as {{ dbt.type_int() }}) as entered,
+        cast(advanced as {{ dbt.type_int() }}) as advanced,
+        cast(won_later as {{ dbt.type_int() }}) as won_later,
+        cast(lost_here as {{ dbt.type_int() }}) as lost_here,
+        case
+            when stage_type = 'open' then cast(round(advanced_share, 4) as {{ dbt.type_numeric() }})
+        end as adjacent_conversion_rate,
+        cast(round(reached_share, 4) as {{ dbt.type_numeric() }}) as cumulative_conversion_rate,
+        cast(round(won_share, 4) as {{ dbt.type_numeric() }}) as win_rate,
+        {{ as_of_date() }} as as_of_date
+
+    from rates
+
+)
+
+select * from final

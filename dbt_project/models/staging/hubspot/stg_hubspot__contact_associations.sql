@@ -1,0 +1,28 @@
+with
+
+source as (
+
+    {{ select_source_columns(source('hubspot', 'contacts__associations'), {
+        'contact_id': 'string',
+        'to_object_type': 'string',
+        'to_id': 'string',
+        'association_types': 'string',
+        '_dlt_list_idx': 'bigint',
+    }) }}
+
+),
+
+renamed as (
+
+    select
+        contact_id as hubspot_contact_id,
+        to_object_type,
+        to_id as to_object_id,
+        association_types as association_type,
+        _dlt_list_idx as association_position
+
+    from source
+
+)
+
+select * from renamed

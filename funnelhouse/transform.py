@@ -1,0 +1,188 @@
+"""Run the dbt project (dbt_project/) on a warehouse and read the funnel back for the demo and the CLI."""
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import NamedTuple
+
+from funnelhouse.settings import PROJECT_ROOT
+from ingestion.common.errors import FunnelhouseError
+
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+WAREHOUSE_ENV = "FUNNELHOUSE_WAREHOUSE"  # read by dbt_project/profiles.yml
+FAILED_STATUSES = ("error", "fail", "runtime error")
+
+
+class FunnelStage(NamedTuple):
+    """One stage of the overall funnel (mart_funnel_conversion, segment overall)."""
+
+    stage_code: str
+    name_zh: str
+    name_en: str
+    entered: int
+    adjacent_conversion_rate: float | None  # advanced / entered; None for won and lost
+    cumulative_conversion_rate: float | None  # entered / all deals
+
+
+class LossReason(NamedTuple):
+    """One normalised loss reason over all months (mart_loss_reasons)."""
+
+    reason_code: str
+    name_zh: str
+    name_en: str
+    lost_deals: int
+    share_of_lost: float  # of all lost deals, those without a written reason included
+    amount_lost_cny: float
+
+
+@contextmanager
+def _warehouse_env(warehouse: Path) -> Iterator[None]:
+    previous = os.environ.get(WAREHOUSE_ENV)
+    os.environ[WAREHOUSE_ENV] = str(Path(warehouse).resolve())
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(WAREHOUSE_ENV, None)
+        else:
+            os.environ[WAREHOUSE_ENV] = previous
+
+
+def _release_warehouse() -> None:
+    """Close the DuckDB connection dbt-duckdb keeps open in this process after a run, so the warehouse file can be
+    opened again (read-only by funnel_summary, for writing by the next ingestion)."""
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    except ImportError:  # another adapter
+        return
+    environment = DuckDBConnectionManager._ENV
+    if environment is not None:
+        environment.close()
+    DuckDBConnectionManager.close_all_connections()
+
+
+def _failed_nodes(result: object) -> list[str]:
+    """'name (status)' of every node that errored or failed in a dbtRunner result."""
+    failed = []
+    for node_result in getattr(result, "results", None) or []:
+        status = str(getattr(node_result, "status", "")).lower()
+        if status in FAILED_STATUSES:
+            node = getattr(node_result, "node", None)
+            failed.append(f"{getattr(node, 'name', '?')} ({status})")
+    return failed
+
+
+def dbt_build(
+    warehouse: Path,
+    as_of: str | None = None,
+    select: str | None = None,
+    *,
+    full_refresh: bool = False,
+    quiet: bool = True,
+    project_dir: Path | None = None,
+) -> None:
+    """Build (seed, run, test) the dbt project on `warehouse`, as of `as_of` (YYYY-MM-DD, default today).
+
+    Raises FunnelhouseError with a one-line message naming the failing nodes when the build fails. `quiet`
+    leaves out dbt's per-node progress (errors are still printed); `project_dir` builds a copy of the project.
+    """
+    from dbt.cli.main import dbtRunner
+
+    if as_of is not None:
+        try:
+            date.fromisoformat(as_of)
+        except ValueError:
+            raise FunnelhouseError(f"as_of must be a date YYYY-MM-DD, got {as_of!r}") from None
+    project = Path(project_dir or DBT_PROJECT_DIR)
+    args = ["build", "--project-dir", str(project), "--profiles-dir", str(project)]
+    if as_of is not None:
+        args += ["--vars", json.dumps({"as_of": as_of})]
+    if select:
+        args += ["--select", select]
+    if full_refresh:
+        args.append("--full-refresh")
+    if quiet:
+        args = ["--quiet", *args]
+    with _warehouse_env(warehouse):
+        try:
+            result = dbtRunner().invoke(args)
+        finally:
+            _release_warehouse()
+    if result.success:
+        return
+    failed = _failed_nodes(result.result)
+    if failed:
+        shown = ", ".join(failed[:8]) + (f" and {len(failed) - 8} more" if len(failed) > 8 else "")
+        raise FunnelhouseError(f"dbt build failed: {shown} (details in {project / 'logs' / 'dbt.log'})")
+    reason = str(result.exception).strip().splitlines()[0] if result.exception else "see the log"
+    raise FunnelhouseError(f"dbt build failed: {reason} (details in {project / 'logs' / 'dbt.log'})")
+
+
+def _query(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:
+    import duckdb
+
+    path = Path(warehouse)
+    if not path.exists():
+        raise FunnelhouseError(f"{path}: no warehouse here; load data and run the dbt build first")
+    try:
+        with duckdb.connect(str(path), read_only=True) as connection:
+            return connection.execute(sql, params or []).fetchall()
+    except duckdb.CatalogException:
+        raise FunnelhouseError(f"{path}: the funnel marts are not built yet; run the dbt build first") from None
+
+
+def _number(value: object) -> float | None:
+    return None if value is None else float(value)
+
+
+def funnel_summary(warehouse: Path) -> list[FunnelStage]:
+    """The overall funnel in stage order: stage, deals entered, adjacent and cumulative conversion."""
+    rows = _query(
+        warehouse,
+        """
+        select stage_code, stage_name_zh, stage_name_en, entered, adjacent_conversion_rate,
+               cumulative_conversion_rate
+        from marts.mart_funnel_conversion
+        where segment_type = 'overall'
+        order by stage_order
+        """,
+    )
+    return [
+        FunnelStage(code, zh, en, int(entered), _number(adjacent), _number(cumulative))
+        for code, zh, en, entered, adjacent, cumulative in rows
+    ]
+
+
+def top_loss_reasons(warehouse: Path, n: int = 3) -> list[LossReason]:
+    """The `n` most frequent normalised loss reasons over all months (deals without a written reason left out)."""
+    rows = _query(
+        warehouse,
+        """
+        with reasons as (
+            select
+                loss_reason_code,
+                min(reason_name_zh) as name_zh,
+                min(reason_name_en) as name_en,
+                sum(lost_deals) as lost_deals,
+                coalesce(sum(amount_lost_cny), 0) as amount_lost_cny,
+                min(reason_rank) as reason_rank
+            from marts.mart_loss_reasons
+            group by 1
+        ),
+        totals as (select sum(lost_deals) as all_lost from reasons)
+        select loss_reason_code, name_zh, name_en, lost_deals, lost_deals / all_lost, amount_lost_cny
+        from reasons cross join totals
+        where reason_rank is not null
+        order by reason_rank
+        limit ?
+        """,
+        [int(n)],
+    )
+    return [
+        LossReason(code, zh, en, int(lost), float(share), float(amount))
+        for code, zh, en, lost, share, amount in rows
+    ]
