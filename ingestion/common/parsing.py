@@ -154,6 +154,8 @@ def normalize_phone(field: str, value: Any) -> str | None:
     if digits.isdigit():
         if _CN_MOBILE.match(digits):
             return "+86" + digits
+        if not digits.startswith("0") and text.lstrip().startswith(("+86", "0086")):
+            digits = "0" + digits  # +86 21 6234 5678: the area code's trunk 0 is dropped after the country code
         landline = _CN_LANDLINE.match(digits)
         if landline:
             return "+86" + landline.group(1) + landline.group(2)

@@ -51,7 +51,7 @@ DEALS = ObjectSpec(
     properties=(
         "dealname", "amount", "deal_currency_code", "pipeline", "dealstage", "closedate", "createdate",
         "hs_lastmodifieddate", "hubspot_owner_id", "dealtype", "hs_is_closed", "hs_is_closed_won",
-        "hs_deal_stage_probability",
+        "hs_deal_stage_probability", "closed_lost_reason", "hs_analytics_source",
     ),
     history_property="dealstage",
     history_table="deal_stage_history",

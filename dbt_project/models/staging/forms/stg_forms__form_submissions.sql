@@ -40,7 +40,7 @@ renamed as (
         {{ normalize_email('email') }} as email,
         {{ phone_digits('phone') }} as phone_digits,
         trim(company) as company_name,
-        {{ company_name_key('company') }} as company_name_key,
+        {{ company_name_squeezed('company') }} as company_name_squeezed,
         trim(industry) as industry,
         trim(company_size) as company_size,
         message,
@@ -61,6 +61,7 @@ normalised as (
 
     select
         *,
+        {{ company_name_key('company_name_squeezed') }} as company_name_key,
         {{ phone_e164('phone_digits') }} as phone
 
     from renamed

@@ -28,7 +28,7 @@ renamed as (
     select
         id as hubspot_company_id,
         trim(name) as company_name,
-        {{ company_name_key('name') }} as company_name_key,
+        {{ company_name_squeezed('name') }} as company_name_squeezed,
         case
             when lower(trim(domain)) like 'www.%' then substring(lower(trim(domain)), 5, 255)
             else nullif(lower(trim(domain)), '')
@@ -47,6 +47,16 @@ renamed as (
 
     from source
 
+),
+
+normalised as (
+
+    select
+        *,
+        {{ company_name_key('company_name_squeezed') }} as company_name_key
+
+    from renamed
+
 )
 
-select * from renamed
+select * from normalised

@@ -40,7 +40,7 @@ renamed as (
         {{ phone_digits('phone') }} as phone_digits,
         trim(jobtitle) as job_title,
         trim(company) as company_name,
-        {{ company_name_key('company') }} as company_name_key,
+        {{ company_name_squeezed('company') }} as company_name_squeezed,
         lifecyclestage as lifecycle_stage,
         hs_lead_status as lead_status,
         nullif(trim(hubspot_owner_id), '') as hubspot_owner_id,
@@ -58,6 +58,7 @@ normalised as (
 
     select
         *,
+        {{ company_name_key('company_name_squeezed') }} as company_name_key,
         {{ phone_e164('phone_digits') }} as phone
 
     from renamed

@@ -32,7 +32,7 @@ renamed as (
     select
         trim(deal_id) as export_deal_id,
         trim(account_name) as account_name,
-        {{ company_name_key('account_name') }} as account_name_key,
+        {{ company_name_squeezed('account_name') }} as account_name_squeezed,
         nullif(trim(industry), '') as industry,
         nullif(trim(company_size), '') as company_size,
         trim(contact_name) as contact_name,
@@ -62,6 +62,7 @@ normalised as (
 
     select
         *,
+        {{ company_name_key('account_name_squeezed') }} as account_name_key,
         {{ phone_e164('contact_phone_digits') }} as contact_phone
 
     from renamed

@@ -38,7 +38,7 @@ renamed as (
         ])) }} as tracker_deal_id,
         team,
         trim(customer_name) as customer_name,
-        {{ company_name_key('customer_name') }} as customer_name_key,
+        {{ company_name_squeezed('customer_name') }} as customer_name_squeezed,
         nullif(trim(industry), '') as industry,
         nullif(trim(company_size), '') as company_size,
         trim(contact_name) as contact_name,
@@ -69,6 +69,7 @@ normalised as (
 
     select
         *,
+        {{ company_name_key('customer_name_squeezed') }} as customer_name_key,
         {{ phone_e164('contact_phone_digits') }} as contact_phone
 
     from renamed
