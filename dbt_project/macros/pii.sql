@@ -13,3 +13,15 @@
         when {{ expr }} is not null then '****'
     end
 {%- endmacro %}
+
+{#- The protected columns of an email: <col>_domain and <col>_hash. -#}
+{% macro protected_email_columns(column) -%}
+    {{ email_domain(column) }} as {{ column }}_domain,
+    {{ pii_hash(column) }} as {{ column }}_hash
+{%- endmacro %}
+
+{#- The protected columns of an E.164 phone: <col>_hash and <col>_masked. -#}
+{% macro protected_phone_columns(column) -%}
+    {{ pii_hash(column) }} as {{ column }}_hash,
+    {{ mask_phone(column) }} as {{ column }}_masked
+{%- endmacro %}

@@ -72,10 +72,8 @@ protected as (
 
     select
         *,
-        {{ email_domain('email') }} as email_domain,
-        {{ pii_hash('email') }} as email_hash,
-        {{ pii_hash('phone') }} as phone_hash,
-        {{ mask_phone('phone') }} as phone_masked
+        {{ protected_email_columns('email') }},
+        {{ protected_phone_columns('phone') }}
 
     from normalised
 

@@ -73,10 +73,8 @@ protected as (
 
     select
         *,
-        {{ email_domain('contact_email') }} as contact_email_domain,
-        {{ pii_hash('contact_email') }} as contact_email_hash,
-        {{ pii_hash('contact_phone') }} as contact_phone_hash,
-        {{ mask_phone('contact_phone') }} as contact_phone_masked
+        {{ protected_email_columns('contact_email') }},
+        {{ protected_phone_columns('contact_phone') }}
 
     from normalised
 

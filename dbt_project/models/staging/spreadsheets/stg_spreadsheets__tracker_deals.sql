@@ -80,8 +80,7 @@ protected as (
 
     select
         *,
-        {{ pii_hash('contact_phone') }} as contact_phone_hash,
-        {{ mask_phone('contact_phone') }} as contact_phone_masked
+        {{ protected_phone_columns('contact_phone') }}
 
     from normalised
 
