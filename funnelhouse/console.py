@@ -35,13 +35,14 @@ def _percent(rate: float | None) -> str:
 
 
 def funnel_table(stages: Iterable) -> Table:
-    """The overall funnel: stage (中文 / English), deals that entered it, conversion to the next and from the top."""
+    """The overall funnel: stage (中文 / English), deals that reached it (and entered it, skipped stages not counted),
+    conversion to the next stage and from the top."""
     table = Table(title="Funnel (all deals)", title_justify="left")
-    for column in ("stage", "entered", "→ next stage", "from the top"):
+    for column in ("stage", "reached", "entered", "→ next stage", "from the top"):
         table.add_column(column, justify="left" if column == "stage" else "right")
     for stage in stages:
-        table.add_row(f"{stage.name_zh} {stage.name_en}", f"{stage.entered:,}", _percent(stage.adjacent_conversion_rate),
-                      _percent(stage.cumulative_conversion_rate))
+        table.add_row(f"{stage.name_zh} {stage.name_en}", f"{stage.reached:,}", f"{stage.entered:,}",
+                      _percent(stage.adjacent_conversion_rate), _percent(stage.cumulative_conversion_rate))
     return table
 
 

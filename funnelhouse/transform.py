@@ -23,9 +23,10 @@ class FunnelStage(NamedTuple):
     stage_code: str
     name_zh: str
     name_en: str
-    entered: int
-    adjacent_conversion_rate: float | None  # advanced / entered; None for won and lost
-    cumulative_conversion_rate: float | None  # entered / all deals
+    reached: int  # deals that got to this stage or a later one (skipped stages count as passed)
+    entered: int  # deals that actually entered the stage
+    adjacent_conversion_rate: float | None  # reached of the next stage / reached; None for won and lost
+    cumulative_conversion_rate: float | None  # reached / all deals
 
 
 class LossReason(NamedTuple):
@@ -40,7 +41,7 @@ class LossReason(NamedTuple):
 
 
 @contextmanager
-def _warehouse_env(warehouse: Path) -> Iterator[None]:
+def warehouse_env(warehouse: Path) -> Iterator[None]:
     previous = os.environ.get(WAREHOUSE_ENV)
     os.environ[WAREHOUSE_ENV] = str(Path(warehouse).resolve())
     try:
@@ -107,7 +108,7 @@ def dbt_build(
         args.append("--full-refresh")
     if quiet:
         args = ["--quiet", *args]
-    with _warehouse_env(warehouse):
+    with warehouse_env(warehouse):
         try:
             result = dbtRunner().invoke(args)
         finally:
@@ -140,11 +141,11 @@ def _number(value: object) -> float | None:
 
 
 def funnel_summary(warehouse: Path) -> list[FunnelStage]:
-    """The overall funnel in stage order: stage, deals entered, adjacent and cumulative conversion."""
+    """The overall funnel in stage order: stage, deals reached and entered, adjacent and cumulative conversion."""
     rows = _query(
         warehouse,
         """
-        select stage_code, stage_name_zh, stage_name_en, entered, adjacent_conversion_rate,
+        select stage_code, stage_name_zh, stage_name_en, reached, entered, adjacent_conversion_rate,
                cumulative_conversion_rate
         from marts.mart_funnel_conversion
         where segment_type = 'overall'
@@ -152,8 +153,8 @@ def funnel_summary(warehouse: Path) -> list[FunnelStage]:
         """,
     )
     return [
-        FunnelStage(code, zh, en, int(entered), _number(adjacent), _number(cumulative))
-        for code, zh, en, entered, adjacent, cumulative in rows
+        FunnelStage(code, zh, en, int(reached), int(entered), _number(adjacent), _number(cumulative))
+        for code, zh, en, reached, entered, adjacent, cumulative in rows
     ]
 
 

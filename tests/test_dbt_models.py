@@ -96,18 +96,21 @@ def test_overall_funnel(built: SimpleNamespace) -> None:
     # entered: lead = 3 export + 3 tracker deals (HubSpot's pipeline starts at interest); interest = 5 HubSpot
     # (not 31, 64) + 3 tracker; need = 7, 11, 31 + D-001, D-002 + 3 tracker; proposal = 11, 64, 星河, 云杉;
     # negotiation = 5, 64, 77, 星河, 云杉; won = 5, D-001, 云杉; lost = 31, D-005. 13 deals in all.
-    # advanced: lead 5 of 6 (D-005 lost there), interest 7 of 8 (150 still there), need 4 of 8 (11, D-001 → won,
-    # 星河, 云杉), proposal 3 of 4, negotiation 2 of 5 (5, 云杉 won).
-    summary = [(s.stage_code, s.entered, s.adjacent_conversion_rate, s.cumulative_conversion_rate)
+    # furthest open or won stage: won 5, D-001, 云杉 (3); negotiation 64, 77, 星河 (3); proposal 11 (1);
+    # need 7, 31, D-002, the third tracker deal (4); interest 150 (1); lead D-005 (1).
+    # reached (that stage or later): lead 13, interest 12, need 11, proposal 7, negotiation 6, won 3; lost 2.
+    # → next: 12/13 = 0.9231, 11/12 = 0.9167, 7/11 = 0.6364, 6/7 = 0.8571, 3/6 = 0.5.
+    # from the top: 1, 0.9231, 0.8462, 0.5385, 0.4615, 0.2308, 0.1538.
+    summary = [(s.stage_code, s.reached, s.entered, s.adjacent_conversion_rate, s.cumulative_conversion_rate)
                for s in funnel_summary(built.warehouse)]
     assert summary == [
-        ("lead", 6, 0.8333, 0.4615),
-        ("interest", 8, 0.875, 0.6154),
-        ("need", 8, 0.5, 0.6154),
-        ("proposal", 4, 0.75, 0.3077),
-        ("negotiation", 5, 0.4, 0.3846),
-        ("won", 3, None, 0.2308),
-        ("lost", 2, None, 0.1538),
+        ("lead", 13, 6, 0.9231, 1.0),
+        ("interest", 12, 8, 0.9167, 0.9231),
+        ("need", 11, 8, 0.6364, 0.8462),
+        ("proposal", 7, 4, 0.8571, 0.5385),
+        ("negotiation", 6, 5, 0.5, 0.4615),
+        ("won", 3, 3, None, 0.2308),
+        ("lost", 2, 2, None, 0.1538),
     ]
     lost_here = query(
         built.warehouse,

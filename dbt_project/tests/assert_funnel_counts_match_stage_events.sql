@@ -21,6 +21,51 @@ conversion as (
 
 ),
 
+stages as (
+
+    select * from {{ ref('dim_stage') }}
+
+),
+
+-- A deal reached a stage when it entered that stage or any later one (lost stages: only by entering them).
+reach_events as (
+
+    select
+        stages.stage_code,
+        events.deal_id
+
+    from stages
+
+    inner join stages as entered_stages
+        on
+            (
+                stages.stage_type <> 'lost'
+                and entered_stages.stage_type <> 'lost'
+                and entered_stages.stage_order >= stages.stage_order
+            )
+            or (stages.stage_type = 'lost' and entered_stages.stage_code = stages.stage_code)
+
+    inner join events
+        on entered_stages.stage_code = events.to_stage_code
+
+),
+
+reached as (
+
+    select
+        reach_events.stage_code,
+        count(distinct reach_events.deal_id) as reached,
+        count(distinct case when deals.is_won then reach_events.deal_id end) as won_later
+
+    from reach_events
+
+    inner join deals
+        on reach_events.deal_id = deals.deal_id
+
+    group by 1
+
+),
+
 entered as (
 
     select
@@ -61,42 +106,26 @@ lost_here as (
 
 ),
 
-won_later as (
-
-    select
-        events.to_stage_code as stage_code,
-        count(distinct events.deal_id) as won_later
-
-    from events
-
-    inner join deals
-        on events.deal_id = deals.deal_id
-
-    where deals.is_won
-
-    group by 1
-
-),
-
 recomputed as (
 
     select
-        entered.stage_code,
-        entered.entered,
+        reached.stage_code,
+        reached.reached,
+        coalesce(entered.entered, 0) as entered,
         coalesce(advanced.advanced, 0) as advanced,
         coalesce(lost_here.lost_here, 0) as lost_here,
-        coalesce(won_later.won_later, 0) as won_later
+        reached.won_later
 
-    from entered
+    from reached
+
+    left join entered
+        on reached.stage_code = entered.stage_code
 
     left join advanced
-        on entered.stage_code = advanced.stage_code
+        on reached.stage_code = advanced.stage_code
 
     left join lost_here
-        on entered.stage_code = lost_here.stage_code
-
-    left join won_later
-        on entered.stage_code = won_later.stage_code
+        on reached.stage_code = lost_here.stage_code
 
 ),
 
@@ -105,6 +134,7 @@ mart_totals as (
     select
         segment_type,
         stage_code,
+        sum(reached) as reached,
         sum(entered) as entered,
         sum(advanced) as advanced,
         sum(lost_here) as lost_here,
@@ -121,6 +151,8 @@ compared as (
     select
         mart_totals.segment_type,
         mart_totals.stage_code,
+        mart_totals.reached as mart_reached,
+        coalesce(recomputed.reached, 0) as events_reached,
         mart_totals.entered as mart_entered,
         coalesce(recomputed.entered, 0) as events_entered,
         mart_totals.advanced as mart_advanced,
@@ -140,7 +172,8 @@ compared as (
 select * from compared
 
 where
-    mart_entered <> events_entered
+    mart_reached <> events_reached
+    or mart_entered <> events_entered
     or mart_advanced <> events_advanced
     or mart_lost_here <> events_lost_here
     or mart_won_later <> events_won_later

@@ -1,11 +1,14 @@
 {#- Conversion per funnel stage, overall and by segment (one row per segment value and stage).
-      entered      deals that entered the stage at least once (fct_deal_stage_events.to_stage_code)
+      reached      deals that got to this stage or a later one (open stages and won: the furthest open or won
+                   stage the deal ever entered is at or after this one, so a skipped stage counts as passed;
+                   lost stages: deals that entered them). This is the funnel's count: it never grows down the funnel.
+      entered      deals that actually entered the stage at least once (fct_deal_stage_events.to_stage_code)
       advanced     of those, deals that later moved forward out of it (to a later open stage or won)
-      won_later    of those, deals that are won as of the as-of day
+      won_later    of the deals that reached the stage, those won as of the as-of day
       lost_here    deals lost straight from this stage
-      adjacent_conversion_rate    advanced / entered (this stage → a later one; null for won and lost)
-      cumulative_conversion_rate  entered / deals in the segment (how far into the funnel the segment gets)
-      win_rate                    won_later / entered
+      adjacent_conversion_rate    reached(next open or won stage) / reached (open stages; null for won and lost)
+      cumulative_conversion_rate  reached / deals in the segment (how far into the funnel the segment gets)
+      win_rate                    won_later / reached
     A deal counts once per stage however often it re-entered it (backward moves). Segments: overall, cohort
     month (creation), channel, owner, team, industry, size band; each deal is in exactly one value of each, so the
     stage counts of any segment type add up to the overall ones. -#}
@@ -157,25 +160,76 @@ stage_losses as (
 
 ),
 
-deal_stages as (
+deal_furthest as (
 
     select
+        events.deal_id,
+        max(stages.stage_order) as furthest_stage_order
+
+    from events
+
+    inner join stages
+        on events.to_stage_code = stages.stage_code
+
+    where stages.stage_type <> 'lost'
+
+    group by 1
+
+),
+
+stage_reaches as (
+
+    select
+        deal_furthest.deal_id,
+        stages.stage_code
+
+    from deal_furthest
+
+    inner join stages
+        on
+            deal_furthest.furthest_stage_order >= stages.stage_order
+            and stages.stage_type <> 'lost'
+
+    union all
+
+    select distinct
         stage_entries.deal_id,
-        stage_entries.stage_code,
-        case when stage_advances.deal_id is not null then 1 else 0 end as advanced,
-        case when stage_losses.deal_id is not null then 1 else 0 end as lost_here
+        stage_entries.stage_code
 
     from stage_entries
 
+    inner join stages
+        on stage_entries.stage_code = stages.stage_code
+
+    where stages.stage_type = 'lost'
+
+),
+
+deal_stages as (
+
+    select
+        stage_reaches.deal_id,
+        stage_reaches.stage_code,
+        case when stage_entries.deal_id is not null then 1 else 0 end as entered,
+        case when stage_advances.deal_id is not null then 1 else 0 end as advanced,
+        case when stage_losses.deal_id is not null then 1 else 0 end as lost_here
+
+    from stage_reaches
+
+    left join stage_entries
+        on
+            stage_reaches.deal_id = stage_entries.deal_id
+            and stage_reaches.stage_code = stage_entries.stage_code
+
     left join stage_advances
         on
-            stage_entries.deal_id = stage_advances.deal_id
-            and stage_entries.stage_code = stage_advances.stage_code
+            stage_reaches.deal_id = stage_advances.deal_id
+            and stage_reaches.stage_code = stage_advances.stage_code
 
     left join stage_losses
         on
-            stage_entries.deal_id = stage_losses.deal_id
-            and stage_entries.stage_code = stage_losses.stage_code
+            stage_reaches.deal_id = stage_losses.deal_id
+            and stage_reaches.stage_code = stage_losses.stage_code
 
 ),
 
@@ -185,7 +239,8 @@ stage_counts as (
         segment_deals.segment_type,
         segment_deals.segment_value,
         deal_stages.stage_code,
-        count(*) as entered,
+        count(*) as reached,
+        sum(deal_stages.entered) as entered,
         sum(deal_stages.advanced) as advanced,
         sum(case when segment_deals.is_won then 1 else 0 end) as won_later,
         sum(deal_stages.lost_here) as lost_here
@@ -218,17 +273,15 @@ grid as (
 
 ),
 
-rates as (
+counts as (
 
     select
         grid.*,
+        coalesce(stage_counts.reached, 0) as reached,
         coalesce(stage_counts.entered, 0) as entered,
         coalesce(stage_counts.advanced, 0) as advanced,
         coalesce(stage_counts.won_later, 0) as won_later,
-        coalesce(stage_counts.lost_here, 0) as lost_here,
-        {{ safe_divide('stage_counts.advanced', 'stage_counts.entered') }} as advanced_share,
-        {{ safe_divide('coalesce(stage_counts.entered, 0)', 'grid.deals_in_segment') }} as reached_share,
-        {{ safe_divide('stage_counts.won_later', 'stage_counts.entered') }} as won_share
+        coalesce(stage_counts.lost_here, 0) as lost_here
 
     from grid
 
@@ -237,6 +290,41 @@ rates as (
             grid.segment_type = stage_counts.segment_type
             and grid.segment_value = stage_counts.segment_value
             and grid.stage_code = stage_counts.stage_code
+
+),
+
+next_stage_reaches as (
+
+    select
+        segment_type,
+        segment_value,
+        stage_code,
+        lead(reached) over (
+            partition by segment_type, segment_value
+            order by stage_order
+        ) as next_stage_reached
+
+    from counts
+
+    where stage_type <> 'lost'
+
+),
+
+rates as (
+
+    select
+        counts.*,
+        {{ safe_divide('next_stage_reaches.next_stage_reached', 'counts.reached') }} as next_stage_share,
+        {{ safe_divide('counts.reached', 'counts.deals_in_segment') }} as reached_share,
+        {{ safe_divide('counts.won_later', 'counts.reached') }} as won_share
+
+    from counts
+
+    left join next_stage_reaches
+        on
+            counts.segment_type = next_stage_reaches.segment_type
+            and counts.segment_value = next_stage_reaches.segment_value
+            and counts.stage_code = next_stage_reaches.stage_code
 
 ),
 
@@ -252,12 +340,13 @@ final as (
         stage_name_en,
         stage_type,
         cast(deals_in_segment as {{ dbt.type_int() }}) as deals_in_segment,
+        cast(reached as {{ dbt.type_int() }}) as reached,
         cast(entered as {{ dbt.type_int() }}) as entered,
         cast(advanced as {{ dbt.type_int() }}) as advanced,
         cast(won_later as {{ dbt.type_int() }}) as won_later,
         cast(lost_here as {{ dbt.type_int() }}) as lost_here,
         case
-            when stage_type = 'open' then cast(round(advanced_share, 4) as {{ dbt.type_numeric() }})
+            when stage_type = 'open' then cast(round(next_stage_share, 4) as {{ dbt.type_numeric() }})
         end as adjacent_conversion_rate,
         cast(round(reached_share, 4) as {{ dbt.type_numeric() }}) as cumulative_conversion_rate,
         cast(round(won_share, 4) as {{ dbt.type_numeric() }}) as win_rate,
