@@ -1,4 +1,4 @@
-"""Command-line entry point: `funnelhouse demo | generate | ingest | emulate`."""
+"""Command-line entry point: `funnelhouse demo | generate | ingest | refresh | ui | emulate`."""
 from __future__ import annotations
 
 import os
@@ -100,6 +100,45 @@ def demo(
         raise
     except Exception as exc:  # noqa: BLE001
         fail(exc)
+
+
+@app.command()
+def refresh(
+    as_of: str = typer.Option("", help="Build the funnel as of this day (YYYY-MM-DD); default today."),
+    full_refresh: bool = typer.Option(False, "--full-refresh", help="Rebuild incremental models from scratch."),
+) -> None:
+    """Run the refresh job through Dagster in this process: load every source, dbt build, checks. The run is
+    recorded in the project's Dagster instance (data/dagster), so the UI shows it."""
+    from funnelhouse.demo import refresh_through_dagster, show_funnel
+    from orchestration.resources import FunnelhouseResource
+
+    try:
+        resource = FunnelhouseResource(as_of=as_of)
+        outcome = refresh_through_dagster(resource, full_refresh=full_refresh)
+        if outcome.success:
+            show_funnel(resource.warehouse_path())
+    except Exception as exc:  # noqa: BLE001
+        fail(exc)
+    if not outcome.success:
+        fail(RuntimeError(f"the refresh failed: {outcome.error or 'see ' + str(outcome.log_file)}"))
+
+
+@app.command()
+def ui(
+    port: int = typer.Option(3000, help="Port of the Dagster UI on 127.0.0.1."),
+) -> None:
+    """Open the Dagster UI (dagster dev) on the project's instance: asset graph, checks, runs, schedules, sensors."""
+    import subprocess
+    import sys
+
+    from orchestration.instance import instance_home
+
+    env = {**os.environ, "DAGSTER_HOME": str(instance_home())}
+    dagster = Path(sys.executable).parent / "dagster"
+    # no -m: `dagster dev` in the project root reads [tool.dagster] of pyproject.toml (code location "funnelhouse")
+    command = [str(dagster) if dagster.exists() else "dagster", "dev", "--host", "127.0.0.1", "--port", str(port)]
+    console.print(f"Dagster UI on http://127.0.0.1:{port} (Ctrl+C stops it)")
+    raise typer.Exit(subprocess.call(command, cwd=settings.PROJECT_ROOT, env=env))
 
 
 def _register_generate() -> None:

@@ -1,6 +1,7 @@
-"""Printing for people: the reconciliation table and one-line errors."""
+"""Printing for people: reconciliation, refresh, funnel and loss-reason tables, and one-line errors."""
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterable
 
@@ -27,6 +28,40 @@ def reconciliation_table(summaries: Iterable[LoadSummary]) -> Table:
         table.add_row(f"[bold]{summary.source}[/]", f"[bold]all ({summary.seconds:.1f} s)[/]",
                       f"[bold]{sum(t.rows_read for t in summary.tallies):,}[/]", f"[bold]{summary.rows_loaded:,}[/]",
                       f"[bold]{summary.rows_quarantined:,}[/]", "", end_section=True)
+    return table
+
+
+def asset_status_table(materialized: Iterable[str], skipped: Iterable[str]) -> Table:
+    """Each asset of a refresh by group (the first part of its key), materialized or skipped."""
+    table = Table(title="Assets", title_justify="left")
+    for column, justify in [("group", "left"), ("materialized", "right"), ("skipped", "right"), ("assets", "left")]:
+        table.add_column(column, justify=justify, overflow="fold")
+    groups: dict[str, dict[str, list[str]]] = {}
+    for status, keys in (("materialized", materialized), ("skipped", skipped)):
+        for key in keys:
+            group, _, name = key.partition("/")
+            groups.setdefault(group, {"materialized": [], "skipped": []})[status].append(name)
+    for group, names in groups.items():
+        shown = ", ".join(names["materialized"]) + "".join(f", [red]{n} (skipped)[/]" for n in names["skipped"])
+        table.add_row(group, str(len(names["materialized"])), str(len(names["skipped"])), shown.lstrip(", "))
+    return table
+
+
+def check_table(checks: Iterable) -> Table:
+    """Great Expectations checks one by one; dbt tests counted per asset group, failed ones one by one."""
+    table = Table(title="Checks", title_justify="left")
+    for column, justify in [("check", "left"), ("asset", "left"), ("result", "left"), ("detail", "left")]:
+        table.add_column(column, justify=justify, overflow="fold")
+    passed_dbt: dict[str, int] = {}
+    for check in checks:
+        if check.is_gx or not check.passed:
+            result = "passed" if check.passed else f"[red]failed ({check.severity})[/]"
+            table.add_row(check.check, check.asset, result, re.sub(r"^\S+ on \S+ ", "", check.summary))
+        else:
+            group = check.asset.split("/")[0]
+            passed_dbt[group] = passed_dbt.get(group, 0) + 1
+    for group, count in passed_dbt.items():
+        table.add_row(f"dbt tests ({count})", f"{group}/*", "passed", "")
     return table
 
 

@@ -1,10 +1,12 @@
-"""The demo: generate data once, serve the HubSpot emulator, load every source into the DuckDB warehouse."""
+"""The demo: generate data once, serve the HubSpot emulator, run the refresh through Dagster, print the funnel."""
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 
 from funnelhouse import settings
-from funnelhouse.console import console, errors, reconciliation_table
+from funnelhouse.console import console, errors
+from ingestion.common.errors import FunnelhouseError
 
 EMULATOR_TOKEN = "demo-emulator-token"
 PARAMS_FILE = "demo-params.json"
@@ -28,35 +30,58 @@ def ensure_demo_inputs(seed: int, scale: float) -> None:
 
 
 def run_demo(seed: int = 42, scale: float = 1.0) -> None:
-    """Generate (once), then load forms, spreadsheets and the emulated HubSpot; print the reconciliation."""
+    """Generate (once), then run the refresh job through Dagster in this process against the emulated HubSpot:
+    load forms, spreadsheets and HubSpot, build the dbt project, run the checks; print what happened."""
     from emulators.hubspot.server import HubSpotEmulator
-    from ingestion.run import SOURCES, IngestOptions, ingest
+    from orchestration.resources import FunnelhouseResource
 
     ensure_demo_inputs(seed, scale)
     emulator = HubSpotEmulator(settings.inputs_dir() / "crm", token=EMULATOR_TOKEN).start()
     try:
         console.print(f"HubSpot emulator: serving on {emulator.base_url}")
-        options = IngestOptions(hubspot_base_url=emulator.base_url, hubspot_token=EMULATOR_TOKEN)
-        summaries, file_errors = ingest(SOURCES, options)
+        resource = FunnelhouseResource(
+            as_of=DEMO_AS_OF, hubspot_base_url=emulator.base_url, hubspot_token=EMULATOR_TOKEN
+        )
+        outcome = refresh_through_dagster(resource)
     finally:
         emulator.stop()
-    console.print(reconciliation_table(summaries))
-    for message in file_errors:
+    show_funnel(resource.warehouse_path())
+    if not outcome.success:
+        raise FunnelhouseError(f"the refresh failed: {outcome.error or 'see ' + str(outcome.log_file)}")
+
+
+def refresh_through_dagster(resource, *, full_refresh: bool = False):
+    """The refresh job in-process on the project's Dagster instance (the UI shows the run); prints the
+    reconciliation, each asset's status and each check's result."""
+    from funnelhouse.console import asset_status_table, check_table, reconciliation_table
+    from orchestration.instance import project_instance
+    from orchestration.refresh import run_refresh
+
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+    log_file = settings.data_dir() / "dagster" / "logs" / f"refresh-{stamp}.log"
+    console.print(f"Refresh through Dagster (as of {resource.as_of or 'today'}), log in {log_file} ...")
+    with project_instance() as instance:
+        outcome = run_refresh(resource, instance, full_refresh=full_refresh, log_file=log_file)
+    console.print(reconciliation_table(outcome.load_summaries))
+    for message in outcome.file_errors:
         errors.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    console.print(f"Warehouse: {options.warehouse} (datasets raw_forms, raw_spreadsheets, raw_hubspot)")
-    build_and_show_funnel(options.warehouse)
+    console.print(asset_status_table(outcome.materialized, outcome.skipped))
+    console.print(check_table(outcome.checks))
+    dbt_failed = [c for c in outcome.failed_checks if not c.is_gx and c.severity == "ERROR"]
+    if "marts/fct_deals" in outcome.materialized and not dbt_failed:
+        console.print("dbt build: all models and tests passed")
+    console.print(
+        f"Dagster run {outcome.run_id}: {'success' if outcome.success else '[red]failure[/]'} in "
+        f"{outcome.seconds:.1f} s; {len(outcome.materialized)} assets materialized, {len(outcome.skipped)} skipped, "
+        f"{len(outcome.checks)} checks ({len(outcome.failed_checks)} failed)"
+    )
+    return outcome
 
 
-def build_and_show_funnel(warehouse) -> None:
-    """dbt build (staging → intermediate → marts, with tests) as of the demo's cut-off, then the funnel and losses."""
-    import time
-
+def show_funnel(warehouse) -> None:
+    """The overall funnel and the top 3 loss reasons, read from the marts."""
     from funnelhouse.console import funnel_table, loss_reason_table
-    from funnelhouse.transform import dbt_build, funnel_summary, top_loss_reasons
+    from funnelhouse.transform import funnel_summary, top_loss_reasons
 
-    console.print(f"dbt build: as of {DEMO_AS_OF} ...")
-    started = time.perf_counter()
-    dbt_build(warehouse, as_of=DEMO_AS_OF)
-    console.print(f"dbt build: all models and tests passed in {time.perf_counter() - started:.1f} s")
     console.print(funnel_table(funnel_summary(warehouse)))
     console.print(loss_reason_table(top_loss_reasons(warehouse, 3)))

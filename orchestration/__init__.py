@@ -1,1 +1,1 @@
-"""Dagster orchestration of funnelhouse: assets, checks, schedules and sensors around ingestion, dbt and expectations."""
+"""Dagster orchestration of funnelhouse: ingestion, dbt, quality checks, schedules, sensors and alerts."""

@@ -22,12 +22,13 @@ from types import SimpleNamespace
 import duckdb
 import pytest
 
+from support.inputs import copy_fixture_inputs
+
 from emulators.hubspot.server import HubSpotEmulator
 from funnelhouse.transform import DBT_PROJECT_DIR, dbt_build, funnel_summary, top_loss_reasons
 from ingestion.common.errors import FunnelhouseError
 from ingestion.run import IngestOptions, ingest_source
 
-FIXTURES = Path(__file__).parent / "fixtures"
 AS_OF = "2025-06-30"
 TOKEN = "test-token"
 
@@ -60,10 +61,7 @@ def edit_csv(path: Path, change) -> None:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
     root = tmp_path_factory.mktemp("dbt_models")
-    inputs = root / "inputs"
-    shutil.copytree(FIXTURES / "forms", inputs / "forms")
-    shutil.copytree(FIXTURES / "spreadsheets" / "drop", inputs / "spreadsheets")
-    shutil.copytree(FIXTURES / "hubspot", inputs / "crm")
+    inputs = copy_fixture_inputs(root)
     options = IngestOptions(inputs_dir=inputs, warehouse=root / "warehouse.duckdb", pipelines_dir=root / "pipelines")
     ingest_source("forms", options)
     ingest_source("spreadsheets", options)

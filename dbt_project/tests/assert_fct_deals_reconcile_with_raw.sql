@@ -1,6 +1,8 @@
 -- Deals in fct_deals = deals loaded raw (raw_hubspot.deals + raw_spreadsheets.tracker_deals +
 -- raw_spreadsheets.export_deals; rows ingestion quarantined never reach them) minus the deals int_deals excludes
 -- (archived in HubSpot, unmapped stage, created after the as-of day). Returns the sources where this does not hold.
+{{ config(meta={'dagster': {'ref': {'name': 'fct_deals'}}}) }}
+
 with
 
 raw_hubspot_deals as (

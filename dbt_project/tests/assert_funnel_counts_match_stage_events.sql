@@ -1,6 +1,8 @@
 -- The stage counts of mart_funnel_conversion equal those recomputed straight from fct_deal_stage_events and
 -- fct_deals: overall, and summed over the values of every segment type (each deal is in exactly one value).
 -- Returns the stages and segment types whose counts differ.
+{{ config(meta={'dagster': {'ref': {'name': 'mart_funnel_conversion'}}}) }}
+
 with
 
 events as (

@@ -1,0 +1,497 @@
+"""The suites: one per checked warehouse table (two on mart_funnel_conversion), written as code.
+
+A suite is the SQL (DuckDB) that reads the frame to validate, possibly with derived columns, and a function that
+builds its Great Expectations expectations, each with a severity in `meta` (ERROR blocks downstream, WARN reports).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable
+
+from expectations.rules import (
+    EMAIL,
+    ERROR,
+    PHONE_E164,
+    PHONE_TYPED,
+    SHARE_SUM_TOLERANCE,
+    WARN,
+    BuildContext,
+    between,
+    in_set,
+    is_false,
+    matches,
+    non_negative,
+    not_in_future,
+    rate,
+    required,
+    row_count_within_bounds,
+    unique,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from great_expectations.expectations import Expectation
+
+
+@dataclass(frozen=True)
+class Suite:
+    name: str  # e.g. "raw_hubspot__deals"
+    table: str  # the warehouse table the asset check sits on: "raw_hubspot.deals"
+    query: str  # SQL producing the frame to validate (may derive columns or join)
+    build: Callable[[BuildContext], list["Expectation"]]
+    description: str = ""
+    # Columns that identify a row: failing rows are listed with them in the GX result.
+    id_columns: tuple[str, ...] = field(default=())
+
+    @property
+    def schema_name(self) -> str:
+        return self.table.split(".", 1)[0]
+
+    @property
+    def table_name(self) -> str:
+        return self.table.split(".", 1)[1]
+
+
+def _stage_codes(context: BuildContext, column: str) -> Expectation:
+    return in_set(column, context.stage_codes(), f"{column} is a stage_code of seeds/funnel/funnel_stages.csv")
+
+
+# ----------------------------------------------------------------------------------------------------- raw: forms
+def _raw_forms__form_submissions(context: BuildContext) -> list[Expectation]:
+    return [
+        *required(["submission_id", "form_tool", "submitted_at", "source_file"]),
+        unique("submission_id"),
+        is_false("has_no_contact", "a lead has an email or a phone"),
+        matches("email", EMAIL, "email looks like an e-mail address"),
+        matches("phone", PHONE_E164, "phone is normalised E.164 (+86 mobile or landline, or +<country>)"),
+        not_in_future("submitted_at", context),
+        row_count_within_bounds(context),
+    ]
+
+
+# ----------------------------------------------------------------------------------------------- raw: spreadsheets
+def _raw_spreadsheets__tracker_deals(context: BuildContext) -> list[Expectation]:
+    return [
+        *required(["team", "customer_name", "stage_raw", "stage_code", "stage_entered_on", "source_file"]),
+        unique("team", "customer_name", "stage_code", "stage_entered_on"),
+        _stage_codes(context, "stage_code"),
+        non_negative("amount_cny"),
+        non_negative("previous_stage_days", severity=WARN),
+        matches("contact_phone", PHONE_E164, "contact_phone is normalised E.164"),
+        not_in_future("stage_entered_on", context),
+        row_count_within_bounds(context),
+    ]
+
+
+def _raw_spreadsheets__export_deals(context: BuildContext) -> list[Expectation]:
+    return [
+        *required(["deal_id", "account_name", "stage_raw", "stage_code", "source_file"]),
+        unique("deal_id"),
+        _stage_codes(context, "stage_code"),
+        non_negative("amount_cny"),
+        matches("contact_phone", PHONE_E164, "contact_phone is normalised E.164"),
+        matches("contact_email", EMAIL, "contact_email looks like an e-mail address"),
+        not_in_future("created_on", context),
+        not_in_future("stage_entered_on", context),
+        row_count_within_bounds(context),
+    ]
+
+
+def _raw_spreadsheets__export_stage_changes(context: BuildContext) -> list[Expectation]:
+    return [
+        *required(["deal_id", "to_stage_raw", "to_stage_code", "changed_at", "source_file"]),
+        unique("deal_id", "changed_at", "to_stage_code"),
+        _stage_codes(context, "from_stage_code"),
+        _stage_codes(context, "to_stage_code"),
+        not_in_future("changed_at", context),
+        row_count_within_bounds(context),
+    ]
+
+
+# ---------------------------------------------------------------------------------------------------- raw: hubspot
+def _raw_hubspot__deals(context: BuildContext) -> list[Expectation]:
+    return [
+        *required(["id", "dealname", "pipeline", "dealstage", "createdate"]),
+        unique("id"),
+        # WARN: the marts leave out deals in unmapped stages; a new HubSpot stage needs a row in the map.
+        in_set(
+            "dealstage",
+            context.source_stages("hubspot"),
+            "dealstage is mapped in seeds/funnel/funnel_stage_map.csv (source hubspot)",
+            severity=WARN,
+        ),
+        non_negative("amount"),
+        not_in_future("createdate", context),
+        not_in_future("hs_lastmodifieddate", context),
+        row_count_within_bounds(context),
+    ]
+
+
+def _raw_hubspot__contacts(context: BuildContext) -> list[Expectation]:
+    return [
+        *required(["id", "createdate"]),
+        unique("id"),
+        matches("email", EMAIL, "email looks like an e-mail address"),
+        # HubSpot keeps phones as typed and so does the loader: typed Chinese formats are fine.
+        matches("phone", PHONE_TYPED, "phone looks like a phone number (mobile, landline or +<country>)"),
+        not_in_future("createdate", context),
+        not_in_future("lastmodifieddate", context),
+        row_count_within_bounds(context),
+    ]
+
+
+# ---------------------------------------------------------------------------------------------------------- marts
+FUNNEL_QUERY = """
+with conversion as (
+    select * from marts.mart_funnel_conversion
+),
+-- along the open stages and won, in stage order, within one segment
+funnel as (
+    select
+        segment_type,
+        segment_value,
+        stage_code,
+        lag(stage_code) over segment_funnel as previous_stage_code,
+        lag(reached) over segment_funnel as previous_stage_reached,
+        lag(cumulative_conversion_rate) over segment_funnel as previous_stage_rate
+    from conversion
+    where stage_type <> 'lost'
+    window segment_funnel as (partition by segment_type, segment_value order by stage_order)
+)
+select
+    conversion.*,
+    funnel.previous_stage_code,
+    funnel.previous_stage_reached,
+    coalesce(
+        conversion.reached > funnel.previous_stage_reached
+        or conversion.cumulative_conversion_rate > funnel.previous_stage_rate,
+        false
+    ) as widens,
+    conversion.reached > conversion.deals_in_segment as reached_exceeds_segment
+from conversion
+left join funnel
+    on conversion.segment_type = funnel.segment_type
+    and conversion.segment_value = funnel.segment_value
+    and conversion.stage_code = funnel.stage_code
+order by conversion.segment_type, conversion.segment_value, conversion.stage_order
+"""
+
+
+def _marts__mart_funnel_conversion(context: BuildContext) -> list[Expectation]:
+    return [
+        *required(["segment_type", "segment_value", "stage_code", "stage_order", "as_of_date"]),
+        unique("segment_type", "segment_value", "stage_code"),
+        _stage_codes(context, "stage_code"),
+        *(
+            non_negative(column)
+            for column in ("deals_in_segment", "reached", "entered", "advanced", "won_later", "lost_here")
+        ),
+        rate("adjacent_conversion_rate"),
+        rate("cumulative_conversion_rate"),
+        rate("win_rate"),
+        is_false("reached_exceeds_segment", "reached is at most deals_in_segment"),
+        is_false(
+            "widens",
+            "the funnel never widens: along the open stages and won, reached and cumulative_conversion_rate "
+            "never increase within a segment",
+        ),
+        row_count_within_bounds(context),
+    ]
+
+
+FUNNEL_RECONCILIATION_QUERY = """
+with mart as (
+    select
+        segment_type,
+        stage_code,
+        sum(entered) as mart_entered,
+        sum(deals_in_segment) as mart_deals,
+        sum(case when stage_code = 'won' then reached end) as mart_won
+    from marts.mart_funnel_conversion
+    group by all
+),
+segment_types as (
+    select 'overall' as segment_type
+    union
+    select distinct segment_type from mart
+),
+events as (
+    select to_stage_code as stage_code, count(distinct deal_id) as events_entered
+    from marts.fct_deal_stage_events
+    group by all
+),
+deals as (
+    select count(*) as fct_deals, count(case when is_won then 1 end) as fct_won
+    from marts.fct_deals
+),
+expected as (
+    select segment_types.segment_type, events.stage_code, events.events_entered
+    from segment_types
+    cross join events
+)
+select
+    coalesce(mart.segment_type, expected.segment_type) as segment_type,
+    coalesce(mart.stage_code, expected.stage_code) as stage_code,
+    coalesce(mart.mart_entered, 0) as mart_entered,
+    coalesce(expected.events_entered, 0) as events_entered,
+    coalesce(mart.mart_entered, 0) - coalesce(expected.events_entered, 0) as entered_difference,
+    mart.mart_deals,
+    deals.fct_deals,
+    mart.mart_deals - deals.fct_deals as deals_difference,
+    mart.mart_won,
+    deals.fct_won,
+    mart.mart_won - deals.fct_won as won_difference
+from mart
+full join expected
+    on mart.segment_type = expected.segment_type
+    and mart.stage_code = expected.stage_code
+cross join deals
+order by 1, 2
+"""
+
+
+def _marts__funnel_reconciliation(context: BuildContext) -> list[Expectation]:
+    return [
+        between(
+            "entered_difference",
+            0,
+            0,
+            description="per stage (overall, and summed over the values of each segment type) entered equals the "
+            "deals entering it in fct_deal_stage_events (count distinct deal_id by to_stage_code)",
+        ),
+        between(
+            "deals_difference",
+            0,
+            0,
+            description="deals_in_segment summed over a segment type's values equals the deals in fct_deals",
+        ),
+        between("won_difference", 0, 0, description="reached at stage won equals the won deals in fct_deals"),
+    ]
+
+
+def _marts__fct_deals(context: BuildContext) -> list[Expectation]:
+    return [
+        *required(["deal_id", "source", "current_stage_code", "created_at", "as_of_date"]),
+        unique("deal_id"),
+        _stage_codes(context, "current_stage_code"),
+        in_set("status_flags", [1], "exactly one of is_open, is_won, is_lost"),
+        non_negative("amount_cny"),
+        is_false("created_after_as_of", "created_date is not after as_of_date"),
+        is_false("closed_after_as_of", "closed_date is not after as_of_date"),
+        row_count_within_bounds(context),
+    ]
+
+
+def _marts__fct_deal_stage_events(context: BuildContext) -> list[Expectation]:
+    return [
+        *required(["stage_event_id", "deal_id", "to_stage_code", "direction", "changed_at"]),
+        unique("stage_event_id"),
+        _stage_codes(context, "from_stage_code"),
+        _stage_codes(context, "to_stage_code"),
+        in_set(
+            "direction", ["entry", "forward", "backward", "lost"], "direction is entry, forward, backward or lost"
+        ),
+        is_false("changed_after_as_of", "changed_date is not after as_of_date"),
+        row_count_within_bounds(context),
+    ]
+
+
+def _marts__mart_stale_deals(context: BuildContext) -> list[Expectation]:
+    return [
+        *required(["deal_id", "current_stage_code", "days_in_stage", "as_of_date"]),
+        unique("deal_id"),
+        in_set(
+            "current_stage_code",
+            context.stage_codes(stage_type="open"),
+            "a stale deal is in an open stage of seeds/funnel/funnel_stages.csv",
+        ),
+        non_negative("days_over_threshold"),
+        non_negative("amount_cny"),
+        is_false("entered_after_as_of", "current_stage_entered_at is not after as_of_date"),
+        row_count_within_bounds(context),
+    ]
+
+
+def _marts__mart_stage_velocity(context: BuildContext) -> list[Expectation]:
+    return [
+        *required(["stage_code", "measure", "deals_measured", "as_of_date"]),
+        unique("stage_code", "measure"),
+        _stage_codes(context, "stage_code"),
+        in_set("measure", ["time_in_stage", "cycle_length"], "measure is time_in_stage or cycle_length"),
+        non_negative("deals_measured"),
+        non_negative("min_days"),
+        is_false("out_of_order", "min_days <= median_days <= p90_days <= max_days and min <= avg <= max"),
+        row_count_within_bounds(context),
+    ]
+
+
+def _marts__mart_loss_reasons(context: BuildContext) -> list[Expectation]:
+    return [
+        *required(["lost_month", "loss_reason_code", "lost_deals", "share_of_month", "as_of_date"]),
+        rate("share_of_month"),
+        between(
+            "month_share_total",
+            1 - SHARE_SUM_TOLERANCE,
+            1 + SHARE_SUM_TOLERANCE,
+            description=f"a month's shares add up to 1 (± {SHARE_SUM_TOLERANCE})",
+        ),
+        between("lost_deals", 1, None, description="lost_deals is at least 1"),
+        non_negative("amount_lost_cny"),
+        is_false("lost_after_as_of", "lost_month is not after as_of_date"),
+        row_count_within_bounds(context),
+    ]
+
+
+# ------------------------------------------------------------------------------------------------------ registry
+_ALL = [
+    Suite(
+        "raw_forms__form_submissions",
+        "raw_forms.form_submissions",
+        "select *, email is null and phone is null as has_no_contact from raw_forms.form_submissions",
+        _raw_forms__form_submissions,
+        "Web-form leads: required fields, one contact, email and phone formats, no future submissions.",
+        ("submission_id",),
+    ),
+    Suite(
+        "raw_spreadsheets__tracker_deals",
+        "raw_spreadsheets.tracker_deals",
+        "select * from raw_spreadsheets.tracker_deals",
+        _raw_spreadsheets__tracker_deals,
+        "Regional sales trackers: required fields, valid stage codes, amounts, phones, stage dates.",
+        ("source_file", "source_row"),
+    ),
+    Suite(
+        "raw_spreadsheets__export_deals",
+        "raw_spreadsheets.export_deals",
+        "select * from raw_spreadsheets.export_deals",
+        _raw_spreadsheets__export_deals,
+        "CRM export deals: required fields, valid stage codes, amounts, phone and email formats, dates.",
+        ("deal_id",),
+    ),
+    Suite(
+        "raw_spreadsheets__export_stage_changes",
+        "raw_spreadsheets.export_stage_changes",
+        "select * from raw_spreadsheets.export_stage_changes",
+        _raw_spreadsheets__export_stage_changes,
+        "CRM export stage history: required fields, valid stage codes, no future changes.",
+        ("deal_id", "changed_at"),
+    ),
+    Suite(
+        "raw_hubspot__deals",
+        "raw_hubspot.deals",
+        "select * from raw_hubspot.deals",
+        _raw_hubspot__deals,
+        "HubSpot deals: required fields, mapped deal stages, amounts, no future dates.",
+        ("id",),
+    ),
+    Suite(
+        "raw_hubspot__contacts",
+        "raw_hubspot.contacts",
+        "select * from raw_hubspot.contacts",
+        _raw_hubspot__contacts,
+        "HubSpot contacts: required fields, email and phone formats, no future dates.",
+        ("id",),
+    ),
+    Suite(
+        "marts__fct_deals",
+        "marts.fct_deals",
+        """
+        select
+            *,
+            coalesce(cast(is_open as integer), 0) + coalesce(cast(is_won as integer), 0)
+                + coalesce(cast(is_lost as integer), 0) as status_flags,
+            coalesce(created_date > as_of_date, false) as created_after_as_of,
+            coalesce(closed_date > as_of_date, false) as closed_after_as_of
+        from marts.fct_deals
+        """,
+        _marts__fct_deals,
+        "Deals fact: one status per deal, valid stages, amounts, no dates after the as-of day.",
+        ("deal_id",),
+    ),
+    Suite(
+        "marts__fct_deal_stage_events",
+        "marts.fct_deal_stage_events",
+        """
+        select
+            events.*,
+            coalesce(events.changed_date > deals.as_of_date, false) as changed_after_as_of
+        from marts.fct_deal_stage_events as events
+        left join marts.fct_deals as deals
+            on events.deal_id = deals.deal_id
+        """,
+        _marts__fct_deal_stage_events,
+        "Stage events fact: valid stages and directions, no changes after the as-of day.",
+        ("stage_event_id",),
+    ),
+    Suite(
+        "marts__mart_funnel_conversion",
+        "marts.mart_funnel_conversion",
+        FUNNEL_QUERY,
+        _marts__mart_funnel_conversion,
+        "Funnel conversion: rates within [0, 1], the funnel never widens along the stages.",
+        ("segment_type", "segment_value", "stage_code"),
+    ),
+    Suite(
+        "marts__mart_funnel_conversion__reconciliation",
+        "marts.mart_funnel_conversion",
+        FUNNEL_RECONCILIATION_QUERY,
+        _marts__funnel_reconciliation,
+        "Funnel stage counts reconcile with fct_deal_stage_events and fct_deals.",
+        ("segment_type", "stage_code"),
+    ),
+    Suite(
+        "marts__mart_stale_deals",
+        "marts.mart_stale_deals",
+        """
+        select
+            *,
+            coalesce(cast(current_stage_entered_at as date) > as_of_date, false) as entered_after_as_of
+        from marts.mart_stale_deals
+        """,
+        _marts__mart_stale_deals,
+        "Stale deals: open stages only, non-negative overdue days and amounts, no entries after the as-of day.",
+        ("deal_id",),
+    ),
+    Suite(
+        "marts__mart_stage_velocity",
+        "marts.mart_stage_velocity",
+        """
+        select
+            *,
+            coalesce(
+                not (min_days <= median_days and median_days <= p90_days and p90_days <= max_days
+                     and min_days <= avg_days and avg_days <= max_days),
+                false
+            ) as out_of_order
+        from marts.mart_stage_velocity
+        """,
+        _marts__mart_stage_velocity,
+        "Stage velocity: valid stages and measures, day statistics non-negative and in order.",
+        ("stage_code", "measure"),
+    ),
+    Suite(
+        "marts__mart_loss_reasons",
+        "marts.mart_loss_reasons",
+        """
+        select
+            *,
+            sum(share_of_month) over (partition by lost_month) as month_share_total,
+            coalesce(lost_month > as_of_date, false) as lost_after_as_of
+        from marts.mart_loss_reasons
+        """,
+        _marts__mart_loss_reasons,
+        "Loss reasons: shares within [0, 1] adding up to 1 per month, counts and amounts.",
+        ("lost_month", "loss_reason_code", "lost_from_stage_code"),
+    ),
+]
+
+SUITES: dict[str, Suite] = {suite.name: suite for suite in _ALL}
+assert len(SUITES) == len(_ALL), "suite names must be unique"
+
+
+def suites_for_table(table: str) -> list[Suite]:
+    """The suites whose asset check sits on `table` ("schema.table", case-insensitive)."""
+    wanted = table.strip().lower()
+    return [suite for suite in SUITES.values() if suite.table.lower() == wanted]
+
+
+__all__ = ["ERROR", "WARN", "BuildContext", "SUITES", "Suite", "suites_for_table"]

@@ -1,0 +1,49 @@
+"""Asset checks: the Great Expectations suites of expectations/ on raw tables and marts."""
+import dagster as dg
+
+from orchestration.resources import AlertsResource, FunnelhouseResource
+
+def gx_check(suite) -> dg.AssetChecksDefinition:
+    """The suite as a blocking asset check: a failed ERROR expectation stops the assets downstream in the run;
+    failed WARN expectations are recorded (severity WARN) and reported. Either failure alerts the channels."""
+    schema, table = suite.table.split(".")
+
+    @dg.asset_check(
+        asset=dg.AssetKey([schema, table]),
+        name=f"gx_{suite.name}",
+        blocking=True,
+        description=f"Great Expectations suite {suite.name} on {suite.table}",
+    )
+    def _check(funnelhouse: FunnelhouseResource, alerts: AlertsResource) -> dg.AssetCheckResult:
+        from expectations import validate
+        from funnelhouse.notify import check_failed
+
+        with funnelhouse.connect() as connection:
+            result = validate(connection, suite, as_of=funnelhouse.as_of_end(),
+                              results_dir=funnelhouse.quality_dir() / "gx")
+        severity = dg.AssetCheckSeverity.ERROR if result.blocking else dg.AssetCheckSeverity.WARN
+        failed = [o for o in result.outcomes if not o.success]
+        if failed:
+            alerts.send(check_failed(f"gx_{suite.name}", "/".join((schema, table)), result.failing_rows,
+                                     severity.value, result.summary()))
+        return dg.AssetCheckResult(
+            passed=result.success,
+            severity=severity,
+            metadata={
+                "rows": result.rows,
+                "failing_rows": result.failing_rows,
+                "failed_expectations": dg.MetadataValue.md(
+                    "\n".join(f"- {o.severity} {o.expectation} {o.column or ''}: {o.failing_rows} rows — {o.detail}"
+                              for o in failed) or "none"
+                ),
+                "summary": result.summary(),
+            },
+        )
+
+    return _check
+
+
+def gx_checks() -> list[dg.AssetChecksDefinition]:
+    from expectations import SUITES
+
+    return [gx_check(suite) for suite in SUITES.values()]

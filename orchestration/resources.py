@@ -1,0 +1,96 @@
+"""Dagster resources, configured from env vars: where the warehouse and drop folders are, dbt, and alert channels."""
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, time, timezone
+from pathlib import Path
+
+import dagster as dg
+from dagster_dbt import DbtCliResource
+
+from funnelhouse import settings
+from funnelhouse.transform import DBT_PROJECT_DIR
+from ingestion.run import IngestOptions
+
+
+class FunnelhouseResource(dg.ConfigurableResource):
+    """Paths and the as-of day of a refresh. Empty fields fall back to funnelhouse.settings (env FUNNELHOUSE_*)."""
+
+    warehouse: str = ""
+    inputs_dir: str = ""
+    as_of: str = ""  # YYYY-MM-DD; empty = today (env FUNNELHOUSE_AS_OF)
+    hubspot_base_url: str = ""  # empty = env FUNNELHOUSE_HUBSPOT_BASE_URL, then dlt config
+    hubspot_token: str = ""  # empty = env FUNNELHOUSE_HUBSPOT_TOKEN, then dlt secrets (never logged)
+
+    def warehouse_path(self) -> Path:
+        return Path(self.warehouse) if self.warehouse else settings.warehouse_path()
+
+    def inputs_path(self) -> Path:
+        return Path(self.inputs_dir) if self.inputs_dir else settings.inputs_dir()
+
+    def quality_dir(self) -> Path:
+        """Where validation results and digests are written for people to open: <data>/quality."""
+        return self.warehouse_path().parent / "quality"
+
+    def as_of_date(self) -> date:
+        value = self.as_of or os.environ.get("FUNNELHOUSE_AS_OF", "")
+        return date.fromisoformat(value) if value else datetime.now(timezone.utc).date()
+
+    def as_of_end(self) -> datetime:
+        """The last moment of the as-of day (UTC): raw dates after it are in the future."""
+        return datetime.combine(self.as_of_date(), time.max, tzinfo=timezone.utc)
+
+    def ingest_options(self) -> IngestOptions:
+        return IngestOptions(
+            inputs_dir=self.inputs_path(),
+            warehouse=self.warehouse_path(),
+            hubspot_base_url=self.hubspot_base_url or os.environ.get("FUNNELHOUSE_HUBSPOT_BASE_URL") or None,
+            hubspot_token=self.hubspot_token or os.environ.get("FUNNELHOUSE_HUBSPOT_TOKEN") or None,
+        )
+
+    @contextmanager
+    def connect(self) -> Iterator[object]:
+        """A connection to the warehouse for checks and digests (closed afterwards, so dlt and dbt can write)."""
+        import duckdb
+
+        connection = duckdb.connect(str(self.warehouse_path()))
+        try:
+            yield connection
+        finally:
+            connection.close()
+
+
+def dbt_executable() -> str:
+    """The dbt next to this Python (the project's .venv), so runs work without an activated venv."""
+    candidate = Path(sys.executable).parent / ("dbt.exe" if os.name == "nt" else "dbt")
+    return str(candidate) if candidate.exists() else "dbt"
+
+
+def dbt_resource() -> DbtCliResource:
+    return DbtCliResource(
+        project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=dbt_executable()
+    )
+
+
+class AlertsResource(dg.ConfigurableResource):
+    """Alert channels from env vars (funnelhouse.notify); sends nothing unless a channel is configured."""
+
+    def send(self, notification: object) -> list:
+        return send_alert(notification)
+
+
+def send_alert(notification: object) -> list:
+    """Send to every configured channel; a misconfigured channel is logged, never fails the run or check."""
+    from funnelhouse.notify import NotifyConfigError, NotifySettings, send
+
+    try:
+        settings = NotifySettings.from_env()
+    except NotifyConfigError as exc:
+        dg.get_dagster_logger().error(f"alerts not sent: {exc}")
+        return []
+    deliveries = send(notification, settings)
+    for delivery in deliveries:
+        if not delivery.ok:
+            dg.get_dagster_logger().warning(f"alert to {delivery.channel} failed: {delivery.detail}")
+    return deliveries

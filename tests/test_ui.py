@@ -1,0 +1,76 @@
+"""The Dagster UI, started as the README says (`python3 run.py ui`), shows the marts' asset graph with checks in
+headless Chromium; a screenshot is written under the data folder."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from support.browser import Browser, find_chromium
+
+from funnelhouse import settings
+
+CODE_LOCATION = "funnelhouse"  # [tool.dagster] code_location_name in pyproject.toml
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(url: str, process: subprocess.Popen, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"the UI process ended with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=5):
+                return
+        except OSError:
+            time.sleep(1)
+    raise AssertionError(f"{url} did not answer in {timeout:.0f} s")
+
+
+@pytest.fixture
+def chromium() -> str:
+    path = find_chromium()
+    if path is None:
+        if os.environ.get("FUNNELHOUSE_REQUIRE_BROWSER") == "1":
+            pytest.fail("chromium is not installed (CI installs Debian's chromium in .ci/run)")
+        pytest.skip("chromium is not installed: apt-get install chromium")
+    return path
+
+
+def test_ui_renders_the_marts_asset_graph_with_checks(chromium: str, isolated_data_dir: Path) -> None:
+    port = free_port()
+    log = (isolated_data_dir / "ui.log")
+    isolated_data_dir.mkdir(parents=True, exist_ok=True)
+    funnelhouse = Path(sys.executable).parent / "funnelhouse"
+    with log.open("w") as output:
+        process = subprocess.Popen([str(funnelhouse), "ui", "--port", str(port)], stdout=output,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        wait_for(f"http://127.0.0.1:{port}/server_info", process)
+        with Browser(chromium, window=(2400, 1600)) as browser:
+            url = f"http://127.0.0.1:{port}/locations/{CODE_LOCATION}/asset-groups/marts/lineage"
+            expected = ["fct_deals", "dim_stage", "mart_loss_reasons", "mart_stage_velocity", "Asset checks"]
+            text = browser.open(url, until=expected, timeout=120)
+            browser.click_buttons("Skip")  # the UI's newsletter dialog
+            time.sleep(1)
+            shot = browser.screenshot(settings.data_dir() / "screenshots" / "dagster_marts_asset_graph.png")
+        missing = [item for item in expected if item not in text]
+        assert missing == [], text[:2000]
+        assert shot.stat().st_size > 20_000
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
