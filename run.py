@@ -18,6 +18,7 @@ VENV = ROOT / ".venv"
 LOCK = ROOT / "requirements.lock"
 STAMP = VENV / ".funnelhouse-installed"
 PIP_VERSION = "pip==25.3"
+SOURCE_ONLY = ("halo",)  # needed by dbt-metricflow; no wheel on PyPI
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 
 
@@ -44,7 +45,9 @@ def ensure_environment() -> None:
     if not (BIN / "python").exists():
         venv.create(VENV, with_pip=True)
     _pip("install", "--quiet", PIP_VERSION)  # the pip bundled with older Pythons mishandles hashed extras
-    _pip("install", "--quiet", "--require-hashes", "--only-binary=:all:", "-r", str(LOCK))
+    # wheels only, but for the few locked packages PyPI has as source only (pure Python; built once, hash-checked)
+    _pip("install", "--quiet", "--require-hashes", "--only-binary=:all:", *(f"--no-binary={name}" for name in SOURCE_ONLY),
+         "-r", str(LOCK))
     _pip("install", "--quiet", "--no-deps", "--no-build-isolation", "--editable", str(ROOT))
     STAMP.write_text(wanted)
 
