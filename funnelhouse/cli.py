@@ -1,4 +1,4 @@
-"""Command-line entry point: `funnelhouse demo | generate | ingest | refresh | ui | emulate`."""
+"""Command-line entry point: `funnelhouse demo | generate | ingest | refresh | report | ui | emulate`."""
 from __future__ import annotations
 
 import os
@@ -121,6 +121,24 @@ def refresh(
         fail(exc)
     if not outcome.success:
         fail(RuntimeError(f"the refresh failed: {outcome.error or 'see ' + str(outcome.log_file)}"))
+
+
+@app.command()
+def report(
+    out: Path = typer.Option(None, "--out", help="Where to write the HTML file (or a folder for it). Default: "
+                             "data/reports/funnel_report.html."),
+    warehouse: Path = typer.Option(None, help="DuckDB warehouse file. Default: data/funnelhouse.duckdb, "
+                                   "or env FUNNELHOUSE_WAREHOUSE."),
+) -> None:
+    """Write the funnel report: one self-contained HTML file (works offline) with the funnel, conversion by
+    channel, time in stage, the loss-reason Pareto, stale deals and the forecast, read from the marts."""
+    from funnelhouse.report import write_report
+
+    try:
+        path = write_report(warehouse or settings.warehouse_path(), out)
+    except Exception as exc:  # noqa: BLE001
+        fail(exc)
+    console.print(f"Report written to {path}", highlight=False, soft_wrap=True)
 
 
 @app.command()

@@ -46,6 +46,9 @@ def run_demo(seed: int = 42, scale: float = 1.0) -> None:
     finally:
         emulator.stop()
     show_funnel(resource.warehouse_path())
+    report = resource.warehouse_path().parent / "reports" / "funnel_report.html"
+    if "quality/funnel_report" in outcome.materialized:
+        console.print(f"Funnel report: {report}", highlight=False, soft_wrap=True)
     if not outcome.success:
         raise FunnelhouseError(f"the refresh failed: {outcome.error or 'see ' + str(outcome.log_file)}")
 

@@ -21,3 +21,12 @@ def isolated_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def fixtures_dir() -> Path:
     return FIXTURES
+
+
+@pytest.fixture(scope="session")
+def fixture_build(tmp_path_factory: pytest.TempPathFactory):
+    """The fixtures loaded through the real ingestion and the whole dbt project built on them as of 2025-06-30,
+    once per session (shared read-only: a test that changes it works on a copy)."""
+    from support.inputs import build_fixture_warehouse
+
+    return build_fixture_warehouse(tmp_path_factory.mktemp("fixture_build"))

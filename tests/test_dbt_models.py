@@ -22,24 +22,12 @@ from types import SimpleNamespace
 import duckdb
 import pytest
 
-from support.inputs import copy_fixture_inputs
+from support.inputs import FIXTURE_AS_OF, copy_project
 
-from emulators.hubspot.server import HubSpotEmulator
-from funnelhouse.transform import DBT_PROJECT_DIR, dbt_build, funnel_summary, top_loss_reasons
+from funnelhouse.transform import dbt_build, funnel_summary, top_loss_reasons
 from ingestion.common.errors import FunnelhouseError
-from ingestion.run import IngestOptions, ingest_source
 
-AS_OF = "2025-06-30"
-TOKEN = "test-token"
-
-
-def copy_project(source: Path, target: Path) -> Path:
-    shutil.copytree(
-        source,
-        target,
-        ignore=shutil.ignore_patterns("target", "logs", "dbt_packages", "__pycache__", ".user.yml"),
-    )
-    return target
+AS_OF = FIXTURE_AS_OF
 
 
 def query(warehouse: Path, sql: str) -> list[tuple]:
@@ -59,21 +47,8 @@ def edit_csv(path: Path, change) -> None:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
-    root = tmp_path_factory.mktemp("dbt_models")
-    inputs = copy_fixture_inputs(root)
-    options = IngestOptions(inputs_dir=inputs, warehouse=root / "warehouse.duckdb", pipelines_dir=root / "pipelines")
-    ingest_source("forms", options)
-    ingest_source("spreadsheets", options)
-    emulator = HubSpotEmulator(inputs / "crm", token=TOKEN).start()
-    try:
-        options.hubspot_base_url, options.hubspot_token = emulator.base_url, TOKEN
-        ingest_source("hubspot", options)
-    finally:
-        emulator.stop()
-    project = copy_project(DBT_PROJECT_DIR, root / "dbt_project")
-    dbt_build(options.warehouse, as_of=AS_OF, project_dir=project)
-    return SimpleNamespace(root=root, warehouse=options.warehouse, project=project)
+def built(fixture_build: SimpleNamespace) -> SimpleNamespace:
+    return fixture_build
 
 
 def test_deals_in_the_funnel_are_raw_deals_minus_archived_and_unmapped(built: SimpleNamespace) -> None:

@@ -35,6 +35,8 @@ def test_demo_loads_everything_once_and_then_only_new_files(isolated_data_dir: P
     }
     assert "dbt build: all models and tests passed" in first.output
     assert "Funnel (all deals)" in first.output and "Top loss reasons" in first.output
+    report = settings.data_dir() / "reports" / "funnel_report.html"
+    assert f"Funnel report: {report}" in first.output.replace("\n", "") and report.exists()
     with duckdb.connect(str(settings.warehouse_path()), read_only=True) as con:
         schemas = {row[0] for row in con.execute("select distinct table_schema from information_schema.tables").fetchall()}
         assert {"raw_forms", "raw_spreadsheets", "raw_hubspot"} <= schemas

@@ -19,6 +19,13 @@ from funnelhouse import settings
 CODE_LOCATION = "funnelhouse"  # [tool.dagster] code_location_name in pyproject.toml
 
 
+def mart_names() -> list[str]:
+    """The names of the assets in the marts group (dbt models of dbt_project/models/marts)."""
+    from orchestration.assets.dbt import dbt_models
+
+    return [key.path[-1] for key in dbt_models.keys if key.path[0] == "marts"]
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -58,15 +65,18 @@ def test_ui_renders_the_marts_asset_graph_with_checks(chromium: str, isolated_da
                                    stderr=subprocess.STDOUT, start_new_session=True)
     try:
         wait_for(f"http://127.0.0.1:{port}/server_info", process)
+        marts = mart_names()
         with Browser(chromium, window=(2400, 1600)) as browser:
             url = f"http://127.0.0.1:{port}/locations/{CODE_LOCATION}/asset-groups/marts/lineage"
-            expected = ["fct_deals", "dim_stage", "mart_loss_reasons", "mart_stage_velocity", "Asset checks"]
-            text = browser.open(url, until=expected, timeout=120)
+            text = browser.open(url, until=["fct_deals", "dim_stage", "Asset checks"], timeout=120)
             browser.click_buttons("Skip")  # the UI's newsletter dialog
             time.sleep(1)
+            text = browser.text()
             shot = browser.screenshot(settings.data_dir() / "screenshots" / "dagster_marts_asset_graph.png")
-        missing = [item for item in expected if item not in text]
-        assert missing == [], text[:2000]
+        drawn = sorted(name for name in marts if f"\n{name}\n" in f"\n{text}\n")
+        # the graph draws the nodes in view: the marts' core (the facts and dims in the middle of the graph) is
+        assert {"fct_deals", "dim_stage"} <= set(drawn) and len(drawn) >= 8, (drawn, text[:2000])
+        assert "Asset checks" in text
         assert shot.stat().st_size > 20_000
     finally:
         os.killpg(process.pid, signal.SIGTERM)

@@ -1,4 +1,4 @@
-"""The quality group: the data-quality report people open, and the daily stale-deals digest sent to owners."""
+"""The quality group: the data-quality report and the funnel report people open, and the stale-deals digest."""
 import json
 from decimal import Decimal
 
@@ -30,6 +30,18 @@ def data_quality_report(funnelhouse: FunnelhouseResource) -> dg.MaterializeResul
             "suites_failing": len(failed),
             "failing": ", ".join(failed) or "none",
         }
+    )
+
+
+@dg.asset(key=["quality", "funnel_report"], group_name=GROUP, deps=MARTS_CHECKED, kinds={"html", "plotly"})
+def funnel_report(funnelhouse: FunnelhouseResource) -> dg.MaterializeResult:
+    """The HTML funnel report (funnel, conversion by channel, time in stage, loss Pareto, stale deals, forecast):
+    one self-contained file under <data>/reports that works offline."""
+    from funnelhouse.report import REPORT_NAME, write_report
+
+    path = write_report(funnelhouse.warehouse_path(), funnelhouse.warehouse_path().parent / "reports" / REPORT_NAME)
+    return dg.MaterializeResult(
+        metadata={"report": dg.MetadataValue.path(str(path)), "bytes": path.stat().st_size}
     )
 
 
@@ -70,4 +82,4 @@ def stale_deals_digest(funnelhouse: FunnelhouseResource, alerts: AlertsResource)
     )
 
 
-quality_assets = [data_quality_report, stale_deals_digest]
+quality_assets = [data_quality_report, funnel_report, stale_deals_digest]

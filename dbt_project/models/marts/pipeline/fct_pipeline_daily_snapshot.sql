@@ -1,0 +1,200 @@
+{#- The open pipeline at the end of every day: one row per day, stage, pipeline and owner with the deals open there
+    and their amount. Rebuilt from the stage history (fct_deal_stage_events), not recorded night by night: a deal is
+    in the stage of its last stage change on or before the day (changes of the same day: the last one counts) and
+    is open from its first entry until it enters a won or lost stage (again when it is reopened). Only combinations
+    with open deals get a row. Pipeline, owner and amount are the deal's current ones (no history of them).
+
+    Incremental (delete+insert by snapshot_date): a run rebuilds the days from the last snapshot day present (or
+    the as-of day when it is earlier) minus var snapshot_lookback_days, up to the as-of day, so a missed night
+    leaves no hole; a full refresh builds from the first deal's creation day. Every row of a rebuilt day is replaced
+    (a combination with no open deal any more disappears), and the post-hook removes days after the as-of day (when
+    it moved back): the table ends up exactly as a full refresh would have it, and a re-run changes nothing. -#}
+{%- set lookback_days = var('snapshot_lookback_days', 3) | int -%}
+{{ config(
+    materialized='incremental',
+    unique_key='snapshot_date',
+    incremental_strategy='delete+insert',
+    on_schema_change='append_new_columns',
+    post_hook=["delete from {{ this }} where snapshot_date > {{ as_of_date() }}"]
+) }}
+
+with
+
+deals as (
+
+    select * from {{ ref('fct_deals') }}
+
+),
+
+events as (
+
+    select * from {{ ref('fct_deal_stage_events') }}
+
+),
+
+stages as (
+
+    select * from {{ ref('dim_stage') }}
+
+),
+
+calendar as (
+
+    select * from {{ ref('dim_date') }}
+
+),
+
+first_day as (
+
+    select min(created_date) as first_date
+
+    from deals
+
+),
+
+{% if is_incremental() %}
+
+previous_runs as (
+
+    select max(snapshot_date) as last_snapshot_date
+
+    from {{ this }}
+
+),
+
+rebuild_from as (
+
+    select
+        case
+            when previous_runs.last_snapshot_date is null then first_day.first_date
+            when previous_runs.last_snapshot_date > {{ as_of_date() }}
+                then {{ dbt.dateadd('day', -lookback_days, as_of_date()) }}
+            else {{ dbt.dateadd('day', -lookback_days, 'previous_runs.last_snapshot_date') }}
+        end as start_date,
+        first_day.first_date
+
+    from previous_runs
+
+    cross join first_day
+
+),
+
+{% else %}
+
+rebuild_from as (
+
+    select
+        first_date as start_date,
+        first_date
+
+    from first_day
+
+),
+
+{% endif %}
+
+snapshot_days as (
+
+    select calendar.date_day as snapshot_date
+
+    from calendar
+
+    cross join rebuild_from
+
+    where
+        calendar.date_day >= rebuild_from.start_date
+        and calendar.date_day >= rebuild_from.first_date
+        and calendar.date_day <= {{ as_of_date() }}
+
+),
+
+-- each stage a deal entered, from the day it entered it up to (not including) the day of its next stage change
+stays as (
+
+    select
+        deal_id,
+        to_stage_code as stage_code,
+        changed_date as entered_date,
+        lead(changed_date) over (
+            partition by deal_id
+            order by event_sequence
+        ) as left_date
+
+    from events
+
+),
+
+open_stays as (
+
+    select
+        stays.deal_id,
+        stays.stage_code,
+        stays.entered_date,
+        stays.left_date
+
+    from stays
+
+    inner join stages
+        on stays.stage_code = stages.stage_code
+
+    where
+        stages.stage_type = 'open'
+        and (stays.left_date is null or stays.left_date > stays.entered_date)
+
+),
+
+open_deal_days as (
+
+    select
+        snapshot_days.snapshot_date,
+        open_stays.stage_code,
+        deals.pipeline_id,
+        coalesce(deals.owner_id, 'unknown') as owner_id,
+        deals.amount_cny
+
+    from open_stays
+
+    inner join snapshot_days
+        on
+            open_stays.entered_date <= snapshot_days.snapshot_date
+            and (open_stays.left_date is null or open_stays.left_date > snapshot_days.snapshot_date)
+
+    inner join deals
+        on open_stays.deal_id = deals.deal_id
+
+),
+
+grouped as (
+
+    select
+        snapshot_date,
+        stage_code,
+        pipeline_id,
+        owner_id,
+        count(*) as open_deals,
+        coalesce(sum(amount_cny), 0) as open_amount_cny,
+        sum(case when amount_cny is null then 1 else 0 end) as open_deals_without_amount
+
+    from open_deal_days
+
+    group by 1, 2, 3, 4
+
+),
+
+final as (
+
+    select
+        snapshot_date,
+        cast(stage_code as {{ dbt.type_string() }}) as stage_code,
+        cast(pipeline_id as {{ dbt.type_string() }}) as pipeline_id,
+        cast(owner_id as {{ dbt.type_string() }}) as owner_id,
+        cast(open_deals as {{ dbt.type_int() }}) as open_deals,
+        cast(open_amount_cny as {{ dbt.type_numeric() }}) as open_amount_cny,
+        cast(open_deals_without_amount as {{ dbt.type_int() }}) as open_deals_without_amount,
+        {{ as_of_date() }} as as_of_date
+
+    from grouped
+
+)
+
+select * from final
