@@ -20,6 +20,9 @@ STAMP = VENV / ".funnelhouse-installed"
 PIP_VERSION = "pip==25.3"
 SOURCE_ONLY = ("halo",)  # needed by dbt-metricflow; no wheel on PyPI
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+# A second, tiny environment with DuckDB 1.5 (what many BI tools bundle), for the test that opens the serving copy.
+BI_VENV = ROOT / ".venv-duckdb15"
+BI_LOCK = ROOT / "requirements-duckdb15.lock"
 
 
 def _fingerprint() -> str:
@@ -52,11 +55,28 @@ def ensure_environment() -> None:
     STAMP.write_text(wanted)
 
 
+def ensure_bi_environment() -> Path:
+    """./.venv-duckdb15 with the locked DuckDB 1.5 (for the tests); returns its python."""
+    python = BI_VENV / ("Scripts" if os.name == "nt" else "bin") / "python"
+    stamp = BI_VENV / ".funnelhouse-installed"
+    wanted = hashlib.sha256(BI_LOCK.read_bytes()).hexdigest()
+    if stamp.exists() and stamp.read_text() == wanted:
+        return python
+    print("funnelhouse: preparing ./.venv-duckdb15 (DuckDB 1.5 for the BI-compatibility test) ...", flush=True)
+    if not python.exists():
+        venv.create(BI_VENV, with_pip=True)
+    subprocess.run([str(python), "-m", "pip", "--disable-pip-version-check", "--no-input", "install", "--quiet",
+                    "--require-hashes", "--only-binary=:all:", "-r", str(BI_LOCK)], check=True, cwd=ROOT)
+    stamp.write_text(wanted)
+    return python
+
+
 def main(argv: list[str]) -> int:
     ensure_environment()
     env = dict(os.environ)
     env.setdefault("PYTHONUTF8", "1")
     if argv[:1] == ["test"]:
+        env.setdefault("FUNNELHOUSE_DUCKDB15_PYTHON", str(ensure_bi_environment()))
         cmd = [str(BIN / "python"), "-m", "pytest", *argv[1:]]
     else:
         cmd = [str(BIN / "funnelhouse"), *argv]

@@ -205,7 +205,7 @@ with mart as (
         stage_code,
         sum(entered) as mart_entered,
         sum(deals_in_segment) as mart_deals,
-        sum(case when stage_code = 'won' then reached end) as mart_won
+        sum(case when stage_code = 'won' then won_later end) as mart_won
     from marts.mart_funnel_conversion
     group by all
 ),
@@ -264,7 +264,8 @@ def _marts__funnel_reconciliation(context: BuildContext) -> list[Expectation]:
             0,
             description="deals_in_segment summed over a segment type's values equals the deals in fct_deals",
         ),
-        between("won_difference", 0, 0, description="reached at stage won equals the won deals in fct_deals"),
+        between("won_difference", 0, 0,
+                description="won_later at stage won (deals won as of the as-of day) equals the won deals in fct_deals"),
     ]
 
 
@@ -288,7 +289,8 @@ def _marts__fct_deal_stage_events(context: BuildContext) -> list[Expectation]:
         _stage_codes(context, "from_stage_code"),
         _stage_codes(context, "to_stage_code"),
         in_set(
-            "direction", ["entry", "forward", "backward", "lost"], "direction is entry, forward, backward or lost"
+            "direction", ["entry", "forward", "backward", "lost", "reopened"],
+            "direction is entry, forward, backward, lost or reopened (out of won or lost)"
         ),
         is_false("changed_after_as_of", "changed_date is not after as_of_date"),
         row_count_within_bounds(context),

@@ -1,4 +1,4 @@
-"""Command-line entry point: `funnelhouse demo | generate | ingest | refresh | report | ui | emulate`."""
+"""Command-line entry point: `funnelhouse demo | generate | ingest | build | refresh | report | ui | emulate`."""
 from __future__ import annotations
 
 import os
@@ -103,6 +103,24 @@ def demo(
 
 
 @app.command()
+def build(
+    as_of: str = typer.Option(None, help="Build the funnel as of this day (YYYY-MM-DD); default today."),
+    full_refresh: bool = typer.Option(False, "--full-refresh", help="Rebuild incremental models from scratch."),
+) -> None:
+    """dbt build (staging → intermediate → marts, with tests) on the warehouse FUNNELHOUSE_WAREHOUSE_KIND says
+    (DuckDB file or Postgres), without Dagster; then the funnel."""
+    from funnelhouse.demo import show_funnel
+    from funnelhouse.transform import dbt_build
+
+    try:
+        dbt_build(settings.warehouse_path(), as_of=as_of, full_refresh=full_refresh)
+        console.print("dbt build: all models and tests passed")
+        show_funnel(settings.warehouse_path())
+    except Exception as exc:  # noqa: BLE001
+        fail(exc)
+
+
+@app.command()
 def refresh(
     as_of: str = typer.Option("", help="Build the funnel as of this day (YYYY-MM-DD); default today."),
     full_refresh: bool = typer.Option(False, "--full-refresh", help="Rebuild incremental models from scratch."),
@@ -157,6 +175,34 @@ def ui(
     command = [str(dagster) if dagster.exists() else "dagster", "dev", "--host", "127.0.0.1", "--port", str(port)]
     console.print(f"Dagster UI on http://127.0.0.1:{port} (Ctrl+C stops it)")
     raise typer.Exit(subprocess.call(command, cwd=settings.PROJECT_ROOT, env=env))
+
+
+@app.command()
+def bench(
+    scale: float = typer.Option(1.0, min=0.001, help="Size of the generated data: 1 ≈ 400 deals, 25 ≈ 10k, "
+                                "2500 ≈ 1M."),
+    seed: int = typer.Option(42, help="Random seed of the generated data."),
+    work: Path = typer.Option(None, help="Work folder (inputs, warehouses). Default: data/bench/scale<N>; inputs "
+                              "already there for the same seed and scale are reused."),
+    results_dir: Path = typer.Option(None, help="Where the JSON and Markdown results go. Default: bench/results."),
+    regenerate: bool = typer.Option(False, "--regenerate", help="Generate the inputs again even if present."),
+    skip: str = typer.Option("", help="Comma-separated variants to leave out: dbt_raw, incremental, pandas."),
+) -> None:
+    """Benchmark the pipeline against a hand-written DuckDB lower bound, dbt's SQL run raw, an incremental night
+    and pandas on generated data; print the ratios and peak memory, write bench/results/<time>_scale<N>.json/.md."""
+    import sys
+
+    if str(settings.PROJECT_ROOT) not in sys.path:  # bench/ lives in the repository, not in the installed package
+        sys.path.insert(0, str(settings.PROJECT_ROOT))
+    from bench.cli import run_and_report
+    from bench.runner import BENCH_DIR, BenchOptions
+
+    options = BenchOptions(scale=scale, seed=seed, work_dir=work, results_dir=results_dir or BENCH_DIR / "results",
+                           regenerate=regenerate, skip=tuple(n.strip() for n in skip.split(",") if n.strip()))
+    try:
+        run_and_report(options, console)
+    except Exception as exc:  # noqa: BLE001
+        fail(exc)
 
 
 def _register_generate() -> None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import datetime, timezone
 
 from funnelhouse import settings
@@ -9,23 +10,26 @@ from funnelhouse.console import console, errors
 from ingestion.common.errors import FunnelhouseError
 
 EMULATOR_TOKEN = "demo-emulator-token"
-PARAMS_FILE = "demo-params.json"
+GENERATED_FOLDERS = ("forms", "spreadsheets", "crm")
 DEMO_AS_OF = "2026-09-30"  # the generator's cut-off: the funnel is built as of the day the demo data ends
 
 
 def ensure_demo_inputs(seed: int, scale: float) -> None:
-    """Write the demo data set under data/inputs unless the same seed and scale are already there."""
+    """Write the demo data set under data/inputs unless the same seed and scale are already there (read from the
+    generator's manifest.json). Other generated data there is removed first, so no file of another scale stays."""
     from funnelhouse.generate import generate
 
     inputs = settings.inputs_dir()
-    params = {"seed": seed, "scale": scale}
-    marker = inputs / PARAMS_FILE
-    if marker.exists() and json.loads(marker.read_text()) == params:
-        console.print(f"Demo data: reusing {inputs} (seed {seed}, scale {scale})")
-        return
+    manifest = inputs / "manifest.json"
+    if manifest.exists():
+        written = json.loads(manifest.read_text(encoding="utf-8"))
+        if (written.get("seed"), float(written.get("scale", -1))) == (seed, float(scale)):
+            console.print(f"Demo data: reusing {inputs} (seed {seed}, scale {scale})")
+            return
+        for folder in GENERATED_FOLDERS:
+            shutil.rmtree(inputs / folder, ignore_errors=True)
     console.print(f"Demo data: generating seed {seed}, scale {scale} into {inputs} ...")
     counts = generate(inputs, seed=seed, scale=scale)
-    marker.write_text(json.dumps(params))
     console.print("Demo data: " + ", ".join(f"{count:,} {what}" for what, count in counts.items()))
 
 

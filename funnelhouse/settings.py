@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import os
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -25,10 +28,87 @@ def inputs_dir() -> Path:
     return Path(os.environ.get("FUNNELHOUSE_INPUTS", data_dir() / "inputs"))
 
 
-def pipelines_dir(warehouse: Path | None = None) -> Path:
-    """dlt's working folders (state, load packages), one set per warehouse file: a pipeline's cursors and file
-    fingerprints belong to the warehouse they were loaded into. Env FUNNELHOUSE_PIPELINES_DIR overrides."""
+def pipelines_dir(warehouse: Path | None = None, kind: str | None = None) -> Path:
+    """dlt's working folders (state, load packages), one set per warehouse file (or Postgres database): a pipeline's
+    cursors and file fingerprints belong to the warehouse they were loaded into. Env FUNNELHOUSE_PIPELINES_DIR
+    overrides. `kind` defaults to warehouse_kind(); on postgres `warehouse` is not used."""
     if "FUNNELHOUSE_PIPELINES_DIR" in os.environ:
         return Path(os.environ["FUNNELHOUSE_PIPELINES_DIR"])
+    if (kind or warehouse_kind()) == "postgres":
+        server = postgres_settings()
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"postgres_{server.host}_{server.port}_{server.database}")
+        return data_dir() / "dlt_pipelines" / name
     warehouse = Path(warehouse or warehouse_path())
     return warehouse.parent / "dlt_pipelines" / warehouse.stem
+
+
+# The one setting that chooses the warehouse: dlt loads into it and dbt builds on it (profiles.yml's target).
+WAREHOUSE_KIND_ENV = "FUNNELHOUSE_WAREHOUSE_KIND"
+WAREHOUSE_KINDS = ("duckdb", "postgres")
+POSTGRES_DSN_ENV = "FUNNELHOUSE_POSTGRES_DSN"
+
+
+def warehouse_kind() -> str:
+    """Which warehouse: env FUNNELHOUSE_WAREHOUSE_KIND = duckdb (default, the file warehouse_path()) or postgres
+    (the server of postgres_settings())."""
+    kind = os.environ.get(WAREHOUSE_KIND_ENV, "").strip().lower() or "duckdb"
+    if kind not in WAREHOUSE_KINDS:
+        raise ValueError(f"{WAREHOUSE_KIND_ENV} must be one of {', '.join(WAREHOUSE_KINDS)}, got {kind!r}")
+    return kind
+
+
+@dataclass(frozen=True)
+class PostgresSettings:
+    """Where the Postgres warehouse is. The password never shows in repr() or redacted_dsn()."""
+
+    host: str = "localhost"
+    port: int = 5432
+    user: str = "funnelhouse"
+    password: str = field(default="", repr=False)
+    database: str = "funnelhouse"
+
+    @property
+    def dsn(self) -> str:
+        """postgresql://user:password@host:port/database, password and user percent-encoded (contains the secret)."""
+        auth = quote(self.user, safe="") + (f":{quote(self.password, safe='')}" if self.password else "")
+        return f"postgresql://{auth}@{self.host}:{self.port}/{quote(self.database, safe='')}"
+
+    def redacted_dsn(self) -> str:
+        auth = quote(self.user, safe="") + (":***" if self.password else "")
+        return f"postgresql://{auth}@{self.host}:{self.port}/{quote(self.database, safe='')}"
+
+    def libpq_env(self) -> dict[str, str]:
+        """The PG* variables libpq and dbt_project/profiles.yml read."""
+        return {"PGHOST": self.host, "PGPORT": str(self.port), "PGUSER": self.user, "PGPASSWORD": self.password,
+                "PGDATABASE": self.database}
+
+
+def postgres_settings() -> PostgresSettings:
+    """The Postgres warehouse: env FUNNELHOUSE_POSTGRES_DSN (postgresql://user:password@host:port/database) or else the
+    usual PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE (defaults localhost, 5432, funnelhouse, -, funnelhouse)."""
+    env = os.environ
+    dsn = env.get(POSTGRES_DSN_ENV, "").strip()
+    if not dsn:
+        return PostgresSettings(
+            host=env.get("PGHOST") or "localhost", port=_port(env.get("PGPORT") or "5432", "PGPORT"),
+            user=env.get("PGUSER") or "funnelhouse", password=env.get("PGPASSWORD", ""),
+            database=env.get("PGDATABASE") or "funnelhouse",
+        )
+    parts = urlsplit(dsn)
+    if parts.scheme not in ("postgresql", "postgres"):
+        raise ValueError(f"{POSTGRES_DSN_ENV} must look like postgresql://user:password@host:port/database")
+    try:
+        port = parts.port or 5432
+    except ValueError:
+        raise ValueError(f"{POSTGRES_DSN_ENV}: the port is not a number") from None
+    return PostgresSettings(
+        host=unquote(parts.hostname or "localhost"), port=port, user=unquote(parts.username or "funnelhouse"),
+        password=unquote(parts.password or ""), database=unquote(parts.path.lstrip("/")) or "funnelhouse",
+    )
+
+
+def _port(value: str, name: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a port number, got {value!r}") from None

@@ -9,11 +9,14 @@ from datetime import date
 from pathlib import Path
 from typing import NamedTuple
 
+from funnelhouse import settings
 from funnelhouse.settings import PROJECT_ROOT
 from ingestion.common.errors import FunnelhouseError
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 WAREHOUSE_ENV = "FUNNELHOUSE_WAREHOUSE"  # read by dbt_project/profiles.yml
+BI_ROLE = "funnel_bi"  # the read-only role of BI tools on Postgres (dbt_project/macros/grant_bi_role.sql)
+BI_PASSWORD_ENV = "FUNNELHOUSE_BI_PASSWORD"
 FAILED_STATUSES = ("error", "fail", "runtime error")
 
 
@@ -41,16 +44,22 @@ class LossReason(NamedTuple):
 
 
 @contextmanager
-def warehouse_env(warehouse: Path) -> Iterator[None]:
-    previous = os.environ.get(WAREHOUSE_ENV)
-    os.environ[WAREHOUSE_ENV] = str(Path(warehouse).resolve())
+def warehouse_env(warehouse: Path, target: str | None = None) -> Iterator[None]:
+    """The environment dbt_project/profiles.yml reads: FUNNELHOUSE_WAREHOUSE (the DuckDB file) and, on a postgres
+    target (default: settings.warehouse_kind()) with FUNNELHOUSE_POSTGRES_DSN given, the PG* variables from it."""
+    values = {WAREHOUSE_ENV: str(Path(warehouse).resolve())}
+    if (target or settings.warehouse_kind()) == "postgres" and os.environ.get(settings.POSTGRES_DSN_ENV, "").strip():
+        values.update(settings.postgres_settings().libpq_env())
+    previous = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
     try:
         yield
     finally:
-        if previous is None:
-            os.environ.pop(WAREHOUSE_ENV, None)
-        else:
-            os.environ[WAREHOUSE_ENV] = previous
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _release_warehouse() -> None:
@@ -85,8 +94,15 @@ def dbt_build(
     full_refresh: bool = False,
     quiet: bool = True,
     project_dir: Path | None = None,
-) -> None:
-    """Build (seed, run, test) the dbt project on `warehouse`, as of `as_of` (YYYY-MM-DD, default today).
+    target: str | None = None,
+) -> dict[str, str]:
+    """Build (seed, run, test) the dbt project on `warehouse`, as of `as_of` (YYYY-MM-DD, default today); returns
+    the status of every node built (unique id → success, pass, warn, ...).
+
+    `target` is the profile's output: duckdb (the file `warehouse`) or postgres (settings.postgres_settings();
+    `warehouse` is not used); default settings.warehouse_kind(). On postgres a successful build then grants the
+    read-only role funnel_bi the marts (macro grant_bi_role, unless dbt_project.yml runs it as on-run-end hook) and
+    sets its password when env FUNNELHOUSE_BI_PASSWORD is given.
 
     Raises FunnelhouseError with a one-line message naming the failing nodes when the build fails. `quiet`
     leaves out dbt's per-node progress (errors are still printed); `project_dir` builds a copy of the project.
@@ -98,8 +114,12 @@ def dbt_build(
             date.fromisoformat(as_of)
         except ValueError:
             raise FunnelhouseError(f"as_of must be a date YYYY-MM-DD, got {as_of!r}") from None
+    target = target or settings.warehouse_kind()
+    if target not in settings.WAREHOUSE_KINDS:
+        raise FunnelhouseError(f"dbt target must be one of {', '.join(settings.WAREHOUSE_KINDS)}, got {target!r}")
     project = Path(project_dir or DBT_PROJECT_DIR)
-    args = ["build", "--project-dir", str(project), "--profiles-dir", str(project)]
+    common = ["--project-dir", str(project), "--profiles-dir", str(project), "--target", target]
+    args = ["build", *common]
     if as_of is not None:
         args += ["--vars", json.dumps({"as_of": as_of})]
     if select:
@@ -108,13 +128,26 @@ def dbt_build(
         args.append("--full-refresh")
     if quiet:
         args = ["--quiet", *args]
-    with warehouse_env(warehouse):
+    with warehouse_env(warehouse, target):
         try:
             result = dbtRunner().invoke(args)
+            if result.success and target == "postgres" and not _runs_grant_hook(project):
+                operation = ["run-operation", "grant_bi_role", *common]
+                granted = dbtRunner().invoke(["--quiet", *operation] if quiet else operation)
+                if not granted.success:
+                    reason = str(granted.exception or "see the log").strip().splitlines()[0]
+                    raise FunnelhouseError(f"granting {BI_ROLE} the marts failed: {reason} "
+                                           f"(details in {project / 'logs' / 'dbt.log'})")
         finally:
             _release_warehouse()
     if result.success:
-        return
+        if target == "postgres" and os.environ.get(BI_PASSWORD_ENV):
+            set_bi_password(os.environ[BI_PASSWORD_ENV])
+        return {
+            node_result.node.unique_id: str(node_result.status).lower()
+            for node_result in getattr(result.result, "results", None) or []
+            if getattr(node_result, "node", None) is not None
+        }
     failed = _failed_nodes(result.result)
     if failed:
         shown = ", ".join(failed[:8]) + (f" and {len(failed) - 8} more" if len(failed) > 8 else "")
@@ -123,7 +156,53 @@ def dbt_build(
     raise FunnelhouseError(f"dbt build failed: {reason} (details in {project / 'logs' / 'dbt.log'})")
 
 
+def _runs_grant_hook(project: Path) -> bool:
+    """True when the project's dbt_project.yml calls grant_bi_role itself (an on-run-end hook)."""
+    import yaml
+
+    config = project / "dbt_project.yml"
+    if not config.exists():
+        return False
+    hooks = (yaml.safe_load(config.read_text(encoding="utf-8")) or {}).get("on-run-end") or []
+    return any("grant_bi_role" in str(hook) for hook in ([hooks] if isinstance(hooks, str) else hooks))
+
+
+def _connect_postgres():
+    """A psycopg2 connection to the Postgres warehouse; a one-line error (password never shown) when it fails."""
+    import psycopg2
+
+    server = settings.postgres_settings()
+    try:
+        return psycopg2.connect(host=server.host, port=server.port, user=server.user,
+                                password=server.password or None, dbname=server.database, connect_timeout=10)
+    except psycopg2.Error as error:
+        raise FunnelhouseError(f"{server.redacted_dsn()}: cannot connect: {str(error).strip()}") from None
+
+
+def set_bi_password(password: str, role: str = BI_ROLE) -> None:
+    """Let `role` log in with `password` on the Postgres warehouse. The password is hashed here (SCRAM, as
+    psql's \\password does), so neither dbt's log nor the server's statement log ever sees it in clear."""
+    import psycopg2
+    from psycopg2 import sql
+    from psycopg2.extensions import encrypt_password
+
+    connection = _connect_postgres()
+    try:
+        with connection, connection.cursor() as cursor:
+            verifier = encrypt_password(password, role, connection)
+            cursor.execute(sql.SQL("alter role {} with login password {}").format(
+                sql.Identifier(role), sql.Literal(verifier)))
+    except psycopg2.Error as error:
+        raise FunnelhouseError(f"setting the password of {role} failed: {str(error).strip()}") from None
+    finally:
+        connection.close()
+
+
 def _query(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:
+    """Rows of `sql` (parameters as ?) on the DuckDB file `warehouse`, or on Postgres when settings.warehouse_kind()
+    says so (`warehouse` is then not used)."""
+    if settings.warehouse_kind() == "postgres":
+        return _query_postgres(sql, params)
     import duckdb
 
     path = Path(warehouse)
@@ -134,6 +213,23 @@ def _query(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]
             return connection.execute(sql, params or []).fetchall()
     except duckdb.CatalogException:
         raise FunnelhouseError(f"{path}: the funnel marts are not built yet; run the dbt build first") from None
+
+
+def _query_postgres(sql: str, params: list | None = None) -> list[tuple]:
+    import psycopg2
+    from psycopg2 import errors
+
+    connection = _connect_postgres()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(sql.replace("?", "%s"), params or [])
+            return cursor.fetchall()
+    except (errors.UndefinedTable, errors.InvalidSchemaName):
+        raise FunnelhouseError(
+            f"{server.redacted_dsn()}: the funnel marts are not built yet; run the dbt build first"
+        ) from None
+    finally:
+        connection.close()
 
 
 def _number(value: object) -> float | None:

@@ -37,17 +37,41 @@ def make_pipeline(
     warehouse: Path | None = None,
     pipelines_dir: Path | None = None,
     progress: str | None = None,
+    kind: str | None = None,
 ) -> dlt.Pipeline:
-    """The pipeline `funnelhouse_<source>` loading the dataset `raw_<source>` of the DuckDB warehouse."""
-    warehouse = Path(warehouse or settings.warehouse_path())
-    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    """The pipeline `funnelhouse_<source>` loading the dataset `raw_<source>` of the warehouse: the DuckDB file
+    `warehouse`, or the Postgres database of settings.postgres_settings() when `kind` (default
+    settings.warehouse_kind()) is postgres."""
+    kind = kind or settings.warehouse_kind()
+    if kind == "postgres":
+        server = settings.postgres_settings()
+        destination = dlt.destinations.postgres(credentials={
+            "host": server.host, "port": server.port, "username": server.user, "password": server.password,
+            "database": server.database,
+        })
+        pipelines_dir = pipelines_dir or settings.pipelines_dir(kind=kind)
+    else:
+        warehouse = Path(warehouse or settings.warehouse_path())
+        warehouse.parent.mkdir(parents=True, exist_ok=True)
+        destination = dlt.destinations.duckdb(str(warehouse))
+        pipelines_dir = pipelines_dir or settings.pipelines_dir(warehouse, kind=kind)
     return dlt.pipeline(
         pipeline_name=f"funnelhouse_{source_name}",
-        destination=dlt.destinations.duckdb(str(warehouse)),
+        destination=destination,
         dataset_name=f"raw_{source_name}",
-        pipelines_dir=str(pipelines_dir or settings.pipelines_dir(warehouse)),
+        pipelines_dir=str(pipelines_dir),
         progress=progress,
     )
+
+
+def loader_file_format(pipeline: dlt.Pipeline) -> str:
+    """The file format dlt writes for the pipeline's destination: parquet for DuckDB; insert_values for Postgres.
+
+    dlt 1.31 loads Postgres from insert_values, csv (COPY) or parquet. Parquet needs the ADBC driver
+    (adbc-driver-postgresql), not a dependency. csv loads about twice as fast (50,000 rows: 0.55 s against 1.2 s, the
+    same 2 s of extract and normalize before), but its writer counts cells as rows (dlt-hub/dlt#4461), which breaks
+    the cross-check of normalized rows against the source's tally."""
+    return "insert_values" if pipeline.destination.destination_type.endswith(".postgres") else "parquet"
 
 
 def run_source(
@@ -64,7 +88,8 @@ def run_source(
     """
     pipeline = pipeline or make_pipeline(source_name)
     started = time.perf_counter()
-    pipeline.extract(source, loader_file_format="parquet")
+    file_format = loader_file_format(pipeline)
+    pipeline.extract(source, loader_file_format=file_format)
     reconciliation.check()
     pipeline.normalize()
     normalized = pipeline.last_trace.last_normalize_info.row_counts if pipeline.last_trace else {}
@@ -74,7 +99,7 @@ def run_source(
     summary = LoadSummary(source_name, list(reconciliation.tallies.values()), table_rows, load_id)
     _cross_check(summary, entity_tables)
     tally = dlt.resource(reconciliation.rows(load_id), name=RECONCILIATION_TABLE, write_disposition="append")
-    pipeline.run([tally, empty_quarantine()], loader_file_format="parquet")
+    pipeline.run([tally, empty_quarantine()], loader_file_format=file_format)
     summary.seconds = time.perf_counter() - started
     return summary
 

@@ -5,6 +5,7 @@ from orchestration.alerts import alert_on_run_failure
 from orchestration.assets.dbt import dbt_models
 from orchestration.assets.ingestion import ingestion_assets
 from orchestration.assets.quality import quality_assets
+from orchestration.assets.serving import serving_assets
 from orchestration.checks import gx_checks
 from orchestration.jobs import digest_job, refresh_job
 from orchestration.resources import AlertsResource, FunnelhouseResource, dbt_resource
@@ -15,7 +16,7 @@ from orchestration.sensors import drop_folder_sensor
 def build_definitions(funnelhouse: FunnelhouseResource | None = None) -> dg.Definitions:
     """All assets, checks, jobs, schedules and sensors; `funnelhouse` overrides paths and the as-of day."""
     return dg.Definitions(
-        assets=[*ingestion_assets, dbt_models, *quality_assets],
+        assets=[*ingestion_assets, dbt_models, *quality_assets, *serving_assets],
         asset_checks=gx_checks(),
         jobs=[refresh_job, digest_job],
         schedules=schedules(refresh_job, digest_job),

@@ -29,6 +29,16 @@ class FunnelhouseResource(dg.ConfigurableResource):
     def inputs_path(self) -> Path:
         return Path(self.inputs_dir) if self.inputs_dir else settings.inputs_dir()
 
+    def serving_file(self) -> Path:
+        """The published DuckDB file for BI tools: env FUNNELHOUSE_SERVING_FILE, default
+        serving/funnelhouse_serving.duckdb next to the warehouse."""
+        default = self.warehouse_path().parent / "serving" / "funnelhouse_serving.duckdb"
+        return Path(os.environ.get("FUNNELHOUSE_SERVING_FILE", default))
+
+    def parquet_folder(self) -> Path:
+        """env FUNNELHOUSE_PARQUET_DIR, default serving/parquet next to the warehouse."""
+        return Path(os.environ.get("FUNNELHOUSE_PARQUET_DIR", self.warehouse_path().parent / "serving" / "parquet"))
+
     def quality_dir(self) -> Path:
         """Where validation results and digests are written for people to open: <data>/quality."""
         return self.warehouse_path().parent / "quality"

@@ -12,8 +12,8 @@ runner = CliRunner()
 
 
 def test_every_command_has_help() -> None:
-    for args in (["--help"], ["demo", "--help"], ["generate", "--help"], ["ingest", "--help"],
-                 ["emulate", "hubspot", "--help"]):
+    for args in (["--help"], ["demo", "--help"], ["generate", "--help"], ["ingest", "--help"], ["build", "--help"],
+                 ["refresh", "--help"], ["report", "--help"], ["ui", "--help"], ["emulate", "hubspot", "--help"]):
         result = runner.invoke(app, args)
         assert result.exit_code == 0, (args, result.output)
     help_text = runner.invoke(app, ["ingest", "--help"], env={"COLUMNS": "250"}).output
@@ -54,3 +54,26 @@ def test_each_warehouse_keeps_its_own_load_state(tmp_path: Path, fixtures_dir: P
                                env={"COLUMNS": "200"})
         row = next(line for line in result.output.splitlines() if "form_responses_2025-01.jsonl" in line)
         assert [cell.strip() for cell in row.split("│")[3:7]] == ["5", "3", "2", "loaded"], name
+
+
+def test_build_runs_dbt_on_the_warehouse_and_prints_the_funnel(fixture_build, tmp_path: Path, monkeypatch) -> None:
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(fixture_build.warehouse, warehouse)
+    monkeypatch.setenv("FUNNELHOUSE_WAREHOUSE", str(warehouse))
+    result = runner.invoke(app, ["build", "--as-of", "2025-06-30"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "dbt build: all models and tests passed" in result.output
+    # the fixtures' funnel: 13 deals reached lead, 6 actually entered it (tests/test_dbt_models.py)
+    assert any(line.split("│")[2:4] == ["      13 ", "       6 "] for line in result.output.splitlines()
+               if "线索 Lead" in line), result.output
+    bad = runner.invoke(app, ["build", "--as-of", "30.06.2025"])
+    assert bad.exit_code == 2
+    assert bad.output.strip() == "error: as_of must be a date YYYY-MM-DD, got '30.06.2025'"
+
+
+def test_generate_writes_into_the_data_folder_by_default(isolated_data_dir: Path) -> None:
+    result = runner.invoke(app, ["generate", "--scale", "0.05"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    manifest = isolated_data_dir / "inputs" / "manifest.json"
+    assert manifest.exists()
+    assert '"scale": 0.05' in manifest.read_text(encoding="utf-8")

@@ -407,6 +407,22 @@ def test_stage_counts_that_do_not_reconcile_block(db):
     ]
 
 
+def test_a_deal_won_then_lost_reconciles_on_the_deals_won_now(db):
+    # d1: lead -> won; d2: lead -> won -> lost (a cancelled contract): both reached won, only d1 is won now
+    put(db, "marts.fct_deal_stage_events", [
+        {"deal_id": d, "to_stage_code": s} for d, s in [("d1", "lead"), ("d1", "won"), ("d2", "lead"), ("d2", "won"),
+                                                        ("d2", "lost")]
+    ])
+    put(db, "marts.fct_deals", [{"deal_id": "d1", "is_won": True}, {"deal_id": "d2", "is_won": False}])
+    #                                    lead int need prop nego won lost
+    rows = funnel_rows("overall", "all", 2, [2, 2, 2, 2, 2, 2, 1], [2, 0, 0, 0, 0, 2, 1])
+    for row in rows:
+        row["won_later"] = 1  # of the deals that reached each stage, d1 alone is won
+    put(db, "marts.mart_funnel_conversion", rows)
+    result = validate(db, "marts__mart_funnel_conversion__reconciliation", as_of=AS_OF)
+    assert result.success, failed(result)  # reached at won is 2, but won_later (1) is what fct_deals counts
+
+
 def test_loss_reason_shares(db):
     rows = [
         {"lost_month": date(2026, 1, 1), "loss_reason_code": "price", "lost_from_stage_code": "proposal",

@@ -83,7 +83,7 @@ def test_definitions_validate_and_lineage_runs_from_raw_tables_to_marts(tmp_path
 
     graph = defs.resolve_asset_graph()
     keys = {key.to_user_string(): graph.get(key) for key in graph.get_all_asset_keys()}
-    assert {node.group_name for node in keys.values()} == {"ingestion", "staging", "intermediate", "marts", "quality"}
+    assert {node.group_name for node in keys.values()} == {"ingestion", "staging", "intermediate", "marts", "quality", "serving"}
     raw = [key for key, node in keys.items() if node.group_name == "ingestion"]
     assert len(raw) == 22
     # every raw table feeds its staging model: stg_hubspot__deals reads raw_hubspot/deals, and so on
@@ -222,7 +222,8 @@ def test_a_failing_blocking_check_stops_the_marts_and_alerts(refreshed: SimpleNa
     assert not outcome.success
     assert {key.split("/")[0] for key in outcome.materialized} == {"raw_forms", "raw_spreadsheets", "raw_hubspot"}
     assert "marts/mart_funnel_conversion" in outcome.skipped and "quality/data_quality_report" in outcome.skipped
-    assert sorted(outcome.skipped) == sorted([*dbt_asset_keys(), "quality/data_quality_report", "quality/funnel_report"])
+    assert sorted(outcome.skipped) == sorted([*dbt_asset_keys(), "quality/data_quality_report", "quality/funnel_report",
+                                              "serving/funnelhouse_serving", "serving/parquet_marts"])
     assert marts_snapshot(warehouse) == before  # the previous marts stay, readable
     alerts = [r.json for r in sink.requests if r.path == "/hooks/funnelhouse"]
     assert [a["kind"] for a in alerts] == ["check_failed"]

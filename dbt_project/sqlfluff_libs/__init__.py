@@ -46,6 +46,12 @@ api = _Namespace(Column=_Namespace(translate_type=lambda name: _TYPES.get(name, 
 _DISPATCHED = {
     "percentile": lambda expr, fraction: f"percentile_cont({fraction}) within group (order by {expr})",
     "to_utc": lambda expr: f"timezone('UTC', {expr})",
+    "days_between": lambda start_ts, end_ts: (
+        f"cast(date_diff('second', {start_ts}, {end_ts}) as numeric(28, 6)) / 86400"
+    ),
+    "safe_divide": lambda numerator, denominator: (
+        f"cast({numerator} as numeric(28, 6)) / nullif({denominator}, 0)"
+    ),
 }
 adapter = _Namespace(
     dispatch=lambda name, package=None: _DISPATCHED[name],

@@ -11,6 +11,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from funnelhouse import settings
+
 from .core import generate
 
 _OUT_HELP = (
@@ -29,7 +31,7 @@ _AS_OF_HELP = "The 'today' of the data (YYYY-MM-DD): everything is dated in the 
 
 
 def generate_command(
-    out: Path = typer.Option(Path("data/inputs"), "--out", "-o", help=_OUT_HELP),
+    out: Path = typer.Option(None, "--out", "-o", help=_OUT_HELP, show_default="data/inputs"),
     seed: int = typer.Option(42, "--seed", help=_SEED_HELP),
     scale: float = typer.Option(1.0, "--scale", min=0.001, help=_SCALE_HELP),
     as_of: str = typer.Option("2026-09-30", "--as-of", help=_AS_OF_HELP),
@@ -39,6 +41,7 @@ def generate_command(
         as_of_date = date.fromisoformat(as_of)
     except ValueError:
         raise typer.BadParameter(f"expected YYYY-MM-DD, got {as_of!r}", param_hint="--as-of") from None
+    out = out or settings.inputs_dir()
     console = Console()
     started = time.perf_counter()
     with console.status(f"Generating demo data (scale {scale:g}) into {out} ..."):

@@ -41,10 +41,10 @@ final as (
         is_created_at_inferred,
         closed_at,
         cast(closed_at as date) as closed_date,
-        case
-            when closed_at is not null and not is_created_at_inferred
-                then cast(round(days_created_to_closed, 2) as {{ dbt.type_numeric() }})
-        end as cycle_days,
+        cast(
+            case when closed_at is not null and not is_created_at_inferred then round(days_created_to_closed, 2) end
+            as {{ dbt.type_numeric() }}
+        ) as cycle_days,
         cast(round(amount_cny, 2) as {{ dbt.type_numeric() }}) as amount_cny,
         cast(amount_original as {{ dbt.type_numeric() }}) as amount_original,
         cast(currency_code as {{ dbt.type_string() }}) as currency_code,

@@ -345,9 +345,9 @@ final as (
         cast(advanced as {{ dbt.type_int() }}) as advanced,
         cast(won_later as {{ dbt.type_int() }}) as won_later,
         cast(lost_here as {{ dbt.type_int() }}) as lost_here,
-        case
-            when stage_type = 'open' then cast(round(next_stage_share, 4) as {{ dbt.type_numeric() }})
-        end as adjacent_conversion_rate,
+        cast(
+            case when stage_type = 'open' then round(next_stage_share, 4) end as {{ dbt.type_numeric() }}
+        ) as adjacent_conversion_rate,
         cast(round(reached_share, 4) as {{ dbt.type_numeric() }}) as cumulative_conversion_rate,
         cast(round(won_share, 4) as {{ dbt.type_numeric() }}) as win_rate,
         {{ as_of_date() }} as as_of_date

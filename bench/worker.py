@@ -1,0 +1,128 @@
+"""One variant of the bench in its own process, so that its peak memory is its own:
+
+    python -m bench.worker SPEC.json
+
+SPEC.json names the variant (lower_bound, pipeline, dbt_raw, pandas), its inputs and `out`, the JSON file the
+result is written to. Seconds are measured in here (the interpreter's start and the imports are not in them;
+the runner records the process's wall time besides)."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+from bench.memory import TreePeakSampler, own_max_rss_bytes
+
+
+def run_lower_bound(spec: dict[str, Any]) -> dict[str, Any]:
+    from bench import lower_bound
+
+    return lower_bound.run(spec["raw_inputs"], Path(spec["seeds_dir"]), spec["as_of"], Path(spec["database"]))
+
+
+def run_pipeline(spec: dict[str, Any]) -> dict[str, Any]:
+    """Ingestion (each source timed), dbt build (full refresh or incremental), the GX checks; each step's seconds
+    and peak RSS (sampled in this process, which runs dlt, dbt and GX in-process)."""
+    steps: dict[str, float] = {}
+    step_peaks: dict[str, int | None] = {}
+    sampler = TreePeakSampler(os.getpid(), children=False).start()
+    started = time.perf_counter()
+    import duckdb
+
+    from expectations import SUITES, validate
+    from funnelhouse.transform import dbt_build
+    from ingestion.run import SOURCES, IngestOptions, ingest_source
+
+    imports = time.perf_counter() - started
+    sampler.take_peak()
+    warehouse = Path(spec["warehouse"])
+    options = IngestOptions(
+        inputs_dir=Path(spec["inputs_dir"]), warehouse=warehouse, pipelines_dir=Path(spec["pipelines_dir"]),
+        hubspot_base_url=spec["hubspot_base_url"], hubspot_token=spec["hubspot_token"],
+    )
+    sources: dict[str, Any] = {}
+    file_errors: list[str] = []
+    for name in SOURCES:
+        step = time.perf_counter()
+        summary, errors = ingest_source(name, options)
+        steps[f"ingest_{name}"] = time.perf_counter() - step
+        step_peaks[f"ingest_{name}"] = sampler.take_peak()
+        file_errors.extend(errors)
+        sources[name] = {
+            "rows_loaded": summary.rows_loaded,
+            "rows_quarantined": summary.rows_quarantined,
+            "table_rows": summary.table_rows,
+            "inputs_read": sum(1 for t in summary.tallies if t.status != "unchanged"),
+            "inputs_unchanged": sum(1 for t in summary.tallies if t.status == "unchanged"),
+            "seconds": round(steps[f"ingest_{name}"], 3),
+        }
+    step = time.perf_counter()
+    dbt_build(warehouse, as_of=spec["as_of"], full_refresh=spec["full_refresh"], project_dir=Path(spec["project_dir"]))
+    steps["dbt_build"] = time.perf_counter() - step
+    step_peaks["dbt_build"] = sampler.take_peak()
+    step = time.perf_counter()
+    suites = []
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        for suite in SUITES.values():
+            result = validate(connection, suite, as_of=_as_of_end(spec["as_of"]), results_dir=Path(spec["gx_dir"]))
+            suites.append({"suite": result.suite, "rows": result.rows, "success": result.success,
+                           "errors": len(result.errors), "warnings": len(result.warnings)})
+    steps["checks"] = time.perf_counter() - step
+    step_peaks["checks"] = sampler.take_peak()
+    sampler.stop()
+    return {
+        "seconds": round(sum(steps.values()), 3),
+        "steps": {name: round(seconds, 3) for name, seconds in steps.items()},
+        "step_peak_rss_bytes": step_peaks,
+        "import_seconds": round(imports, 3),
+        "sources": sources,
+        "file_errors": file_errors,
+        "checks": {
+            "suites": len(suites),
+            "passed": sum(1 for s in suites if s["success"]),
+            "with_errors": [s["suite"] for s in suites if s["errors"]],
+            "with_warnings": [s["suite"] for s in suites if s["warnings"]],
+        },
+    }
+
+
+def _as_of_end(as_of: str):
+    from datetime import date, datetime, time as day_time, timezone
+
+    return datetime.combine(date.fromisoformat(as_of), day_time.max, tzinfo=timezone.utc)
+
+
+def run_dbt_raw(spec: dict[str, Any]) -> dict[str, Any]:
+    from bench import raw_sql
+
+    return raw_sql.run(Path(spec["warehouse_copy"]), Path(spec["project_dir"]))
+
+
+def run_pandas(spec: dict[str, Any]) -> dict[str, Any]:
+    from bench import pandas_marts
+
+    return pandas_marts.run(spec["raw_inputs"], Path(spec["seeds_dir"]), spec["as_of"], Path(spec["out_dir"]))
+
+
+VARIANTS = {"lower_bound": run_lower_bound, "pipeline": run_pipeline, "dbt_raw": run_dbt_raw, "pandas": run_pandas}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    spec = json.loads(Path(args[0]).read_text(encoding="utf-8"))
+    out = Path(spec["out"])
+    try:
+        result = {"ok": True, **VARIANTS[spec["variant"]](spec)}
+    except BaseException as error:  # noqa: BLE001 - reported to the runner, which says which variant failed
+        result = {"ok": False, "error": f"{type(error).__name__}: {error}", "traceback": traceback.format_exc()}
+    result["max_rss_bytes"] = own_max_rss_bytes()
+    out.write_text(json.dumps(result, indent=2, default=str), encoding="utf-8")
+    return 0 if result["ok"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,290 @@
+"""The Postgres warehouse: the committed fixtures loaded by the real ingestion (dlt → Postgres), the whole dbt project
+built on them with dbt-postgres (unit tests included), marts equal to the DuckDB build's row for row, and the read-only
+role funnel_bi that reads the marts and nothing else.
+
+The server is a throwaway one from Debian's packages (tests/support/postgres.py): skipped when they are missing,
+failed instead when env FUNNELHOUSE_REQUIRE_POSTGRES=1 (CI).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import secrets
+from collections import Counter
+from decimal import Decimal
+from pathlib import Path
+from types import SimpleNamespace
+
+import duckdb
+import pytest
+
+from support.inputs import FIXTURE_AS_OF, TOKEN, copy_fixture_inputs, copy_project
+from support.postgres import REQUIRE_ENV, PostgresUnavailable, find_bindir, throwaway_postgres
+
+from funnelhouse import settings
+from funnelhouse.transform import BI_ROLE, DBT_PROJECT_DIR, dbt_build, funnel_summary, top_loss_reasons
+
+MARTS = "marts"
+
+
+def _unavailable(message: str) -> None:
+    if os.environ.get(REQUIRE_ENV) == "1":
+        pytest.fail(f"{message} ({REQUIRE_ENV}=1: CI installs Debian's postgresql in .ci/run)")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def postgres_server():
+    if find_bindir() is None:
+        _unavailable("the PostgreSQL server is not installed: apt-get install postgresql")
+    try:
+        with throwaway_postgres() as server:
+            yield server
+    except PostgresUnavailable as error:  # raised before the server starts, never after the yield
+        _unavailable(str(error))
+
+
+@pytest.fixture(scope="module")
+def postgres_env(postgres_server, tmp_path_factory: pytest.TempPathFactory):
+    """The one setting on postgres, the server's DSN and a password for funnel_bi."""
+    root = tmp_path_factory.mktemp("postgres_env")
+    values = {
+        settings.WAREHOUSE_KIND_ENV: "postgres",
+        settings.POSTGRES_DSN_ENV: postgres_server.dsn,
+        "FUNNELHOUSE_BI_PASSWORD": secrets.token_urlsafe(12),
+        "FUNNELHOUSE_DATA_DIR": str(root / "data"),
+    }
+    return SimpleNamespace(root=root, values=values)
+
+
+@pytest.fixture(scope="module")
+def postgres_build(postgres_server, postgres_env, request: pytest.FixtureRequest) -> SimpleNamespace:
+    """The fixtures loaded into Postgres (HubSpot from the emulator) and the project built there as of 2025-06-30."""
+    from emulators.hubspot.server import HubSpotEmulator
+    from ingestion.run import IngestOptions, ingest_source
+
+    # the DuckDB build to compare with, built (once per session) with the default setting before it changes here;
+    # asked for only now, so that a missing server skips at once
+    duckdb_build = request.getfixturevalue("fixture_build")
+    root = postgres_env.root
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        for name, value in postgres_env.values.items():
+            monkeypatch.setenv(name, value)
+        for name in ("FUNNELHOUSE_WAREHOUSE", "FUNNELHOUSE_PIPELINES_DIR", "PGHOST", "PGPORT", "PGUSER",
+                     "PGPASSWORD", "PGDATABASE"):
+            monkeypatch.delenv(name, raising=False)
+        inputs = copy_fixture_inputs(root)
+        options = IngestOptions(inputs_dir=inputs, pipelines_dir=root / "pipelines")
+        loaded = {}
+        for name in ("forms", "spreadsheets"):
+            loaded[name] = ingest_source(name, options)[0]
+        emulator = HubSpotEmulator(inputs / "crm", token=TOKEN).start()
+        try:
+            options.hubspot_base_url, options.hubspot_token = emulator.base_url, TOKEN
+            loaded["hubspot"] = ingest_source("hubspot", options)[0]
+        finally:
+            emulator.stop()
+        project = copy_project(DBT_PROJECT_DIR, root / "dbt_project")
+        statuses = dbt_build(root / "not_used.duckdb", as_of=FIXTURE_AS_OF, project_dir=project)
+        summary = (funnel_summary(root / "not_used.duckdb"), top_loss_reasons(root / "not_used.duckdb"))
+    return SimpleNamespace(server=postgres_server, project=project, statuses=statuses, loaded=loaded,
+                           summary=summary, bi_password=postgres_env.values["FUNNELHOUSE_BI_PASSWORD"],
+                           duckdb_warehouse=duckdb_build.warehouse)
+
+
+# --- normalised rows of both warehouses ---------------------------------------------------------------------------
+
+def _normalise(value: object) -> object:
+    """Numbers as decimals rounded to 6 places (DuckDB's doubles and Postgres' numerics alike), timestamps as UTC
+    without zone, the rest as it is."""
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, (int, float, Decimal)):
+        rounded = Decimal(str(value)).quantize(Decimal("0.000001"))
+        return rounded if rounded != 0 else Decimal("0.000000")  # no -0
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return value
+
+
+def _rows(cursor, columns: list[str]) -> list[tuple]:
+    # dlt's load ids are the load's own time: equal when both are set
+    masked = [name.endswith("load_id") for name in columns]
+    rows = [
+        tuple("<load id>" if mask and value is not None else _normalise(value) for mask, value in zip(masked, row))
+        for row in cursor.fetchall()
+    ]
+    return sorted(rows, key=lambda row: tuple((0, "") if v is None else (1, type(v).__name__, str(v)) for v in row))
+
+
+def duckdb_marts(warehouse: Path) -> dict[str, tuple[list[str], list[tuple]]]:
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        tables = [name for (name,) in connection.execute(
+            "select table_name from information_schema.tables where table_schema = ? order by 1", [MARTS]
+        ).fetchall()]
+        marts = {}
+        for table in tables:
+            cursor = connection.execute(f'select * from {MARTS}."{table}"')
+            columns = [d[0] for d in cursor.description]
+            marts[table] = (columns, _rows(cursor, columns))
+    return marts
+
+
+def postgres_marts(server) -> dict[str, tuple[list[str], list[tuple]]]:
+    connection = server.connect()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "select table_name from information_schema.tables where table_schema = %s order by 1", [MARTS]
+            )
+            tables = [name for (name,) in cursor.fetchall()]
+            marts = {}
+            for table in tables:
+                cursor.execute(f'select * from {MARTS}."{table}"')
+                columns = [d[0] for d in cursor.description]
+                marts[table] = (columns, _rows(cursor, columns))
+    finally:
+        connection.close()
+    return marts
+
+
+def _difference(table: str, duck: tuple[list[str], list[tuple]], pg: tuple[list[str], list[tuple]]) -> str:
+    if duck[0] != pg[0]:
+        return f"{table}: columns differ: duckdb {duck[0]} / postgres {pg[0]}"
+    only_duck, only_pg = Counter(duck[1]) - Counter(pg[1]), Counter(pg[1]) - Counter(duck[1])
+    lines = [f"{table}: {len(duck[1])} rows on duckdb, {len(pg[1])} on postgres"]
+    lines += [f"  duckdb only:   {dict(zip(duck[0], row))}" for row in list(only_duck.elements())[:3]]
+    lines += [f"  postgres only: {dict(zip(pg[0], row))}" for row in list(only_pg.elements())[:3]]
+    return "\n".join(lines)
+
+
+# --- tests --------------------------------------------------------------------------------------------------------
+
+def test_settings_choose_the_warehouse_and_never_show_the_password(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(settings.WAREHOUSE_KIND_ENV, raising=False)
+    assert settings.warehouse_kind() == "duckdb"
+    monkeypatch.setenv(settings.WAREHOUSE_KIND_ENV, " Postgres ")
+    assert settings.warehouse_kind() == "postgres"
+    monkeypatch.setenv(settings.WAREHOUSE_KIND_ENV, "sqlite")
+    with pytest.raises(ValueError, match="duckdb, postgres"):
+        settings.warehouse_kind()
+
+    monkeypatch.setenv(settings.POSTGRES_DSN_ENV, "postgresql://loader:s%40cret@db.example:6543/funnel")
+    server = settings.postgres_settings()
+    assert (server.host, server.port, server.user, server.password, server.database) == (
+        "db.example", 6543, "loader", "s@cret", "funnel")
+    assert "s@cret" not in repr(server) and "cret" not in server.redacted_dsn()
+    assert server.redacted_dsn() == "postgresql://loader:***@db.example:6543/funnel"
+    assert settings.postgres_settings().libpq_env()["PGPASSWORD"] == "s@cret"
+
+    monkeypatch.delenv(settings.POSTGRES_DSN_ENV)
+    for name, value in {"PGHOST": "pg", "PGPORT": "5433", "PGUSER": "u", "PGPASSWORD": "p", "PGDATABASE": "d"}.items():
+        monkeypatch.setenv(name, value)
+    assert settings.postgres_settings() == settings.PostgresSettings("pg", 5433, "u", "p", "d")
+
+
+def test_ingestion_loads_the_same_rows_into_postgres(postgres_build: SimpleNamespace) -> None:
+    tables = {name: summary.table_rows for name, summary in postgres_build.loaded.items()}
+    assert tables["hubspot"]["deals"] == 12
+    assert tables["spreadsheets"]["export_deals"] == 3 and tables["spreadsheets"]["tracker_deals"] == 3
+    assert tables["forms"]["form_submissions"] == 8
+    connection = postgres_build.server.connect()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("select count(*) from raw_hubspot.deals")
+            assert cursor.fetchone() == (12,)
+    finally:
+        connection.close()
+
+
+def test_dbt_build_on_postgres_is_green_unit_tests_included(postgres_build: SimpleNamespace) -> None:
+    statuses = postgres_build.statuses
+    assert statuses, "the build ran no nodes"
+    assert not {node: status for node, status in statuses.items() if status not in ("success", "pass", "warn")}
+    unit_tests = {node: status for node, status in statuses.items() if node.startswith("unit_test.")}
+    manifest = json.loads((postgres_build.project / "target" / "manifest.json").read_text(encoding="utf-8"))
+    assert len(unit_tests) == len(manifest["unit_tests"]) > 20
+    assert set(unit_tests.values()) == {"pass"}
+    # the only warning is the one DuckDB gives too: the partner pipeline's stages are not in the funnel map
+    assert [node for node, status in statuses.items() if status == "warn"] == [
+        "test.funnelhouse.warn_source_stages_not_in_funnel_map"
+    ]
+
+
+def test_postgres_marts_equal_the_duckdb_marts_row_for_row(postgres_build: SimpleNamespace) -> None:
+    duck, pg = duckdb_marts(postgres_build.duckdb_warehouse), postgres_marts(postgres_build.server)
+    assert sorted(pg) == sorted(duck)
+    assert len(duck) >= 20 and "mart_funnel_conversion" in duck
+    different = [_difference(table, duck[table], pg[table]) for table in duck if duck[table] != pg[table]]
+    assert not different, "\n".join(different)
+
+
+def test_funnel_summary_reads_postgres_when_the_setting_says_so(postgres_build: SimpleNamespace) -> None:
+    warehouse = postgres_build.duckdb_warehouse
+    duckdb_summary = (funnel_summary(warehouse), top_loss_reasons(warehouse))
+    assert postgres_build.summary == duckdb_summary
+    assert postgres_build.summary[0][0].stage_code == "lead" and postgres_build.summary[0][0].reached == 13
+
+
+def test_funnel_bi_reads_the_marts_and_nothing_else(postgres_build: SimpleNamespace) -> None:
+    import psycopg2
+    from psycopg2 import errors
+
+    server = postgres_build.server
+    connection = server.connect(user=BI_ROLE, password=postgres_build.bi_password)
+    try:
+        connection.autocommit = True
+        with connection.cursor() as cursor:
+            cursor.execute("select count(*) from marts.fct_deals")
+            assert cursor.fetchone() == (13,)
+            cursor.execute("select stage_code from mart_funnel_conversion limit 1")  # search_path is marts
+            assert cursor.fetchone()
+            for table in ("raw_hubspot.deals", "raw_hubspot.contacts", "raw_forms.form_submissions",
+                          "staging.stg_hubspot__contacts", "intermediate.int_deals", "funnel_config.funnel_stages"):
+                with pytest.raises(errors.InsufficientPrivilege) as refused:
+                    cursor.execute(f"select * from {table}")
+                assert refused.value.pgcode == "42501"
+                assert f"permission denied for schema {table.split('.')[0]}" in str(refused.value)
+            with pytest.raises(psycopg2.Error) as read_only:
+                cursor.execute("create table marts.scratch (x integer)")
+            assert read_only.value.pgcode == "25006"  # read_only_sql_transaction
+            # every table funnel_bi may read is a mart; the clear emails and phones of staging are not among them
+            cursor.execute(
+                """
+                select distinct table_schema from information_schema.tables
+                where table_schema not in ('pg_catalog', 'information_schema')
+                  and has_table_privilege(quote_ident(table_schema) || '.' || quote_ident(table_name), 'select')
+                """
+            )
+            assert cursor.fetchall() == [("marts",)]
+    finally:
+        connection.close()
+    log = (postgres_build.project / "logs" / "dbt.log").read_text(encoding="utf-8")
+    assert postgres_build.bi_password not in log and server.password not in log
+
+
+def test_grant_bi_role_is_idempotent_and_covers_new_marts(postgres_build: SimpleNamespace, postgres_env) -> None:
+    from dbt.cli.main import dbtRunner
+
+    from funnelhouse.transform import warehouse_env
+
+    server, project = postgres_build.server, postgres_build.project
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        for name, value in postgres_env.values.items():
+            monkeypatch.setenv(name, value)
+        with warehouse_env(postgres_env.root / "not_used.duckdb", "postgres"):
+            result = dbtRunner().invoke(["--quiet", "run-operation", "grant_bi_role", "--project-dir", str(project),
+                                         "--profiles-dir", str(project), "--target", "postgres"])
+    assert result.success, result.exception
+    server.execute("create table marts.added_later as select 1 as x")  # as the builder, like the next dbt run
+    try:
+        connection = server.connect(user=BI_ROLE, password=postgres_build.bi_password)
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("select x from marts.added_later")
+                assert cursor.fetchall() == [(1,)]
+        finally:
+            connection.close()
+    finally:
+        server.execute("drop table marts.added_later")
