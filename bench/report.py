@@ -306,13 +306,20 @@ def markdown(results: dict[str, Any]) -> str:
     return "\n".join(parts) + "\n"
 
 
+def _without_machine_paths(text: str, results: dict[str, Any]) -> str:
+    """The work folder written as `<work>`: result files are shared and committed, machine paths are not."""
+    work = str(results["options"].get("work_dir") or "")
+    return text.replace(json.dumps(work)[1:-1], "<work>") if work else text
+
+
 def write(results: dict[str, Any], results_dir: Path) -> tuple[Path, Path]:
     """results_dir/<UTC timestamp>_scale<N>.json and .md (written to .tmp first, then renamed)."""
     results_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     stem = f"{stamp}_scale{results['options']['scale']:g}"
     paths = []
-    for suffix, text in ((".json", json.dumps(results, indent=2, ensure_ascii=False, default=str)),
+    for suffix, text in ((".json", _without_machine_paths(json.dumps(results, indent=2, ensure_ascii=False,
+                                                                     default=str), results)),
                          (".md", markdown(results))):
         path = results_dir / f"{stem}{suffix}"
         temporary = path.with_name(path.name + ".tmp")

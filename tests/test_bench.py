@@ -55,7 +55,9 @@ def test_bench_writes_json_and_markdown_with_the_expected_keys(bench_run) -> Non
     md_files = sorted((root / "results").glob(f"*_scale{SCALE}.md"))
     assert len(json_files) == 1 and len(md_files) == 1
     assert not list((root / "results").glob("*.tmp"))
-    results = json.loads(json_files[0].read_text(encoding="utf-8"))
+    text = json_files[0].read_text(encoding="utf-8")
+    assert str(root) not in text and '"work_dir": "<work>"' in text  # no machine paths in shared results
+    results = json.loads(text)
     assert results["machine"]["cores"] >= 1
     assert results["machine"]["memory_bytes"] > 0
     assert results["machine"]["packages"]["duckdb"]
