@@ -166,7 +166,9 @@ open_stays as (
 
 ),
 
-openings as (
+{#- deals open at the end of a period's opening day (the day before it starts) and at the end of its last day -#}
+{%- for cte, day_column in [('openings', 'opening_day'), ('closings', 'period_end')] %}
+{{ cte }} as (
 
     select
         period_bounds.period_type,
@@ -178,32 +180,14 @@ openings as (
 
     inner join open_stays
         on
-            period_bounds.opening_day >= open_stays.entered_date
-            and (open_stays.left_date is null or period_bounds.opening_day < open_stays.left_date)
+            period_bounds.{{ day_column }} >= open_stays.entered_date
+            and (open_stays.left_date is null or period_bounds.{{ day_column }} < open_stays.left_date)
 
     group by 1, 2
 
 ),
 
-closings as (
-
-    select
-        period_bounds.period_type,
-        period_bounds.period_start,
-        count(*) as deals,
-        sum(open_stays.amount_cny) as amount_cny
-
-    from period_bounds
-
-    inner join open_stays
-        on
-            period_bounds.period_end >= open_stays.entered_date
-            and (open_stays.left_date is null or period_bounds.period_end < open_stays.left_date)
-
-    group by 1, 2
-
-),
-
+{% endfor %}
 moves as (
 
     select
