@@ -215,24 +215,17 @@ def print_tables(results: dict[str, Any], console: Any = None) -> None:
     from rich.table import Table
 
     console = console or Console()
-    variants = Table(title=title(results), title_justify="left")
-    for index, name in enumerate(VARIANT_HEADER):
-        variants.add_column(name, justify="left" if index == 0 else "right")
-    for row in variant_rows(results):
-        variants.add_row(*row)
-    console.print(variants)
-    ratios = Table(title="Ratios (goals from the issue; never asserted)", title_justify="left")
-    for index, name in enumerate(RATIO_HEADER):
-        ratios.add_column(name, justify="left" if index == 0 else "right")
-    for row in ratio_rows(results):
-        ratios.add_row(*row)
-    console.print(ratios)
-    sources = Table(title="Ingestion, rows loaded per second per source", title_justify="left")
-    for index, name in enumerate(SOURCE_HEADER):
-        sources.add_column(name, justify="left" if index == 0 else "right")
-    for row in source_rows(results):
-        sources.add_row(*row)
-    console.print(sources)
+    for caption, header, rows in (
+        (title(results), VARIANT_HEADER, variant_rows(results)),
+        ("Ratios (goals from the issue; never asserted)", RATIO_HEADER, ratio_rows(results)),
+        ("Ingestion, rows loaded per second per source", SOURCE_HEADER, source_rows(results)),
+    ):
+        table = Table(title=caption, title_justify="left")
+        for index, name in enumerate(header):
+            table.add_column(name, justify="left" if index == 0 else "right")
+        for row in rows:
+            table.add_row(*row)
+        console.print(table)
     for line in equality_lines(results):
         console.print(line, highlight=False, soft_wrap=True)
 
