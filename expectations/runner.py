@@ -287,9 +287,9 @@ def validate(
     suite = SUITES[suite] if isinstance(suite, str) else suite
     results_dir = Path(results_dir) if results_dir is not None else None
     moment = as_of_datetime(as_of)
-    frame = utc_frame(connection.execute(suite.query).df())
     previous_rows = previous_row_count(results_dir, suite.name) if results_dir is not None else None
     expectations = suite.build(BuildContext(as_of=moment, previous_rows=previous_rows))
+    frame = utc_frame(connection.execute(frame_query(connection, suite, expectations)).df())
     gx_result = run_gx(suite.name, expectations, frame, suite.id_columns)
     result = SuiteResult(
         suite=suite.name,
@@ -304,6 +304,29 @@ def validate(
         result.result_path = write_result(results_dir, suite, result, gx_result, previous_rows)
         write_index(results_dir)
     return result
+
+
+def checked_columns(expectations: Iterable[Any]) -> set[str]:
+    """The columns the expectations read (column, column_list, column_A/B of their kwargs)."""
+    columns: set[str] = set()
+    for expectation in expectations:
+        kwargs = dict(expectation.configuration.kwargs)
+        columns.update(kwargs.get("column_list") or [])
+        columns.update(kwargs[key] for key in ("column", "column_A", "column_B") if kwargs.get(key))
+    return columns
+
+
+def frame_query(connection: duckdb.DuckDBPyConnection, suite: Suite, expectations: Iterable[Any]) -> str:
+    """The suite's query cut down to the columns its expectations and row ids read: a table of millions of rows
+    is read into pandas with a handful of columns, not all of them. Unknown names are left to GX to report."""
+    probe = connection.execute(f"select * from ({suite.query}) as frame limit 0")
+    available = [column[0] for column in probe.description]
+    wanted = checked_columns(expectations) | set(suite.id_columns)
+    if not wanted or set(available) <= wanted:
+        return suite.query
+    kept = [column for column in available if column in wanted]
+    quoted = ", ".join('"' + column.replace('"', '""') + '"' for column in kept or available)
+    return f"select {quoted} from ({suite.query}) as frame"
 
 
 def validate_all(

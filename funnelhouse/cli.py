@@ -106,6 +106,7 @@ def demo(
 def build(
     as_of: str = typer.Option(None, help="Build the funnel as of this day (YYYY-MM-DD); default today."),
     full_refresh: bool = typer.Option(False, "--full-refresh", help="Rebuild incremental models from scratch."),
+    unit_tests: bool = typer.Option(False, "--unit-tests", help="Run dbt's unit tests too (CI runs them)."),
 ) -> None:
     """dbt build (staging → intermediate → marts, with tests) on the warehouse FUNNELHOUSE_WAREHOUSE_KIND says
     (DuckDB file or Postgres), without Dagster; then the funnel."""
@@ -113,7 +114,7 @@ def build(
     from funnelhouse.transform import dbt_build
 
     try:
-        dbt_build(settings.warehouse_path(), as_of=as_of, full_refresh=full_refresh)
+        dbt_build(settings.warehouse_path(), as_of=as_of, full_refresh=full_refresh, unit_tests=unit_tests)
         console.print("dbt build: all models and tests passed")
         show_funnel(settings.warehouse_path())
     except Exception as exc:  # noqa: BLE001

@@ -18,6 +18,8 @@ WAREHOUSE_ENV = "FUNNELHOUSE_WAREHOUSE"  # read by dbt_project/profiles.yml
 BI_ROLE = "funnel_bi"  # the read-only role of BI tools on Postgres (dbt_project/macros/grant_bi_role.sql)
 BI_PASSWORD_ENV = "FUNNELHOUSE_BI_PASSWORD"
 FAILED_STATUSES = ("error", "fail", "runtime error")
+# the nightly build leaves out unit tests (fixed inputs, logic only): CI runs them
+EXCLUDE_UNIT_TESTS = ["--exclude-resource-type", "unit_test"]
 
 
 class FunnelStage(NamedTuple):
@@ -95,6 +97,7 @@ def dbt_build(
     quiet: bool = True,
     project_dir: Path | None = None,
     target: str | None = None,
+    unit_tests: bool = False,
 ) -> dict[str, str]:
     """Build (seed, run, test) the dbt project on `warehouse`, as of `as_of` (YYYY-MM-DD, default today); returns
     the status of every node built (unique id → success, pass, warn, ...).
@@ -106,6 +109,8 @@ def dbt_build(
 
     Raises FunnelhouseError with a one-line message naming the failing nodes when the build fails. `quiet`
     leaves out dbt's per-node progress (errors are still printed); `project_dir` builds a copy of the project.
+    `unit_tests` runs dbt's unit tests too: they test the models' logic on fixed inputs, not the data, so the
+    nightly build leaves them to CI (dbt's advice for production) and `funnelhouse build --unit-tests` asks for them.
     """
     from dbt.cli.main import dbtRunner
 
@@ -126,6 +131,8 @@ def dbt_build(
         args += ["--select", select]
     if full_refresh:
         args.append("--full-refresh")
+    if not unit_tests:
+        args += EXCLUDE_UNIT_TESTS
     if quiet:
         args = ["--quiet", *args]
     with warehouse_env(warehouse, target):

@@ -15,6 +15,7 @@ Fixtures, as of 2025-06-30 (the numbers below are counted by hand from these fil
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 from pathlib import Path
 from types import SimpleNamespace
@@ -166,6 +167,22 @@ def test_amounts_loss_reasons_and_identity(built: SimpleNamespace) -> None:
         ("forms:typeform:tf1", True, True, True, "+86138****8000"),
         ("forms:typeform:tf3", True, False, True, None),
     ]
+
+
+def test_unit_tests_run_in_ci_and_not_at_night(built: SimpleNamespace, tmp_path: Path) -> None:
+    """The fixture build (CI) runs every unit test green; the default build (the nightly refresh) runs none."""
+    manifest = json.loads((built.project / "target" / "manifest.json").read_text(encoding="utf-8"))
+    unit_tests = {node: status for node, status in built.statuses.items() if node.startswith("unit_test.")}
+    assert len(unit_tests) == len(manifest["unit_tests"]) > 20
+    assert set(unit_tests.values()) == {"pass"}
+
+    warehouse = tmp_path / built.warehouse.name
+    shutil.copy2(built.warehouse, warehouse)
+    project = copy_project(built.project, tmp_path / "dbt_project")
+    nightly = dbt_build(warehouse, as_of=AS_OF, project_dir=project)
+    assert not [node for node in nightly if node.startswith("unit_test.")]
+    assert {node.split(".")[0] for node in nightly} == {"model", "seed", "test", "operation"}  # on-run-end hook
+    assert set(nightly.values()) <= {"success", "pass", "warn"}
 
 
 def test_changing_the_seeds_changes_the_marts(built: SimpleNamespace, tmp_path: Path) -> None:

@@ -86,7 +86,7 @@ def postgres_build(postgres_server, postgres_env, request: pytest.FixtureRequest
         finally:
             emulator.stop()
         project = copy_project(DBT_PROJECT_DIR, root / "dbt_project")
-        statuses = dbt_build(root / "not_used.duckdb", as_of=FIXTURE_AS_OF, project_dir=project)
+        statuses = dbt_build(root / "not_used.duckdb", as_of=FIXTURE_AS_OF, project_dir=project, unit_tests=True)
         summary = (funnel_summary(root / "not_used.duckdb"), top_loss_reasons(root / "not_used.duckdb"))
     return SimpleNamespace(server=postgres_server, project=project, statuses=statuses, loaded=loaded,
                            summary=summary, bi_password=postgres_env.values["FUNNELHOUSE_BI_PASSWORD"],

@@ -61,8 +61,10 @@ class HubSpotEmulator:
             raise FileNotFoundError(f"HubSpot emulator data directory not found: {self.data_dir}")
         self._store = HubSpotStore(self.data_dir)
         self._state = EmulatorState(self._store, self._token, **self._options)
+        # proto=IPPROTO_TCP: asyncio sets TCP_NODELAY only on sockets that say so; without it every response
+        # whose body follows its headers in a second segment waits ~40 ms for the client's delayed ACK
         self._socket = socket.socket(
-            socket.AF_INET6 if ":" in self.host else socket.AF_INET, socket.SOCK_STREAM
+            socket.AF_INET6 if ":" in self.host else socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP
         )
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind((self.host, self.port))

@@ -7,7 +7,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
-from funnelhouse.transform import DBT_PROJECT_DIR, warehouse_env
+from funnelhouse.transform import DBT_PROJECT_DIR, EXCLUDE_UNIT_TESTS, warehouse_env
 from orchestration.resources import FunnelhouseResource
 
 SEED_SCHEMA = "funnel_config"
@@ -60,7 +60,7 @@ def dbt_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, funnelhouse: FunnelhouseResource
 ) -> Iterator[Any]:
     """dbt build of the selected models, seeds and tests, as of the refresh's as-of day."""
-    args = ["build", "--vars", json.dumps({"as_of": funnelhouse.as_of_date().isoformat()})]
+    args = ["build", *EXCLUDE_UNIT_TESTS, "--vars", json.dumps({"as_of": funnelhouse.as_of_date().isoformat()})]
     if context.run.tags.get(FULL_REFRESH_TAG) == "true":
         args.append("--full-refresh")
     with warehouse_env(funnelhouse.warehouse_path()):

@@ -29,7 +29,7 @@ def copy_project(source: Path, target: Path) -> Path:
 
 def build_fixture_warehouse(root: Path, as_of: str = FIXTURE_AS_OF) -> SimpleNamespace:
     """Load the fixtures (HubSpot from the emulator) into `root`/warehouse.duckdb and dbt build a copy of the
-    project on it as of `as_of`: SimpleNamespace(root, warehouse, project)."""
+    project on it as of `as_of`, unit tests included: SimpleNamespace(root, warehouse, project, statuses)."""
     from emulators.hubspot.server import HubSpotEmulator
     from funnelhouse.transform import DBT_PROJECT_DIR, dbt_build
     from ingestion.run import IngestOptions, ingest_source
@@ -46,5 +46,5 @@ def build_fixture_warehouse(root: Path, as_of: str = FIXTURE_AS_OF) -> SimpleNam
         emulator.stop()
     project = copy_project(DBT_PROJECT_DIR, root / "dbt_project")
     # the whole project, tests included; the build also writes target/semantic_manifest.json, which mf reads
-    dbt_build(options.warehouse, as_of=as_of, project_dir=project)
-    return SimpleNamespace(root=root, warehouse=options.warehouse, project=project)
+    statuses = dbt_build(options.warehouse, as_of=as_of, project_dir=project, unit_tests=True)
+    return SimpleNamespace(root=root, warehouse=options.warehouse, project=project, statuses=statuses)
