@@ -15,16 +15,18 @@ from pathlib import Path
 PROC = Path("/proc")
 
 
+PAGE_KIB = (os.sysconf("SC_PAGE_SIZE") // 1024) if hasattr(os, "sysconf") else 4
+
+
 def _rss_kib(pid: int) -> int:
-    """VmRSS of one process in KiB (0 when it has gone)."""
+    """Resident set size of one process in KiB (0 when it has gone), from /proc/<pid>/statm: the same number as
+    VmRSS in /proc/<pid>/status, which costs the kernel far more to write (it holds the process's memory-map lock
+    longer, slowing the measured process while it allocates)."""
     try:
-        with open(PROC / str(pid) / "status", encoding="ascii", errors="replace") as handle:
-            for line in handle:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
+        with open(PROC / str(pid) / "statm", "rb") as handle:
+            return int(handle.read().split()[1]) * PAGE_KIB
     except (OSError, ValueError, IndexError):
-        pass
-    return 0
+        return 0
 
 
 def _children_by_proc_file(pid: int) -> list[int] | None:

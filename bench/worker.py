@@ -34,6 +34,7 @@ def run_pipeline(spec: dict[str, Any]) -> dict[str, Any]:
     import duckdb
 
     from expectations import SUITES, validate
+    from funnelhouse import settings
     from funnelhouse.transform import dbt_build
     from ingestion.run import SOURCES, IngestOptions, ingest_source
 
@@ -66,7 +67,7 @@ def run_pipeline(spec: dict[str, Any]) -> dict[str, Any]:
     step_peaks["dbt_build"] = sampler.take_peak()
     step = time.perf_counter()
     suites = []
-    with duckdb.connect(str(warehouse), read_only=True) as connection:
+    with duckdb.connect(str(warehouse), read_only=True, config=settings.duckdb_config()) as connection:
         for suite in SUITES.values():
             result = validate(connection, suite, as_of=_as_of_end(spec["as_of"]), results_dir=Path(spec["gx_dir"]))
             suites.append({"suite": result.suite, "rows": result.rows, "success": result.success,

@@ -37,11 +37,12 @@ def main(argv: list[str] | None = None) -> int:
     import duckdb
 
     from expectations.runner import validate
+    from funnelhouse import settings
 
     warehouse = args.warehouse or Path(os.environ.get("FUNNELHOUSE_WAREHOUSE", _data_dir() / "funnelhouse.duckdb"))
     results_dir = args.results_dir or _data_dir() / "quality" / "gx"
     blocking = False
-    with duckdb.connect(str(warehouse), read_only=True) as connection:
+    with duckdb.connect(str(warehouse), read_only=True, config=settings.duckdb_config()) as connection:
         for name in args.suites or list(SUITES):
             result = validate(connection, name, as_of=args.as_of, results_dir=results_dir)
             blocking |= result.blocking

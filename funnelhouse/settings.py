@@ -42,6 +42,19 @@ def pipelines_dir(warehouse: Path | None = None, kind: str | None = None) -> Pat
     return warehouse.parent / "dlt_pipelines" / warehouse.stem
 
 
+# DuckDB holds up to 80 % of the machine's memory by default; funnelhouse caps each step that opens the warehouse
+# (dlt's load, dbt through profiles.yml, the checks) so that a refresh of a million deals fits in about 2 GB: past
+# the cap DuckDB spills joins, sorts and aggregates to disk.
+DUCKDB_MEMORY_LIMIT_ENV = "FUNNELHOUSE_DUCKDB_MEMORY_LIMIT"
+DUCKDB_MEMORY_LIMIT_DEFAULT = "1GB"  # the same default is written in dbt_project/profiles.yml
+
+
+def duckdb_config() -> dict[str, str]:
+    """Settings for every DuckDB connection to the warehouse: memory_limit from env FUNNELHOUSE_DUCKDB_MEMORY_LIMIT
+    (a DuckDB size such as 1GB or 512MB; default 1GB)."""
+    return {"memory_limit": os.environ.get(DUCKDB_MEMORY_LIMIT_ENV, "").strip() or DUCKDB_MEMORY_LIMIT_DEFAULT}
+
+
 # The one setting that chooses the warehouse: dlt loads into it and dbt builds on it (profiles.yml's target).
 WAREHOUSE_KIND_ENV = "FUNNELHOUSE_WAREHOUSE_KIND"
 WAREHOUSE_KINDS = ("duckdb", "postgres")

@@ -1,11 +1,13 @@
 """Run one dlt source into its raw dataset, reconcile rows read against rows loaded and quarantined, record the tally."""
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import dlt
+from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
 from funnelhouse import settings
 from ingestion.common.errors import ReconciliationError
@@ -32,6 +34,9 @@ class LoadSummary:
         return sum(t.rows_quarantined for t in self.tallies)
 
 
+PARALLEL_NORMALIZE_ROWS = 100_000  # rows read past which dlt normalizes with one process per core
+
+
 def make_pipeline(
     source_name: str,
     warehouse: Path | None = None,
@@ -53,7 +58,8 @@ def make_pipeline(
     else:
         warehouse = Path(warehouse or settings.warehouse_path())
         warehouse.parent.mkdir(parents=True, exist_ok=True)
-        destination = dlt.destinations.duckdb(str(warehouse))
+        credentials = DuckDbCredentials(str(warehouse), global_config=settings.duckdb_config())
+        destination = dlt.destinations.duckdb(credentials)
         pipelines_dir = pipelines_dir or settings.pipelines_dir(warehouse, kind=kind)
     return dlt.pipeline(
         pipeline_name=f"funnelhouse_{source_name}",
@@ -74,6 +80,13 @@ def loader_file_format(pipeline: dlt.Pipeline) -> str:
     return "insert_values" if pipeline.destination.destination_type.endswith(".postgres") else "parquet"
 
 
+def normalize_workers(rows: int) -> int:
+    """Processes for dlt's normalize step: one per core (at most 4) past PARALLEL_NORMALIZE_ROWS rows read, else
+    one (a process pool costs more than it saves on a small load). dlt shares the extracted files among them;
+    [data_writer] file_max_items in .dlt/config.toml cuts a large table into several files."""
+    return max(1, min(os.cpu_count() or 1, 4)) if rows > PARALLEL_NORMALIZE_ROWS else 1
+
+
 def run_source(
     source_name: str,
     source: dlt.sources.DltSource,
@@ -91,7 +104,7 @@ def run_source(
     file_format = loader_file_format(pipeline)
     pipeline.extract(source, loader_file_format=file_format)
     reconciliation.check()
-    pipeline.normalize()
+    pipeline.normalize(workers=normalize_workers(sum(t.rows_read for t in reconciliation.tallies.values())))
     normalized = pipeline.last_trace.last_normalize_info.row_counts if pipeline.last_trace else {}
     table_rows = {t: n for t, n in normalized.items() if not t.startswith("_dlt")}
     load_info = pipeline.load()

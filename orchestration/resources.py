@@ -64,7 +64,7 @@ class FunnelhouseResource(dg.ConfigurableResource):
         """A connection to the warehouse for checks and digests (closed afterwards, so dlt and dbt can write)."""
         import duckdb
 
-        connection = duckdb.connect(str(self.warehouse_path()))
+        connection = duckdb.connect(str(self.warehouse_path()), config=settings.duckdb_config())
         try:
             yield connection
         finally:

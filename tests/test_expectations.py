@@ -248,6 +248,32 @@ def test_bad_emails_and_phones_warn_with_exact_counts(db):
     assert not contacts.blocking
 
 
+def test_a_large_frame_validated_in_chunks_gives_the_whole_frame_outcomes(db):
+    """5,001 rows in chunks of 2,048 (DuckDB's vector): failures in the first and the last chunk, a duplicate id
+    (checked on the whole column) — the same outcomes, counts and examples as one frame."""
+    rows = [form_row(f"s{i:04d}") for i in range(5000)]
+    rows[10] = form_row("s0010", email="not-an-email")
+    rows[3000] = form_row("s3000", email="x@y")
+    rows[4500] = form_row("s4500", email=None, phone=None)
+    rows[4999] = form_row("s4999", phone="n/a")
+    rows.append(form_row("s0007"))
+    put(db, "raw_forms.form_submissions", rows)
+    whole = validate(db, "raw_forms__form_submissions", as_of=AS_OF)
+    chunked = validate(db, "raw_forms__form_submissions", as_of=AS_OF, chunk_rows=2048)
+    assert failed(chunked) == [
+        (ERROR, "expect_column_values_to_be_unique", "submission_id", 2),
+        (ERROR, "expect_column_values_to_be_in_set", "has_no_contact", 1),
+        (WARN, "expect_column_values_to_match_regex", "email", 2),
+        (WARN, "expect_column_values_to_match_regex", "phone", 1),
+    ]
+    assert chunked.rows == whole.rows == 5001
+    assert [(o.expectation, o.column, o.success, o.failing_rows, o.detail) for o in chunked.outcomes] == [
+        (o.expectation, o.column, o.success, o.failing_rows, o.detail) for o in whole.outcomes]
+    email = next(o for o in chunked.outcomes if o.column == "email" and not o.success)
+    assert email.detail == ("2 of 5001 rows; values: 'not-an-email' ×1, 'x@y' ×1; "
+                            "e.g. submission_id='s0010' | submission_id='s3000'")
+
+
 def test_row_count_shrinking_beyond_the_bound_warns_on_the_next_run(db, tmp_path):
     results = tmp_path / "gx"
     put(db, "raw_hubspot.deals", [hubspot_deal(str(i)) for i in range(10)])

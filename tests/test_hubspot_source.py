@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -12,13 +13,14 @@ import duckdb
 import pytest
 from dlt.pipeline.exceptions import PipelineStepFailed
 
+import ingestion.pipeline
 from emulators.hubspot import HubSpotEmulator
 from ingestion.common.parsing import FieldError
 from ingestion.common.reconcile import Reconciliation
 from ingestion.hubspot import ENTITY_TABLES, explain, hubspot_source
 from ingestion.hubspot.rows import object_rows
 from ingestion.hubspot.settings import DEALS
-from ingestion.pipeline import LoadSummary, make_pipeline, run_source
+from ingestion.pipeline import PARALLEL_NORMALIZE_ROWS, LoadSummary, make_pipeline, normalize_workers, run_source
 
 FIXTURES = Path(__file__).parent / "fixtures" / "hubspot"
 TOKEN = "emulator-token"
@@ -159,6 +161,25 @@ def test_first_run_lists_every_object_once_across_pages(first_run: Any) -> None:
     ]
     # deals join owners on hubspot_owner_id
     assert query(tmp_path, "select count(*) from raw_hubspot.deals d left join raw_hubspot.owners o on o.id = d.hubspot_owner_id where d.hubspot_owner_id is not null and o.id is null") == [(0,)]
+
+
+def test_a_large_load_normalizes_in_parallel_with_the_same_rows(first_run: Any, tmp_path: Path) -> None:
+    """Past PARALLEL_NORMALIZE_ROWS dlt normalizes in one process per core; with files of 3 items the extracted
+    tables span several files shared by the processes: every table holds the rows of the serial first run."""
+    assert normalize_workers(PARALLEL_NORMALIZE_ROWS) == 1
+    assert normalize_workers(PARALLEL_NORMALIZE_ROWS + 1) == max(1, min(os.cpu_count() or 1, 4))
+    serial = first_run[0]
+    tables = ["deals", "contacts", "companies", "owners", "deal_stage_history", "contact_lifecycle_history",
+              "deals__associations", "contacts__associations"]
+    with pytest.MonkeyPatch.context() as patch, HubSpotEmulator(FIXTURES, token=TOKEN) as emulator:
+        patch.setattr(ingestion.pipeline, "PARALLEL_NORMALIZE_ROWS", 0)
+        patch.setenv("DATA_WRITER__FILE_MAX_ITEMS", "3")
+        summary, _ = load(emulator, tmp_path)
+    assert summary.table_rows == first_run[1].table_rows
+    for table in tables:
+        columns = "* exclude (_dlt_id, " + ("_dlt_parent_id, _dlt_root_id)" if "__" in table else "_dlt_load_id)")
+        assert query(tmp_path, f"select {columns} from raw_hubspot.{table} order by all") == query(
+            serial, f"select {columns} from raw_hubspot.{table} order by all"), table
 
 
 def test_owners_and_pipelines(first_run: Any) -> None:

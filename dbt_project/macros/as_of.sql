@@ -24,3 +24,22 @@
     {%- set next_day = as_of_day() + modules.datetime.timedelta(days=1) -%}
     cast('{{ next_day.isoformat() }} 00:00:00' as {{ dbt.type_timestamp() }})
 {%- endmacro %}
+
+{#- The calendar months from `first_month`.month_start up to the as-of day's month, read from the relation or CTE
+    `calendar` (dim_date): month_start, month_label, month_end (the month's last day, which may be after as-of). -#}
+{% macro months_until_as_of(calendar, first_month) -%}
+    select
+        {{ calendar }}.month_start,
+        min({{ calendar }}.month_label) as month_label,
+        max({{ calendar }}.date_day) as month_end
+
+    from {{ calendar }}
+
+    cross join {{ first_month }}
+
+    where
+        {{ calendar }}.month_start >= {{ first_month }}.month_start
+        and {{ calendar }}.month_start <= {{ as_of_date() }}
+
+    group by {{ calendar }}.month_start
+{%- endmacro %}

@@ -58,21 +58,19 @@ first_month as (
 
 ),
 
+months as (
+
+    {{ months_until_as_of('calendar', 'first_month') }}
+
+),
+
 cohorts as (
 
     select
-        calendar.month_start as cohort_month,
-        max(calendar.date_day) as cohort_end_date
+        month_start as cohort_month,
+        month_end as cohort_end_date
 
-    from calendar
-
-    cross join first_month
-
-    where
-        calendar.month_start >= first_month.month_start
-        and calendar.month_start <= {{ as_of_date() }}
-
-    group by 1
+    from months
 
 ),
 

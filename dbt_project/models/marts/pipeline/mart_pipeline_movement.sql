@@ -77,20 +77,7 @@ first_month as (
 
 months as (
 
-    select
-        calendar.month_start,
-        min(calendar.month_label) as month_label,
-        max(calendar.date_day) as month_end
-
-    from calendar
-
-    cross join first_month
-
-    where
-        calendar.month_start >= first_month.month_start
-        and calendar.month_start <= {{ as_of_date() }}
-
-    group by 1
+    {{ months_until_as_of('calendar', 'first_month') }}
 
 ),
 
