@@ -41,5 +41,5 @@
         {{ calendar }}.month_start >= {{ first_month }}.month_start
         and {{ calendar }}.month_start <= {{ as_of_date() }}
 
-    group by {{ calendar }}.month_start
+    group by 1
 {%- endmacro %}
