@@ -273,6 +273,16 @@ def test_a_large_frame_validated_in_chunks_gives_the_whole_frame_outcomes(db):
     assert email.detail == ("2 of 5001 rows; values: 'not-an-email' ×1, 'x@y' ×1; "
                             "e.g. submission_id='s0010' | submission_id='s3000'")
 
+    # a compound key, split by a hash of its four columns: the duplicate pair meets in one part
+    trackers = [tracker_row(f"客户{i:04d}") for i in range(3000)] + [tracker_row("客户2999")]
+    put(db, "raw_spreadsheets.tracker_deals", trackers)
+    whole = validate(db, "raw_spreadsheets__tracker_deals", as_of=AS_OF)
+    chunked = validate(db, "raw_spreadsheets__tracker_deals", as_of=AS_OF, chunk_rows=1000)
+    assert failed(chunked) == failed(whole) == [(ERROR, "expect_compound_columns_to_be_unique",
+                                                 "team, customer_name, stage_code, stage_entered_on", 2)]
+    assert [(o.expectation, o.column, o.failing_rows, o.detail) for o in chunked.outcomes] == [
+        (o.expectation, o.column, o.failing_rows, o.detail) for o in whole.outcomes]
+
 
 def test_row_count_shrinking_beyond_the_bound_warns_on_the_next_run(db, tmp_path):
     results = tmp_path / "gx"

@@ -233,24 +233,47 @@ deal_stages as (
 
 ),
 
-stage_counts as (
+deal_stage_segments as (
 
     select
-        segment_deals.segment_type,
-        segment_deals.segment_value,
-        deal_stages.stage_code,
+        deal_stages.*,
+        deal_attributes.is_won,
+        deal_attributes.cohort_month,
+        deal_attributes.channel_code,
+        deal_attributes.owner_id,
+        deal_attributes.team_name,
+        deal_attributes.industry_code,
+        deal_attributes.size_band_code
+
+    from deal_stages
+
+    inner join deal_attributes
+        on deal_stages.deal_id = deal_attributes.deal_id
+
+),
+
+stage_counts as (
+    {#- one aggregate per segment type over the deal stages, not one over every deal stage times every segment
+        type: a million deals stay within DuckDB's memory cap -#}
+    {%- for segment_type, value, label in segments %}
+
+    select
+        '{{ segment_type }}' as segment_type,
+        cast({{ value }} as {{ string_type }}) as segment_value,
+        stage_code,
         count(*) as reached,
-        sum(deal_stages.entered) as entered,
-        sum(deal_stages.advanced) as advanced,
-        sum(case when segment_deals.is_won then 1 else 0 end) as won_later,
-        sum(deal_stages.lost_here) as lost_here
+        sum(entered) as entered,
+        sum(advanced) as advanced,
+        sum(case when is_won then 1 else 0 end) as won_later,
+        sum(lost_here) as lost_here
 
-    from segment_deals
-
-    inner join deal_stages
-        on segment_deals.deal_id = deal_stages.deal_id
+    from deal_stage_segments
 
     group by 1, 2, 3
+    {% if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
 
 ),
 
