@@ -13,19 +13,12 @@ from datetime import date, datetime, time as day_time
 from pathlib import Path
 from typing import Any
 
+from ingestion.common.files import list_files
+
 TRACKER_GLOBS = ("销售跟进表_*.xlsx", "销售跟进表_*.csv")  # the order of ingestion/spreadsheets/mapping.yaml
 EXPORT_GLOBS = ("pipeline_export_en.csv", "pipeline_export_en_part*.csv")
 HISTORY_GLOBS = ("pipeline_export_en_stage_history.csv", "pipeline_export_en_stage_history_part*.csv")
 TRACKER_HEADER = "客户名称"  # the first column of the trackers' header row (title rows sit above it)
-
-
-def _files(root: Path, patterns: tuple[str, ...]) -> list[Path]:
-    found: dict[Path, None] = {}
-    for pattern in patterns:
-        for path in sorted(root.glob(pattern)):
-            if path.is_file() and not path.name.startswith((".", "~$")):
-                found[path] = None
-    return list(found)
 
 
 def _cell_text(value: Any) -> str:
@@ -103,7 +96,7 @@ def prepare_raw_inputs(inputs: Path, prepared: Path) -> dict[str, Any]:
     sheets = inputs / "spreadsheets"
     trackers: list[Path] = []
     converted: list[dict[str, str]] = []
-    tracker_sources = _files(sheets, TRACKER_GLOBS)
+    tracker_sources = list_files(sheets, TRACKER_GLOBS)
     for path in tracker_sources:
         if path.suffix.lower() == ".xlsx":
             parts = xlsx_to_csv(path, prepared)
@@ -119,8 +112,8 @@ def prepare_raw_inputs(inputs: Path, prepared: Path) -> dict[str, Any]:
         "deal_files": sorted((inputs / "crm").glob("deals*.jsonl")),
         "tracker_files": trackers,
         "tracker_sources": tracker_sources,
-        "export_files": _files(sheets, EXPORT_GLOBS),
-        "history_files": _files(sheets, HISTORY_GLOBS),
+        "export_files": list_files(sheets, EXPORT_GLOBS),
+        "history_files": list_files(sheets, HISTORY_GLOBS),
     }
     empty = [name for name, files in lists.items() if not files]
     if empty:
@@ -214,8 +207,8 @@ def add_export_part(inputs: Path, deals_total: int, share: float) -> dict[str, A
     """A new part of the English export (+ its stage history part): `share` of all deals (at least 5), copies of
     existing export deals under new Deal IDs."""
     sheets = inputs / "spreadsheets"
-    export_files = _files(sheets, EXPORT_GLOBS)
-    history_files = _files(sheets, HISTORY_GLOBS)
+    export_files = list_files(sheets, EXPORT_GLOBS)
+    history_files = list_files(sheets, HISTORY_GLOBS)
     wanted = max(5, round(deals_total * share))
     with export_files[0].open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.reader(handle)
