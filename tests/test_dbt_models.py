@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -142,6 +143,41 @@ def test_stale_deals_as_of(built: SimpleNamespace) -> None:
         (tracker, "need", 482, 452),
     ])
     assert query(built.warehouse, "select count(*) from marts.mart_stale_deals") == [(8,)]  # every open deal
+
+
+def test_forecast_falls_back_to_the_pooled_rate_and_decays_stale_deals(built: SimpleNamespace) -> None:
+    """Closed by 2025-06-30: D-001, hubspot:5 and the 上海云杉 tracker deal won, D-005 and hubspot:31 lost → pooled
+    (3 + 1) / (5 + 2) = 4/7 = 0.5714 (Beta(1, 1)). No stage has 5 closed visits (need 2, lead 2, negotiation 2 —
+    both won, one-sided —, interest 1) → every open deal falls back to the pooled rate (the old rule gave 0.5714 …
+    0.7143 by stage). Won-cycle p90: known cycles D-001 2025-01-10 → 03-05 = 54, hubspot:5 2024-01-02 → 02-20 = 49
+    (the tracker's creation is inferred) → 49 + 0.9 × 5 = 53.5. D-002, created 2025-02-01, is 149 days old:
+    0.5 ^ (95.5 / 53.5) = 0.290167 → 4/7 × 0.290167 = 0.165810. The others are 486 … 542 days old, past
+    53.5 × (1 + 4.32) = 285 days where the decay reaches its floor 0.05 → 0.5714 × 0.05 = 0.0286."""
+    rows = query(
+        built.warehouse,
+        "select deal_id, probability_basis, evidence_closed_count, pooled_win_rate, cell_win_probability, "
+        "deal_age_days, p90_won_cycle_days, decay_factor, win_probability from marts.mart_forecast order by deal_id",
+    )
+    stale = [("hubspot:11", 537), ("hubspot:150", 486), ("hubspot:64", 513), ("hubspot:7", 542), ("hubspot:77", 508),
+             ("tracker_cn:a803426f60ccb9b2e47a50207ef7ff2d", 494), ("tracker_cn:e5f9ea66d9a9eb7ec475a154d8e923af", 503)]
+    assert [(deal, basis, evidence, float(pooled), float(cell), age, float(p90), float(decay), float(p))
+            for deal, basis, evidence, pooled, cell, age, p90, decay, p in rows] == [
+        ("export_en:D-002", "pooled", 5, 0.5714, 0.5714, 149, 53.5, 0.2902, 0.1658),
+    ] + [(deal, "pooled", 5, 0.5714, 0.5714, age, 53.5, 0.05, 0.0286) for deal, age in stale]
+    # the backtest learns the same way as of each month-end: on 2024-04-30 only hubspot:5 had been won with a known
+    # creation day (49 days) → p90 49; closed hubspot:31 lost, hubspot:5 and the tracker deal won → pooled 3/5 = 0.6;
+    # hubspot:7 (created 2024-01-05) is 116 days old → 0.5 ^ (67 / 49) = 0.387603 → 0.6 × 0.387603 = 0.232562
+    assert query(
+        built.warehouse,
+        "select probability_basis, cell_win_probability, p90_won_cycle_days, decay_factor, win_probability "
+        "from marts.int_forecast__deal_predictions where forecast_date = '2024-04-30' and deal_id = 'hubspot:7'",
+    ) == [("pooled", Decimal("0.6"), Decimal("49"), Decimal("0.387603"), Decimal("0.232562"))]
+    # never certain either way, on any forecast day (as-of and backtest month-ends: 15 days × 7 … 10 open deals)
+    assert query(
+        built.warehouse,
+        "select count(*), count(*) filter (where win_probability >= 1 or win_probability <= 0) "
+        "from marts.int_forecast__deal_predictions",
+    ) == [(114, 0)]
 
 
 def test_amounts_loss_reasons_and_identity(built: SimpleNamespace) -> None:

@@ -1,5 +1,6 @@
-{#- Settings of the win forecast (models/intermediate/forecast, models/marts/forecast), in one place.
-    Override with --vars: forecast_prior_weight, forecast_horizons, forecast_backtest_months. -#}
+{#- Settings of the win forecast (models/marts/forecast), in one place. Override with --vars:
+    forecast_prior_weight, forecast_pooled_prior_won, forecast_pooled_prior_lost, forecast_min_cell_visits,
+    forecast_decay_half_life, forecast_decay_floor, forecast_horizons, forecast_backtest_months. -#}
 
 {#- Age-in-stage buckets: whole days since the stage was entered (0 = entered that day). Edges here only. -#}
 {% macro forecast_age_buckets() -%}
@@ -43,9 +44,65 @@
         cast(null as {{ dbt.type_int() }}) as max_days
 {%- endmacro %}
 
-{#- k of the smoothing (won + k × prior) / (closed + k): how many closed deals' worth of weight the prior gets. -#}
+{#- A number setting of the forecast, checked: a one-line error naming the var when it is out of range. -#}
+{% macro forecast_number_var(name, default, minimum, maximum=none, minimum_allowed=false) -%}
+    {%- set value = var(name, default) -%}
+    {%- set ok = value is number and (value > minimum or (minimum_allowed and value == minimum))
+        and (maximum is none or value <= maximum) -%}
+    {%- if not ok -%}
+        {{ exceptions.raise_compiler_error(
+            "var " ~ name ~ " = " ~ value ~ ": must be a number " ~ (">= " if minimum_allowed else "> ") ~ minimum
+            ~ (" and <= " ~ maximum if maximum is not none else "") ~ " (dbt_project.yml or --vars)"
+        ) }}
+    {%- endif -%}
+    {{ return(value) }}
+{%- endmacro %}
+
+{#- k of the smoothing (won + k × coarser rate) / (closed + k): how many closed visits' worth of weight the coarser
+    level's rate gets in a cell. Above 0, so a cell never reaches 0 or 1 on its own evidence. -#}
 {% macro forecast_prior_weight() -%}
-    {{ return(var('forecast_prior_weight', 5)) }}
+    {{ return(forecast_number_var('forecast_prior_weight', 5, 0)) }}
+{%- endmacro %}
+
+{#- Beta(won, lost) prior of the pooled win rate: (won deals + won) / (closed deals + won + lost). Both above 0, so
+    the pooled rate is never exactly 0 or 1; Beta(1, 1) (uniform) is Laplace's rule of succession. -#}
+{% macro forecast_pooled_prior() -%}
+    {{ return({
+        'won': forecast_number_var('forecast_pooled_prior_won', 1, 0),
+        'lost': forecast_number_var('forecast_pooled_prior_lost', 1, 0),
+    }) }}
+{%- endmacro %}
+
+{#- Closed visits a stage × age cell (or a stage) needs before its own rate is used; below it the forecast falls
+    back to the stage, then to the pooled rate. A cell without any closed visit always falls back (so 0 acts as 1). -#}
+{% macro forecast_min_cell_visits() -%}
+    {{ return([forecast_number_var('forecast_min_cell_visits', 5, 0, minimum_allowed=true), 1] | max) }}
+{%- endmacro %}
+
+{#- Decay of an open deal older than the won-cycle p90: the probability halves every half_life × p90 days past the
+    p90 (half_life in p90s, default 1), and the factor never falls below floor (so it never rounds to 0). -#}
+{% macro forecast_decay() -%}
+    {{ return({
+        'half_life': forecast_number_var('forecast_decay_half_life', 1, 0),
+        'floor': forecast_number_var('forecast_decay_floor', 0.05, 0, 1),
+    }) }}
+{%- endmacro %}
+
+{#- The decay factor of a deal age_days old when won deals closed within p90_days (the won-cycle p90): 1 up to the
+    p90 (or when either is unknown), then 0.5 ^ ((age − p90) / (half_life × max(p90, 1))), at least floor. -#}
+{% macro forecast_decay_factor(age_days, p90_days) -%}
+    {%- set decay = forecast_decay() -%}
+    case
+        when {{ age_days }} is null or {{ p90_days }} is null or {{ age_days }} <= {{ p90_days }} then 1
+        else greatest(
+            {{ decay.floor }},
+            power(
+                0.5,
+                ({{ age_days }} - {{ p90_days }})
+                / ({{ decay.half_life }} * (case when {{ p90_days }} >= 1 then {{ p90_days }} else 1 end))
+            )
+        )
+    end
 {%- endmacro %}
 
 {#- Backtest horizons in months after the forecast month-end (1 = the next calendar month). -#}

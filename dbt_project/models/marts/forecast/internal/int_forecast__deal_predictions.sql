@@ -3,7 +3,14 @@
     open = that stage is an open one), never from fct_deals' current state, so a past F sees the deal as it was.
       days_in_stage        whole days from the day the stage was entered to F; null when the entry time is not
                            known (bucket 'unknown').
-      win_probability      int_forecast__win_rates of the stage and age bucket on F.
+      cell_win_probability int_forecast__win_rates of the stage and age bucket on F (its probability_basis:
+                           the bucket, or the stage / pooled rate it falls back to with too few closed visits).
+      deal_age_days        whole days from the deal's creation day to F (an inferred tracker creation is the
+                           first stage entry: a lower bound, so the decay is if anything too small).
+      decay_factor         forecast_decay_factor of deal_age_days against p90_won_cycle_days on F
+                           (int_forecast__won_cycles): 1 up to the p90, then halving every p90 past it
+                           (forecast_decay_half_life), never below forecast_decay_floor; 1 when either is unknown.
+      win_probability      cell_win_probability × decay_factor (6 decimals, like decay_factor).
       expected_days_to_close  from int_forecast__close_times of the stage on F, T = median days entry → close,
                            X = median days exit → close: the larger of T − days_in_stage (unknown age: T) and X,
                            at least 1 (still open at the end of F), rounded to whole days. A deal already older
@@ -45,6 +52,12 @@ win_rates as (
 close_times as (
 
     select * from {{ ref('int_forecast__close_times') }}
+
+),
+
+won_cycles as (
+
+    select * from {{ ref('int_forecast__won_cycles') }}
 
 ),
 
@@ -133,30 +146,21 @@ expected as (
 
 ),
 
-final as (
+joined as (
 
     select
-        expected.forecast_date,
-        expected.deal_id,
-        expected.stage_code,
-        expected.stage_entered_at,
-        expected.is_stage_entry_known,
-        cast(expected.days_in_stage as {{ dbt.type_int() }}) as days_in_stage,
-        cast(expected.age_bucket as {{ dbt.type_string() }}) as age_bucket,
-        win_rates.bucket_closed_visits,
-        win_rates.base_win_rate,
-        win_rates.stage_win_rate,
-        win_rates.win_probability,
-        expected.expected_days_to_close,
-        cast({{ dbt.dateadd('day', 'expected.expected_days_to_close', 'expected.forecast_date') }} as date)
-            as expected_close_date,
-        cast({{ dbt.date_trunc(
-            'month', dbt.dateadd('day', 'expected.expected_days_to_close', 'expected.forecast_date')
-        ) }} as date) as expected_close_month,
+        expected.*,
         deals.owner_id,
         deals.amount_cny,
-        cast(round(deals.amount_cny * win_rates.win_probability, 6) as {{ dbt.type_numeric() }})
-            as weighted_amount_cny
+        win_rates.probability_basis,
+        win_rates.basis_closed_count,
+        win_rates.bucket_closed_visits,
+        win_rates.base_win_rate,
+        win_rates.pooled_win_rate,
+        win_rates.stage_win_rate,
+        win_rates.win_probability as cell_win_probability,
+        won_cycles.p90_won_cycle_days,
+        {{ dbt.datediff('deals.created_date', 'expected.forecast_date', 'day') }} as deal_age_days
 
     from expected
 
@@ -168,6 +172,65 @@ final as (
             expected.forecast_date = win_rates.forecast_date
             and expected.stage_code = win_rates.stage_code
             and expected.age_bucket = win_rates.age_bucket
+
+    left join won_cycles
+        on expected.forecast_date = won_cycles.forecast_date
+
+),
+
+decayed as (
+
+    select
+        *,
+        cast(round(
+            {{ forecast_decay_factor('deal_age_days', 'p90_won_cycle_days') }}, 6
+        ) as {{ dbt.type_numeric() }}) as decay_factor
+
+    from joined
+
+),
+
+probabilities as (
+
+    select
+        *,
+        cast(round(cell_win_probability * decay_factor, 6) as {{ dbt.type_numeric() }}) as win_probability
+
+    from decayed
+
+),
+
+final as (
+
+    select
+        forecast_date,
+        deal_id,
+        stage_code,
+        stage_entered_at,
+        is_stage_entry_known,
+        cast(days_in_stage as {{ dbt.type_int() }}) as days_in_stage,
+        cast(age_bucket as {{ dbt.type_string() }}) as age_bucket,
+        probability_basis,
+        basis_closed_count,
+        bucket_closed_visits,
+        base_win_rate,
+        pooled_win_rate,
+        stage_win_rate,
+        cell_win_probability,
+        cast(deal_age_days as {{ dbt.type_int() }}) as deal_age_days,
+        p90_won_cycle_days,
+        decay_factor,
+        win_probability,
+        expected_days_to_close,
+        cast({{ dbt.dateadd('day', 'expected_days_to_close', 'forecast_date') }} as date) as expected_close_date,
+        cast({{ dbt.date_trunc(
+            'month', dbt.dateadd('day', 'expected_days_to_close', 'forecast_date')
+        ) }} as date) as expected_close_month,
+        owner_id,
+        amount_cny,
+        cast(round(amount_cny * win_probability, 6) as {{ dbt.type_numeric() }}) as weighted_amount_cny
+
+    from probabilities
 
 )
 

@@ -5,13 +5,23 @@
                     (visit_days >= 1; int_forecast__stage_visits). A visit is in bucket b when it was still in the
                     stage at the end of day min_days(b) after entry (visit_days > min_days): a visit of 40 days
                     counts in 0-14, 15-30 and 31-60 — the same question as for an open deal at that age.
-      base_win_rate won / closed deals before F.
-      stage_win_rate (won visits + k × base_win_rate) / (closed visits + k) of the stage.
-      win_probability (won visits + k × stage_win_rate) / (closed visits + k) of the bucket: a bucket with few
-                    visits leans on its stage, a stage with few visits on the base rate; k = forecast_prior_weight()
-                    (5). The 'unknown' bucket has no visits, so it gets the stage's rate.
+      base_win_rate won / closed deals before F (raw; the backtest's yardstick).
+      pooled_win_rate (won deals + a) / (closed deals + a + b): the base rate under a Beta(a, b) prior
+                    (forecast_pooled_prior(), Beta(1, 1)), never exactly 0 or 1.
+      stage_win_rate (won visits + k × pooled_win_rate) / (closed visits + k) of the stage.
+      stage_age_win_rate (won visits + k × stage_win_rate) / (closed visits + k) of the bucket; k =
+                    forecast_prior_weight() (5), so each level is shrunk toward the next coarser one and none
+                    reaches 0 or 1 on one-sided evidence (3 won of 3 included).
+      win_probability the finest level with at least m closed visits (forecast_min_cell_visits(), 5; a level with
+                    none never counts): stage_age_win_rate, else stage_win_rate, else pooled_win_rate; which one
+                    in probability_basis ('stage_age' | 'stage' | 'pooled'), its evidence in basis_closed_count
+                    (closed visits of the bucket or stage; closed deals for pooled). The 'unknown' bucket has no
+                    visits, so it always falls back.
     A deal that came back to a stage counts once per visit. Rates are null only when nothing closed before F. -#}
 {%- set k = forecast_prior_weight() -%}
+{%- set prior = forecast_pooled_prior() -%}
+{%- set prior_total = prior.won + prior.lost -%}
+{%- set m = forecast_min_cell_visits() -%}
 with
 
 snapshots as (
@@ -159,14 +169,27 @@ counts as (
 
 ),
 
+pooled_rates as (
+
+    select
+        *,
+        case
+            when closed_deals > 0
+                then cast(won_deals + {{ prior.won }} as {{ dbt.type_numeric() }}) / (closed_deals + {{ prior_total }})
+        end as pooled_win_rate
+
+    from counts
+
+),
+
 stage_rates as (
 
     select
         *,
-        -- base_win_rate is a fraction, so this is no integer division; null with k = 0 and no visits
-        (stage_won_visits + {{ k }} * base_win_rate) / nullif(stage_closed_visits + {{ k }}, 0) as stage_win_rate
+        -- pooled_win_rate is a fraction, so this is no integer division
+        (stage_won_visits + {{ k }} * pooled_win_rate) / (stage_closed_visits + {{ k }}) as stage_win_rate
 
-    from counts
+    from pooled_rates
 
 ),
 
@@ -174,10 +197,33 @@ bucket_rates as (
 
     select
         *,
-        (bucket_won_visits + {{ k }} * stage_win_rate) / nullif(bucket_closed_visits + {{ k }}, 0)
-            as win_probability
+        (bucket_won_visits + {{ k }} * stage_win_rate) / (bucket_closed_visits + {{ k }}) as stage_age_win_rate,
+        case
+            when bucket_closed_visits >= {{ m }} then 'stage_age'
+            when stage_closed_visits >= {{ m }} then 'stage'
+            else 'pooled'
+        end as probability_basis
 
     from stage_rates
+
+),
+
+chosen as (
+
+    select
+        *,
+        case probability_basis
+            when 'stage_age' then bucket_closed_visits
+            when 'stage' then stage_closed_visits
+            else closed_deals
+        end as basis_closed_count,
+        case probability_basis
+            when 'stage_age' then stage_age_win_rate
+            when 'stage' then stage_win_rate
+            else pooled_win_rate
+        end as win_probability
+
+    from bucket_rates
 
 ),
 
@@ -197,10 +243,14 @@ final as (
         cast(bucket_closed_visits as {{ dbt.type_int() }}) as bucket_closed_visits,
         cast(bucket_won_visits as {{ dbt.type_int() }}) as bucket_won_visits,
         cast(round(base_win_rate, 6) as {{ dbt.type_numeric() }}) as base_win_rate,
+        cast(round(pooled_win_rate, 6) as {{ dbt.type_numeric() }}) as pooled_win_rate,
         cast(round(stage_win_rate, 6) as {{ dbt.type_numeric() }}) as stage_win_rate,
+        cast(round(stage_age_win_rate, 6) as {{ dbt.type_numeric() }}) as stage_age_win_rate,
+        cast(probability_basis as {{ dbt.type_string() }}) as probability_basis,
+        cast(basis_closed_count as {{ dbt.type_int() }}) as basis_closed_count,
         cast(round(win_probability, 6) as {{ dbt.type_numeric() }}) as win_probability
 
-    from bucket_rates
+    from chosen
 
 )
 
