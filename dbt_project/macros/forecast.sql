@@ -171,3 +171,11 @@ from {{ model }}
 where {{ column_name }} < 0 or {{ column_name }} > 1
 
 {% endtest %}
+
+{#- round(expr, digits) as the project's decimal type, the same digits on every engine for an average or a
+    quotient: DuckDB computes those as doubles (0.30345 is 0.3034499…, rounded down), Postgres as exact numerics
+    (rounded half away from zero, up). Casting to a decimal with 3 more digits first snaps the double to the decimal
+    it stands for. -#}
+{% macro forecast_rounded(expr, digits) -%}
+    cast(round(cast({{ expr }} as numeric(38, {{ digits + 3 }})), {{ digits }}) as {{ dbt.type_numeric() }})
+{%- endmacro %}

@@ -1,8 +1,8 @@
 {#- The forecast judged against what really happened: one row per past month-end M and horizon h
     (int_forecast__backtest_windows: the latest 12 month-ends whose window of h calendar months after M has fully
     passed by the as-of day). The forecast of M is the published model run as of M (int_forecast__deal_predictions:
-    deals open at M rebuilt from the stage history, probabilities and close times learned only from deals closed
-    before M).
+    deals open at M rebuilt from the stage history, probabilities (their fallback and their decay past the
+    won-cycle p90 included) and close times learned only from deals closed before M).
       predicted_won_*   sum of win_probability (deals) or weighted amount (CNY) over the deals open at M whose
                         expected_close_date falls in the window
       actual_won_*      of the deals open at M, those won with closed_date in the window (fct_deals)
@@ -164,17 +164,17 @@ final as (
         cast(round(predicted_won_deals - actual_won_deals, 4) as {{ dbt.type_numeric() }}) as error_won_deals,
         cast(round(abs(predicted_won_deals - actual_won_deals), 4) as {{ dbt.type_numeric() }})
             as absolute_error_won_deals,
-        cast(round(percentage_error_won_deals, 4) as {{ dbt.type_numeric() }}) as percentage_error_won_deals,
+        {{ forecast_rounded('percentage_error_won_deals', 4) }} as percentage_error_won_deals,
         cast(round(predicted_won_amount_cny, 2) as {{ dbt.type_numeric() }}) as predicted_won_amount_cny,
         cast(round(actual_won_amount_cny, 2) as {{ dbt.type_numeric() }}) as actual_won_amount_cny,
         cast(round(predicted_won_amount_cny - actual_won_amount_cny, 2) as {{ dbt.type_numeric() }})
             as error_won_amount_cny,
         cast(round(abs(predicted_won_amount_cny - actual_won_amount_cny), 2) as {{ dbt.type_numeric() }})
             as absolute_error_won_amount_cny,
-        cast(round(percentage_error_won_amount, 4) as {{ dbt.type_numeric() }}) as percentage_error_won_amount,
+        {{ forecast_rounded('percentage_error_won_amount', 4) }} as percentage_error_won_amount,
         cast(brier_deals as {{ dbt.type_int() }}) as brier_deals,
-        cast(round(brier_score, 6) as {{ dbt.type_numeric() }}) as brier_score,
-        cast(round(base_rate_brier_score, 6) as {{ dbt.type_numeric() }}) as base_rate_brier_score,
+        {{ forecast_rounded('brier_score', 6) }} as brier_score,
+        {{ forecast_rounded('base_rate_brier_score', 6) }} as base_rate_brier_score,
         cast(other_won_deals as {{ dbt.type_int() }}) as other_won_deals,
         cast(round(other_won_amount_cny, 2) as {{ dbt.type_numeric() }}) as other_won_amount_cny,
         {{ as_of_date() }} as as_of_date
