@@ -63,9 +63,8 @@ def test_vendor_payloads_load_with_exact_lead_fields(drop: Path, tmp_path: Path)
         "jinshuju/pushes.jsonl": (6, 4, 2, "loaded"),
     }
     # input rows = loaded + quarantined: 13 = 7 + 6
-    assert query(tmp_path, "select sum(rows_read), sum(rows_loaded), sum(rows_quarantined) from raw_forms.reconciliation") == [
-        (13, 7, 6)
-    ]
+    totals = "select sum(rows_read), sum(rows_loaded), sum(rows_quarantined) from raw_forms.reconciliation"
+    assert query(tmp_path, totals) == [(13, 7, 6)]
     rows = query(tmp_path, f"select {COLUMNS} from raw_forms.form_submissions order by submission_id")
     url = "https://jinshuju.net/attachments/RygpW3/2/"
     upload = ("https://api.typeform.com/forms/Kt3vR8pQ/responses/5b1d9f3c7a2e4c6b8d0f1a3c5e7b9d2f/fields/Up3wX4yZ5aB6"
@@ -101,7 +100,8 @@ def test_vendor_payloads_load_with_exact_lead_fields(drop: Path, tmp_path: Path)
 
 def test_malformed_times_and_wrong_json_types_are_quarantined(drop: Path, tmp_path: Path) -> None:
     load(drop, tmp_path, write_config(tmp_path, RYGPW3))
-    rows = query(tmp_path, "select input_name, row_number, field, raw_value, reason from raw_forms.quarantine order by 1, 2")
+    sql = "select input_name, row_number, field, raw_value, reason from raw_forms.quarantine order by 1, 2"
+    rows = query(tmp_path, sql)
     assert rows == [
         ("jinshuju/pushes.jsonl", 5, "submitted_at", "2024-02-30 10:00:00 UTC",
          f"entry.created_at: unparseable timestamp '2024-02-30 10:00:00 UTC' (use {TIME_FORMATS})"),
@@ -118,9 +118,8 @@ def test_malformed_times_and_wrong_json_types_are_quarantined(drop: Path, tmp_pa
     ]
     # neither bad time became a (midnight) row
     bad_tokens = "'typeform:badtime00000000000000000000000c', 'typeform:dateonly0000000000000000000000d'"
-    assert query(tmp_path, f"select count(*) from raw_forms.form_submissions where submission_id in ({bad_tokens})") == [
-        (0,)
-    ]
+    sql = f"select count(*) from raw_forms.form_submissions where submission_id in ({bad_tokens})"
+    assert query(tmp_path, sql) == [(0,)]
 
 
 def test_a_forms_yaml_fix_rereads_the_files_it_maps(drop: Path, tmp_path: Path) -> None:
@@ -135,9 +134,8 @@ def test_a_forms_yaml_fix_rereads_the_files_it_maps(drop: Path, tmp_path: Path) 
         "typeform/stock_contact_form.jsonl": (0, 0, 0, "unchanged"),
         "jinshuju/pushes.jsonl": (6, 4, 2, "loaded"),
     }
-    assert query(tmp_path, "select phone from raw_forms.form_submissions where submission_id = 'jinshuju:RygpW3-2'") == [
-        ("+8657187654321",)
-    ]
+    sql = "select phone from raw_forms.form_submissions where submission_id = 'jinshuju:RygpW3-2'"
+    assert query(tmp_path, sql) == [("+8657187654321",)]
     again = load(drop, tmp_path, write_config(tmp_path, RYGPW3))
     assert {status for *_, status in again.values()} == {"unchanged"}
 

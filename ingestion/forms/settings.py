@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ingestion.common.errors import FunnelhouseError
+from ingestion.common.settings_file import read_yaml
 
 DEFAULT_MAPPING = Path(__file__).with_name("forms.yaml")
 
@@ -117,22 +117,13 @@ def _expected(error: dict[str, Any]) -> str:
 
 
 def _key_path(location: tuple) -> str:
-    # pydantic puts a union's or a dict's inner marks in the path (`TypeformSettings`, `[key]`): keep the yaml keys
-    parts = [str(part) for part in location if not (isinstance(part, str) and part[:1].isupper() and "Settings" in part)]
-    return ".".join(parts) or "(top level)"
+    return ".".join(str(part) for part in location) or "(top level)"
 
 
 def load_mapping(path: Path | str | None = None) -> FormsConfig:
     """Parse and check a forms file (default: ingestion/forms/forms.yaml)."""
     path = Path(path or DEFAULT_MAPPING)
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise FormsConfigError(f"{path}: forms file not found") from None
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        raise FormsConfigError(f"{path}{where}: not valid YAML ({getattr(error, 'problem', error)})") from None
+    document = read_yaml(path, FormsConfigError, "forms file")
     if not isinstance(document, dict) or not document:
         raise FormsConfigError(f"{path.name}: expected a section per form tool (typeform, jinshuju, export)")
     document = {tool: ({} if settings is None else settings) for tool, settings in document.items()}

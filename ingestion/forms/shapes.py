@@ -70,7 +70,8 @@ def _hidden_values(response: dict, settings: TypeformSettings) -> dict[str, Any]
         target = settings.hidden.get(key) if isinstance(key, str) else None
         if target and target not in values and value not in (None, ""):
             if isinstance(value, (dict, list)):
-                raise FieldError(f"form_response.hidden.{key}", value, f"hidden field {key}: expected text, got {json_type(value)}")
+                where = f"form_response.hidden.{key}"
+                raise FieldError(where, value, f"{where}: expected text, got a JSON {json_type(value)}")
             values[target] = value
     return values
 
@@ -121,7 +122,8 @@ def _jinshuju_value(value: Any, where: str, target: str) -> Any:
         raise FieldError(where, value, f"{where}: expected text or {{\"value\": ...}}, got an object without a value")
     if isinstance(value, list):
         items = [_jinshuju_value(item, where, target) for item in value]
-        return (" " if target == "attachments" else ", ").join(str(item) for item in items if item not in (None, "")) or None
+        kept = [str(item) for item in items if item not in (None, "")]
+        return (" " if target == "attachments" else ", ").join(kept) or None
     return value
 
 

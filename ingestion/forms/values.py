@@ -38,7 +38,8 @@ def submitted_at(value: Any, where: str) -> datetime:
         raise FieldError("submitted_at", value, f"{where}: not a timestamp: {value!r} (use {_FORMATS})")
     if isinstance(value, (int, float)):
         if not _EPOCH_MS[0] <= value < _EPOCH_MS[1]:
-            raise FieldError("submitted_at", value, f"{where}: number {value!r} is not epoch milliseconds (use {_FORMATS})")
+            reason = f"{where}: number {value!r} is not epoch milliseconds (use {_FORMATS})"
+            raise FieldError("submitted_at", value, reason)
         return datetime.fromtimestamp(value / 1000, tz=timezone.utc)
     text = clean_text(value)
     if text is None:
