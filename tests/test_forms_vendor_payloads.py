@@ -10,8 +10,10 @@ import duckdb
 import pytest
 import yaml
 
+from ingestion.common.parsing import FieldError
 from ingestion.common.reconcile import Reconciliation
 from ingestion.forms import DEFAULT_MAPPING, ENTITY_TABLES, FormsConfigError, forms_source, load_mapping
+from ingestion.forms.values import submitted_at
 from ingestion.pipeline import make_pipeline, run_source
 
 TIME_FORMATS = "ISO 8601 such as 2025-03-05T10:22:01Z or +08:00, 2025-03-05 10:22:01 UTC, or epoch milliseconds"
@@ -163,3 +165,34 @@ def test_forms_yaml_errors_name_the_key(tmp_path: Path, text: str, message: str)
 
 def test_the_shipped_forms_yaml_is_valid() -> None:
     assert sorted(load_mapping().tools()) == ["export", "jinshuju", "typeform"]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2024-12-02T03:04:05.678Z", utc(2024, 12, 2, 3, 4, 5, 678000)),
+        ("2024-12-02T11:04:05+08:00", utc(2024, 12, 2, 3, 4, 5)),
+        ("2024-12-02 03:04:05 UTC", utc(2024, 12, 2, 3, 4, 5)),
+        (1733130000000, utc(2024, 12, 2, 9)),  # 1,733,130,000 s = 20,059 days (2024-12-02) + 32,400 s (09:00)
+        ("1733130000000", utc(2024, 12, 2, 9)),
+    ],
+)
+def test_vendor_time_formats(value, expected) -> None:
+    assert submitted_at(value, "entry.created_at") == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        (1733130000, f"entry.created_at: number 1733130000 is not epoch milliseconds (use {TIME_FORMATS})"),
+        (True, f"entry.created_at: not a timestamp: True (use {TIME_FORMATS})"),
+        ("2024-12-02", f"entry.created_at: unparseable timestamp '2024-12-02' (use {TIME_FORMATS})"),
+        ("2024-12-02 24:00:00 UTC",
+         f"entry.created_at: unparseable timestamp '2024-12-02 24:00:00 UTC' (use {TIME_FORMATS})"),
+        ("", "entry.created_at: submission time is missing"),
+    ],
+)
+def test_bad_times_name_the_field_and_the_value(value, reason) -> None:
+    with pytest.raises(FieldError) as error:
+        submitted_at(value, "entry.created_at")
+    assert (error.value.field, error.value.reason) == ("submitted_at", reason)
