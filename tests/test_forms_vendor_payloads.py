@@ -196,3 +196,18 @@ def test_bad_times_name_the_field_and_the_value(value, reason) -> None:
     with pytest.raises(FieldError) as error:
         submitted_at(value, "entry.created_at")
     assert (error.value.field, error.value.reason) == ("submitted_at", reason)
+
+
+def test_a_stock_typeform_maps_with_an_empty_section(drop: Path, tmp_path: Path) -> None:
+    config = tmp_path / "forms.yaml"
+    config.write_text("typeform: {}\n", encoding="utf-8")  # no jinshuju section: its files are not read
+    assert load(drop, tmp_path, config) == {
+        "typeform/example_payload.json": (1, 1, 0, "loaded"),
+        "typeform/stock_contact_form.jsonl": (6, 2, 4, "loaded"),
+    }
+    sql = "select name, company, company_size, industry, message, channel from raw_forms.form_submissions order by 1"
+    assert query(tmp_path, sql) == [
+        ("Laura", None, None, None, None, None),
+        ("Li Na", "Chengdu Panda Foods", None, None, None, None),
+        ("Wei", "Hangzhou Lakeside Robotics", "50-199", "Manufacturing", "We need a quote for 40 seats.", "partner_site"),
+    ]

@@ -21,6 +21,14 @@ LEAD_FIELDS: tuple[str, ...] = get_args(LeadField)
 # hidden fields / URL variables that name where a lead came from
 CHANNEL_KEYS = {key: key for key in ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "channel")}
 CHANNEL_KEYS["source"] = "channel"
+# words of a question's title -> lead field, tried in this order (company_size before company before name)
+TITLE_KEYWORDS = {
+    "company_size": ["company size", "employees", "公司规模", "人数"],
+    "company": ["company", "organisation", "organization", "公司", "单位"],
+    "industry": ["industry", "行业"],
+    "name": ["name", "姓名", "称呼"],
+    "message": ["message", "comment", "anything else", "留言", "需求"],
+}
 
 
 class FormsConfigError(FunnelhouseError):
@@ -45,7 +53,7 @@ class TypeformSettings(_Settings):
 
     globs: list[str] = Field(default=["typeform/**/*.jsonl", "typeform/**/*.json"], min_length=1)
     answers_by_ref: dict[str, LeadField] = {}
-    title_keywords: dict[LeadField, list[str]] = {}
+    title_keywords: dict[LeadField, list[str]] = TITLE_KEYWORDS
     hidden: dict[str, LeadField] = dict(CHANNEL_KEYS)
 
 
