@@ -12,6 +12,9 @@ from ingestion.forms import ENTITY_TABLES, forms_source
 from ingestion.pipeline import make_pipeline, run_source
 
 
+TIME_FORMATS = "ISO 8601 such as 2025-03-05T10:22:01Z or +08:00, 2025-03-05 10:22:01 UTC, or epoch milliseconds"
+
+
 def load_forms(drop: Path, tmp_path: Path):
     recon = Reconciliation("forms")
     pipeline = make_pipeline("forms", warehouse=tmp_path / "w.duckdb", pipelines_dir=tmp_path / "pl")
@@ -70,8 +73,8 @@ def test_bad_lines_are_quarantined_with_reasons(drop: Path, tmp_path: Path) -> N
     assert rows == [
         ("export/empty.jsonl", 0, "file", "export/empty.jsonl: file is empty"),
         ("export/website_leads.jsonl", 3, "submitted_at",
-         "unparseable timestamp 'yesterday' (use ISO 8601, e.g. 2025-03-05T10:22:01Z)"),
-        ("jinshuju/entries_2025-01.jsonl", 3, "submitted_at", "timestamp is missing"),
+         f"submitted_at: unparseable timestamp 'yesterday' (use {TIME_FORMATS})"),
+        ("jinshuju/entries_2025-01.jsonl", 3, "submitted_at", "entry.created_at: submission time is missing"),
         ("jinshuju/entries_2025-01.jsonl", 4, "submission_id",
          "duplicate submission id 'fhTrial-1' with different values than jinshuju/entries_2025-01.jsonl line 1"),
         ("jinshuju/entries_2025-01.jsonl", 6, "json", "malformed JSON: Invalid control character at (column 64)"),

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import dlt
-import yaml
 
 from ingestion.common.drop import new_files, reject
 from ingestion.common.errors import InputFileError
@@ -18,16 +17,12 @@ from ingestion.common.quarantine import quarantine_row
 from ingestion.common.reconcile import InputTally, Reconciliation
 from ingestion.common.schema import declare_table
 from ingestion.forms.leads import LEAD_COLUMNS, to_arrow, to_lead
+from ingestion.forms.settings import DEFAULT_MAPPING, FormsConfigError, load_mapping
 from ingestion.forms.shapes import SHAPES
 
-DEFAULT_MAPPING = Path(__file__).with_name("forms.yaml")
+__all__ = ["DEFAULT_MAPPING", "ENTITY_TABLES", "FormsConfigError", "forms_source", "load_mapping"]
 ENTITY_TABLES = {"form_submissions"}
 BATCH_SIZE = 2000
-
-
-def load_mapping(path: Path | None = None) -> dict[str, dict]:
-    with Path(path or DEFAULT_MAPPING).open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
 
 
 def _lines(drop: DropFile) -> Iterator[tuple[int, Any, str | None]]:
@@ -60,7 +55,19 @@ def _fingerprint(row: dict[str, Any]) -> str:
     return hashlib.sha1(json.dumps(stable, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _read_file(tool: str, mapping: dict, drop: DropFile, tally: InputTally, seen_ids: dict) -> Iterator[Any]:
+def _changed_files(root: Path, settings: Any, state: dict, recon: Reconciliation) -> Iterator[DropFile]:
+    """New or changed files of one tool, and files whose forms.yaml section changed since they were read: the
+    fingerprint of a file is its content plus the digest of the settings that map it."""
+    fingerprints: dict[str, str] = state.setdefault("fingerprints", {})
+    digests: dict[str, str] = state.setdefault("config_digests", {})
+    digest = settings.digest()
+    view = {"fingerprints": {name: sha for name, sha in fingerprints.items() if digests.get(name) == digest}}
+    yield from new_files(root, settings.globs, view, recon)
+    for name, sha in view["fingerprints"].items():
+        fingerprints[name], digests[name] = sha, digest
+
+
+def _read_file(tool: str, mapping: Any, drop: DropFile, tally: InputTally, seen_ids: dict) -> Iterator[Any]:
     shape = SHAPES[tool]
     for number, payload, problem in _lines(drop):
         tally.rows_read += 1
@@ -104,8 +111,8 @@ def forms_source(
     def form_submissions() -> Iterator[Any]:
         state = dlt.current.resource_state()
         seen_ids: dict = {}
-        for tool, tool_mapping in mapping.items():
-            for drop in new_files(root, tool_mapping["globs"], state, recon):
+        for tool, tool_mapping in mapping.tools().items():
+            for drop in _changed_files(root, tool_mapping, state, recon):
                 tally = recon.tally(drop.name, "file")
                 if drop.path.stat().st_size == 0:
                     yield reject(recon, InputFileError(drop.name, "file is empty"), "form_submissions")

@@ -5,10 +5,14 @@ from typing import Any
 
 import pyarrow as pa
 
-from ingestion.common.parsing import FieldError, clean_text, normalize_email, normalize_phone, parse_timestamp
+from ingestion.common.parsing import FieldError, clean_text, normalize_email, normalize_phone
 from ingestion.forms.shapes import Submission
+from ingestion.forms.values import json_type, submitted_at as parse_submitted_at
 
-TEXT_FIELDS = ["name", "company", "industry", "company_size", "message", "utm_source", "utm_medium", "utm_campaign", "channel"]
+TEXT_FIELDS = [
+    "name", "company", "industry", "company_size", "message", "utm_source", "utm_medium", "utm_campaign", "channel",
+    "utm_term", "utm_content", "attachments",  # attachments: file-upload links, space-separated
+]
 
 LEAD_COLUMNS: dict[str, dict[str, Any]] = {
     "submission_id": {"data_type": "text", "nullable": False},
@@ -33,8 +37,11 @@ def to_lead(tool: str, submission: Submission) -> dict[str, Any]:
     """
     if clean_text(submission.submission_id) is None:
         raise FieldError("submission_id", submission.submission_id, "submission has no id")
-    submitted_at = parse_timestamp("submitted_at", submission.submitted_at)
+    submitted_at = parse_submitted_at(submission.submitted_at, submission.submitted_at_key)
     answers = submission.answers
+    for name, value in answers.items():
+        if isinstance(value, (dict, list)):
+            raise FieldError(name, value, f"{name}: expected text, got a JSON {json_type(value)}")
     issues: list[FieldError] = []
     contacts: dict[str, str | None] = {}
     for name, normalise in (("email", normalize_email), ("phone", normalize_phone)):

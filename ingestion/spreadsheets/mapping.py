@@ -10,10 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ingestion.common.errors import FunnelhouseError
 from ingestion.common.funnel import known_stages
+from ingestion.common.settings_file import read_yaml
 
 DEFAULT_MAPPING = Path(__file__).with_name("mapping.yaml")
 
@@ -160,15 +159,7 @@ class Mapping:
 def load_mapping(path: Path | str | None = None) -> Mapping:
     """Parse and check a mapping file (default: ingestion/spreadsheets/mapping.yaml)."""
     path = Path(path or DEFAULT_MAPPING)
-    try:
-        with path.open(encoding="utf-8") as handle:
-            document = yaml.safe_load(handle)
-    except FileNotFoundError:
-        raise MappingError(f"{path}: mapping file not found") from None
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        raise MappingError(f"{path}{where}: not valid YAML ({getattr(error, 'problem', error)})") from None
+    document = read_yaml(path, MappingError, "mapping file")
     if not isinstance(document, dict) or not document:
         raise MappingError(f"{path}: expected one entry per kind of sheet (name: settings)")
     inputs = tuple(_entry(path, str(name), settings) for name, settings in document.items())
