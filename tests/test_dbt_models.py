@@ -120,12 +120,42 @@ def test_stage_velocity(built: SimpleNamespace) -> None:
             built.warehouse, "select stage_code, deals_measured, avg_days, median_days from marts.mart_stage_velocity"
         )
     )
-    # interest: HubSpot 5 (01-02 09:00 → 02-01 11:00 = 30.0833 d), 7 (14.9063), 11 (21.875), 77 (12.0208) and the
-    # 云帆 tracker row (12 days before need, 上一阶段停留时长); 150 is still there. avg 90.8854 / 5 = 18.18.
-    assert rows["interest"] == (5, 18.18, 14.91)
-    # won: D-001 01-10 → 03-05 08:00 = 54.3333, HubSpot 5 01-02 09:00 → 02-20 16:30 = 49.3125; the tracker's won
-    # deal has no creation date and is not measured.
-    assert rows["won"] == (2, 51.82, 51.82)
+    # whole calendar days (date of exit − date of entry). interest: HubSpot 5 (01-02 09:00 → 02-01 11:00 = 30),
+    # 7 (01-05 → 01-20 = 15), 11 (01-10 → 02-01 = 22), 77 (02-08 → 02-20 = 12) and the 云帆 tracker row (12 days
+    # before need, 上一阶段停留时长); 150 is still there. avg 91 / 5 = 18.2, median of [12, 12, 15, 22, 30] = 15.
+    assert rows["interest"] == (5, 18.2, 15.0)
+    # won: D-001 2025-01-10 → 03-05 = 21 + 28 + 5 = 54, HubSpot 5 2024-01-02 → 02-20 = 49; the tracker's won deal
+    # has no creation date and is not measured. avg = median = 51.5.
+    assert rows["won"] == (2, 51.5, 51.5)
+
+
+def test_stage_velocity_by_segment(built: SimpleNamespace) -> None:
+    rows = query(
+        built.warehouse,
+        "select segment_type, segment_value, deals_in_segment, deals_measured, avg_days, median_days "
+        "from marts.mart_stage_velocity_by_segment "
+        "where (segment_type, stage_code) in (('channel', 'won'), ('team', 'interest'), ('owner', 'interest')) "
+        "and deals_measured > 0 order by 1, 2",
+    )
+    assert [(t, v, in_segment, measured, float(avg), float(median))
+            for t, v, in_segment, measured, avg, median in rows] == [
+        # won cycle by channel: D-001 (Website → website_organic) 54; HubSpot 5 has no channel (other) 49
+        ("channel", "other", 9, 1, 49.0, 49.0),
+        ("channel", "website_organic", 2, 1, 54.0, 54.0),
+        # interest by owner: Ada (101) owns 5 (30) and 11 (22); Grace (102) 7 (15) and 77 (12); 张伟 the tracker 12
+        ("owner", "hubspot:101", 3, 2, 26.0, 26.0),
+        ("owner", "hubspot:102", 3, 2, 13.5, 13.5),
+        ("owner", "sheet:张伟", 1, 1, 12.0, 12.0),
+        # team West Sales = Ada + Grace: [12, 15, 22, 30] avg 79 / 4 = 19.75, median (15 + 22) / 2 = 18.5
+        ("team", "West Sales", 6, 4, 19.75, 18.5),
+        ("team", "华南", 3, 1, 12.0, 12.0),
+    ]
+    # every segment type adds up to the overall deals: 13
+    assert query(
+        built.warehouse,
+        "select segment_type, sum(deals_in_segment) from marts.mart_stage_velocity_by_segment "
+        "where stage_code = 'won' group by 1 order by 1",
+    ) == [("channel", 13), ("cohort_month", 13), ("overall", 13), ("owner", 13), ("team", 13)]
 
 
 def test_stale_deals_as_of(built: SimpleNamespace) -> None:
