@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -306,3 +307,81 @@ def test_lineage_reads_raw_staging_intermediate_marts(built: SimpleNamespace) ->
         built_columns.setdefault(table, set()).add(column)
     mismatched = {n["name"]: sorted(built_columns.get(n["name"], set()) ^ set(n["columns"])) for n in models}
     assert {name: columns for name, columns in mismatched.items() if columns} == {}
+
+
+EXPORT_HEADER = ("Deal ID,Account Name,Industry,Company Size,Contact Name,Title,Phone,Email,Stage,"
+                 "Stage Entered,Created,Owner,Amount (CNY),Lost Reason,Channel")
+EXPORT_2016 = [
+    "D-103,Gamma Bank,Finance,1000+,Carol Xu,VP,,carol@gamma.example,Proposal,2016-09-01,2016-06-01,"
+    "Frank Zhou,80000,,Event",
+    "D-104,Delta Auto,Manufacturing,500-1000,Dan Wu,COO,,dan@delta.example,Lead,2016-12-20,2016-12-20,"
+    "Frank Zhou,30000,,Website",
+    "D-105,Zeta Energy,Energy,200-500,Zoe Ma,CTO,,zoe@zeta.example,Closed Lost,2016-10-15,2016-08-01,Frank Zhou,20000,"
+    "Budget,Event",
+]
+EXPORT_2015 = [
+    "D-101,Acme Robotics,Manufacturing,200-500,Alice Wang,CIO,,alice@acme.example,Closed Won,2015-04-10,2015-03-02,"
+    "Emily Chen,100000,,Website",
+    "D-102,Beta Foods,Retail,50-200,Bob Li,Buyer,,bob@beta.example,Closed Lost,2016-01-20,2015-11-15,Emily Chen,50000,"
+    "Price too high,Referral",
+]
+HISTORY_2015 = [
+    "Deal ID,From Stage,To Stage,Changed At,Changed By",
+    "D-101,,Lead,2015-03-02T09:00:00Z,Emily Chen",
+    "D-101,Lead,Qualified,2015-03-20T23:00:00Z,Emily Chen",
+    "D-101,Qualified,Closed Won,2015-04-10T01:00:00Z,Emily Chen",
+]
+
+
+def test_data_from_2015_builds_green_with_the_calendar_spanning_it(tmp_path: Path) -> None:
+    """An English export from 2015-2016, as of 2016-12-31, spreadsheets only: first the 2016 deals, then the 2015
+    ones added (an incremental run). The build stays green (before, dim_date started in 2020 and three
+    relationships tests to it failed), dim_date starts on the first day in the data and the daily snapshot grows back
+    to it."""
+    from funnelhouse.transform import DBT_PROJECT_DIR
+    from ingestion.run import IngestOptions, ingest_source
+
+    drop = tmp_path / "inputs" / "spreadsheets"
+    drop.mkdir(parents=True)
+    export = drop / "pipeline_export_en.csv"
+    export.write_text("\n".join([EXPORT_HEADER, *EXPORT_2016]) + "\n", encoding="utf-8")
+    options = IngestOptions(inputs_dir=tmp_path / "inputs", warehouse=tmp_path / "warehouse.duckdb",
+                            pipelines_dir=tmp_path / "pipelines")
+    project = copy_project(DBT_PROJECT_DIR, tmp_path / "dbt_project")
+    ingest_source("spreadsheets", options)
+    first = dbt_build(options.warehouse, as_of="2016-12-31", project_dir=project)
+    assert set(first.values()) == {"success", "pass"}
+    # D-103 opened 2016-06-01 (the forecast needs a closed deal: D-105); the calendar ends on 2016-12-31 + 366 =
+    # 2018-01-01
+    assert query(options.warehouse, "select min(date_day), max(date_day) from marts.dim_date") == [
+        (date(2016, 6, 1), date(2018, 1, 1))]
+
+    export.write_text("\n".join([EXPORT_HEADER, *EXPORT_2015, *EXPORT_2016]) + "\n", encoding="utf-8")
+    (drop / "pipeline_export_en_stage_history.csv").write_text("\n".join(HISTORY_2015) + "\n", encoding="utf-8")
+    ingest_source("spreadsheets", options)
+    second = dbt_build(options.warehouse, as_of="2016-12-31", project_dir=project)
+    assert set(second.values()) == {"success", "pass"}
+
+    # the first day in the data: D-101 created (and entered Lead) on 2015-03-02
+    assert query(options.warehouse, "select min(date_day), max(date_day), count(*) from marts.dim_date") == [
+        (date(2015, 3, 2), date(2018, 1, 1), 1037)]  # 2015-03-02 → 2018-01-01: 305 + 366 + 365 + 1 days
+    # whole calendar days: D-101 2015-03-02 → 04-10 01:00 = 29 + 10 = 39; D-102 2015-11-15 → 2016-01-20 = 15 + 31 +
+    # 20 = 66; D-105 2016-08-01 → 10-15 = 30 + 30 + 15 = 75; D-101 in Qualified (need) 03-20 23:00 → 04-10 01:00 =
+    # 11 + 10 = 21
+    cycles = "select deal_id, current_stage_code, cycle_days from marts.fct_deals order by 1"
+    assert query(options.warehouse, cycles) == [
+        ("export_en:D-101", "won", 39), ("export_en:D-102", "lost", 66), ("export_en:D-103", "proposal", None),
+        ("export_en:D-104", "lead", None), ("export_en:D-105", "lost", 75)]
+    assert query(
+        options.warehouse,
+        "select stage_code, deals_measured, cast(avg_days as double) from marts.mart_stage_velocity "
+        "where deals_measured > 0 order by stage_order",
+    ) == [("lead", 3, 53.0), ("need", 1, 21.0), ("won", 1, 39.0), ("lost", 2, 70.5)]  # lead: 18, 66 and 75
+    # open days: D-101 03-02 … 04-09 (39), D-102 2015-11-15 … 2016-01-19 (16 + 31 + 19 = 66), D-103 06-01 … 12-31
+    # (214), D-104 12-20 … 12-31 (12) and D-105 08-01 … 10-14 (75) within D-103's: 39 + 66 + 214 = 319 days,
+    # 39 + 66 + 214 + 12 + 75 = 406 deal-days
+    assert query(
+        options.warehouse,
+        "select min(snapshot_date), count(distinct snapshot_date), sum(open_deals) "
+        "from marts.fct_pipeline_daily_snapshot",
+    ) == [(date(2015, 3, 2), 319, 406)]
