@@ -127,9 +127,9 @@ def round_half_up(values: pd.Series, digits: int) -> pd.Series:
     return np.sign(values) * np.floor(np.abs(values) * factor + 0.5 + 1e-9) / factor
 
 
-def seconds_between(start: pd.Series, end: pd.Series) -> pd.Series:
-    """Whole seconds from start to end, each truncated to the second first (DuckDB's datediff('second'))."""
-    return (end.dt.floor("s") - start.dt.floor("s")).dt.total_seconds()
+def whole_days_between(start: pd.Series, end: pd.Series) -> pd.Series:
+    """Whole calendar days from start to end: the difference of their dates (the marts' whole_days_between)."""
+    return (end.dt.normalize() - start.dt.normalize()).dt.days
 
 
 # ------------------------------------------------------------------------------------------------ reading
@@ -463,7 +463,7 @@ def compute(raw_inputs: dict[str, Any], seeds_dir: Path, as_of: str) -> dict[str
         [(events["to_rank"] - 1).fillna(0), forward_skip], 0).astype(int)
     measurable = events["exited_at"].notna() & events["is_entry_time_known"] & (
         events["is_exit_time_known"].astype("boolean").fillna(False).astype(bool))
-    events["days_in_stage"] = (seconds_between(events["changed_at"], events["exited_at"]) / 86400).where(measurable)
+    events["days_in_stage"] = whole_days_between(events["changed_at"], events["exited_at"]).where(measurable)
     events["is_current_stage"] = events["exited_at"].isna()
     events = events.rename(columns={"stage_code": "to_stage_code", "stage_type": "to_stage_type"})
 
@@ -519,7 +519,7 @@ def compute(raw_inputs: dict[str, Any], seeds_dir: Path, as_of: str) -> dict[str
     fct["amount_cny"] = round_half_up(fct["amount"] * fct["cny_per_unit"].astype(float), 2)
     fct["days_in_current_stage"] = (as_of_day - fct["current_stage_entered_at"].dt.normalize()).dt.days.where(
         fct["is_open"])
-    fct["cycle_days"] = round_half_up(seconds_between(fct["created_at"], fct["closed_at"]) / 86400, 2).where(
+    fct["cycle_days"] = whole_days_between(fct["created_at"], fct["closed_at"]).where(
         fct["closed_at"].notna() & ~fct["is_created_at_inferred"])
     for column in ("stage_changes", "backward_moves", "stages_skipped"):
         fct[column] = fct[column].fillna(0).astype(int)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
@@ -121,12 +122,42 @@ def test_stage_velocity(built: SimpleNamespace) -> None:
             built.warehouse, "select stage_code, deals_measured, avg_days, median_days from marts.mart_stage_velocity"
         )
     )
-    # interest: HubSpot 5 (01-02 09:00 → 02-01 11:00 = 30.0833 d), 7 (14.9063), 11 (21.875), 77 (12.0208) and the
-    # 云帆 tracker row (12 days before need, 上一阶段停留时长); 150 is still there. avg 90.8854 / 5 = 18.18.
-    assert rows["interest"] == (5, 18.18, 14.91)
-    # won: D-001 01-10 → 03-05 08:00 = 54.3333, HubSpot 5 01-02 09:00 → 02-20 16:30 = 49.3125; the tracker's won
-    # deal has no creation date and is not measured.
-    assert rows["won"] == (2, 51.82, 51.82)
+    # whole calendar days (date of exit − date of entry). interest: HubSpot 5 (01-02 09:00 → 02-01 11:00 = 30),
+    # 7 (01-05 → 01-20 = 15), 11 (01-10 → 02-01 = 22), 77 (02-08 → 02-20 = 12) and the 云帆 tracker row (12 days
+    # before need, 上一阶段停留时长); 150 is still there. avg 91 / 5 = 18.2, median of [12, 12, 15, 22, 30] = 15.
+    assert rows["interest"] == (5, 18.2, 15.0)
+    # won: D-001 2025-01-10 → 03-05 = 21 + 28 + 5 = 54, HubSpot 5 2024-01-02 → 02-20 = 49; the tracker's won deal
+    # has no creation date and is not measured. avg = median = 51.5.
+    assert rows["won"] == (2, 51.5, 51.5)
+
+
+def test_stage_velocity_by_segment(built: SimpleNamespace) -> None:
+    rows = query(
+        built.warehouse,
+        "select segment_type, segment_value, deals_in_segment, deals_measured, avg_days, median_days "
+        "from marts.mart_stage_velocity_by_segment "
+        "where (segment_type, stage_code) in (('channel', 'won'), ('team', 'interest'), ('owner', 'interest')) "
+        "and deals_measured > 0 order by 1, 2",
+    )
+    assert [(t, v, in_segment, measured, float(avg), float(median))
+            for t, v, in_segment, measured, avg, median in rows] == [
+        # won cycle by channel: D-001 (Website → website_organic) 54; HubSpot 5 has no channel (other) 49
+        ("channel", "other", 9, 1, 49.0, 49.0),
+        ("channel", "website_organic", 2, 1, 54.0, 54.0),
+        # interest by owner: Ada (101) owns 5 (30) and 11 (22); Grace (102) 7 (15) and 77 (12); 张伟 the tracker 12
+        ("owner", "hubspot:101", 3, 2, 26.0, 26.0),
+        ("owner", "hubspot:102", 3, 2, 13.5, 13.5),
+        ("owner", "sheet:张伟", 1, 1, 12.0, 12.0),
+        # team West Sales = Ada + Grace: [12, 15, 22, 30] avg 79 / 4 = 19.75, median (15 + 22) / 2 = 18.5
+        ("team", "West Sales", 6, 4, 19.75, 18.5),
+        ("team", "华南", 3, 1, 12.0, 12.0),
+    ]
+    # every segment type adds up to the overall deals: 13
+    assert query(
+        built.warehouse,
+        "select segment_type, sum(deals_in_segment) from marts.mart_stage_velocity_by_segment "
+        "where stage_code = 'won' group by 1 order by 1",
+    ) == [("channel", 13), ("cohort_month", 13), ("overall", 13), ("owner", 13), ("team", 13)]
 
 
 def test_stale_deals_as_of(built: SimpleNamespace) -> None:
@@ -312,3 +343,81 @@ def test_lineage_reads_raw_staging_intermediate_marts(built: SimpleNamespace) ->
         built_columns.setdefault(table, set()).add(column)
     mismatched = {n["name"]: sorted(built_columns.get(n["name"], set()) ^ set(n["columns"])) for n in models}
     assert {name: columns for name, columns in mismatched.items() if columns} == {}
+
+
+EXPORT_HEADER = ("Deal ID,Account Name,Industry,Company Size,Contact Name,Title,Phone,Email,Stage,"
+                 "Stage Entered,Created,Owner,Amount (CNY),Lost Reason,Channel")
+EXPORT_2016 = [
+    "D-103,Gamma Bank,Finance,1000+,Carol Xu,VP,,carol@gamma.example,Proposal,2016-09-01,2016-06-01,"
+    "Frank Zhou,80000,,Event",
+    "D-104,Delta Auto,Manufacturing,500-1000,Dan Wu,COO,,dan@delta.example,Lead,2016-12-20,2016-12-20,"
+    "Frank Zhou,30000,,Website",
+    "D-105,Zeta Energy,Energy,200-500,Zoe Ma,CTO,,zoe@zeta.example,Closed Lost,2016-10-15,2016-08-01,Frank Zhou,20000,"
+    "Budget,Event",
+]
+EXPORT_2015 = [
+    "D-101,Acme Robotics,Manufacturing,200-500,Alice Wang,CIO,,alice@acme.example,Closed Won,2015-04-10,2015-03-02,"
+    "Emily Chen,100000,,Website",
+    "D-102,Beta Foods,Retail,50-200,Bob Li,Buyer,,bob@beta.example,Closed Lost,2016-01-20,2015-11-15,Emily Chen,50000,"
+    "Price too high,Referral",
+]
+HISTORY_2015 = [
+    "Deal ID,From Stage,To Stage,Changed At,Changed By",
+    "D-101,,Lead,2015-03-02T09:00:00Z,Emily Chen",
+    "D-101,Lead,Qualified,2015-03-20T23:00:00Z,Emily Chen",
+    "D-101,Qualified,Closed Won,2015-04-10T01:00:00Z,Emily Chen",
+]
+
+
+def test_data_from_2015_builds_green_with_the_calendar_spanning_it(tmp_path: Path) -> None:
+    """An English export from 2015-2016, as of 2016-12-31, spreadsheets only: first the 2016 deals, then the 2015
+    ones added (an incremental run). The build stays green (before, dim_date started in 2020 and three
+    relationships tests to it failed), dim_date starts on the first day in the data and the daily snapshot grows back
+    to it."""
+    from funnelhouse.transform import DBT_PROJECT_DIR
+    from ingestion.run import IngestOptions, ingest_source
+
+    drop = tmp_path / "inputs" / "spreadsheets"
+    drop.mkdir(parents=True)
+    export = drop / "pipeline_export_en.csv"
+    export.write_text("\n".join([EXPORT_HEADER, *EXPORT_2016]) + "\n", encoding="utf-8")
+    options = IngestOptions(inputs_dir=tmp_path / "inputs", warehouse=tmp_path / "warehouse.duckdb",
+                            pipelines_dir=tmp_path / "pipelines")
+    project = copy_project(DBT_PROJECT_DIR, tmp_path / "dbt_project")
+    ingest_source("spreadsheets", options)
+    first = dbt_build(options.warehouse, as_of="2016-12-31", project_dir=project)
+    assert set(first.values()) == {"success", "pass"}
+    # D-103 opened 2016-06-01 (the forecast needs a closed deal: D-105); the calendar ends on 2016-12-31 + 366 =
+    # 2018-01-01
+    assert query(options.warehouse, "select min(date_day), max(date_day) from marts.dim_date") == [
+        (date(2016, 6, 1), date(2018, 1, 1))]
+
+    export.write_text("\n".join([EXPORT_HEADER, *EXPORT_2015, *EXPORT_2016]) + "\n", encoding="utf-8")
+    (drop / "pipeline_export_en_stage_history.csv").write_text("\n".join(HISTORY_2015) + "\n", encoding="utf-8")
+    ingest_source("spreadsheets", options)
+    second = dbt_build(options.warehouse, as_of="2016-12-31", project_dir=project)
+    assert set(second.values()) == {"success", "pass"}
+
+    # the first day in the data: D-101 created (and entered Lead) on 2015-03-02
+    assert query(options.warehouse, "select min(date_day), max(date_day), count(*) from marts.dim_date") == [
+        (date(2015, 3, 2), date(2018, 1, 1), 1037)]  # 2015-03-02 → 2018-01-01: 305 + 366 + 365 + 1 days
+    # whole calendar days: D-101 2015-03-02 → 04-10 01:00 = 29 + 10 = 39; D-102 2015-11-15 → 2016-01-20 = 15 + 31 +
+    # 20 = 66; D-105 2016-08-01 → 10-15 = 30 + 30 + 15 = 75; D-101 in Qualified (need) 03-20 23:00 → 04-10 01:00 =
+    # 11 + 10 = 21
+    cycles = "select deal_id, current_stage_code, cycle_days from marts.fct_deals order by 1"
+    assert query(options.warehouse, cycles) == [
+        ("export_en:D-101", "won", 39), ("export_en:D-102", "lost", 66), ("export_en:D-103", "proposal", None),
+        ("export_en:D-104", "lead", None), ("export_en:D-105", "lost", 75)]
+    assert query(
+        options.warehouse,
+        "select stage_code, deals_measured, cast(avg_days as double) from marts.mart_stage_velocity "
+        "where deals_measured > 0 order by stage_order",
+    ) == [("lead", 3, 53.0), ("need", 1, 21.0), ("won", 1, 39.0), ("lost", 2, 70.5)]  # lead: 18, 66 and 75
+    # open days: D-101 03-02 … 04-09 (39), D-102 2015-11-15 … 2016-01-19 (16 + 31 + 19 = 66), D-103 06-01 … 12-31
+    # (214), D-104 12-20 … 12-31 (12) and D-105 08-01 … 10-14 (75) within D-103's: 39 + 66 + 214 = 319 days,
+    # 39 + 66 + 214 + 12 + 75 = 406 deal-days
+    assert query(
+        options.warehouse,
+        "select min(snapshot_date), count(distinct snapshot_date), sum(open_deals) "
+        "from marts.fct_pipeline_daily_snapshot",
+    ) == [(date(2015, 3, 2), 319, 406)]

@@ -42,7 +42,7 @@ DDL = {
         as_of_date date""",
     "mart_stage_velocity": """stage_code varchar, stage_order integer, stage_name_zh varchar, stage_name_en varchar,
         stage_type varchar, measure varchar, deals_measured integer, avg_days decimal(28, 6),
-        median_days decimal(28, 6), p90_days decimal(28, 6), min_days decimal(28, 6), max_days decimal(28, 6),
+        median_days decimal(28, 6), p90_days decimal(28, 6), min_days integer, max_days integer,
         as_of_date date""",
     "mart_loss_reasons": """lost_month date, loss_reason_code varchar, reason_name_zh varchar, reason_name_en varchar,
         lost_from_stage_code varchar, lost_deals integer, share_of_month decimal(28, 6),

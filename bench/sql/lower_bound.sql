@@ -465,7 +465,7 @@ select
     end as stages_skipped,
     is_inferred, is_entry_time_known, exited_at,
     case when exited_at is not null and is_entry_time_known and is_exit_time_known
-        then cast(datediff('second', changed_at, exited_at) as decimal(28, 6)) / 86400 end as days_in_stage,
+        then datediff('day', cast(changed_at as date), cast(exited_at as date)) end as days_in_stage,
     exited_at is null as is_current_stage
 from directed;
 
@@ -560,8 +560,8 @@ select
     current_stage_type = 'lost' as is_lost,
     created_at, cast(date_trunc('month', created_at) as date) as cohort_month, is_created_at_inferred, closed_at,
     cast(case when closed_at is not null and not is_created_at_inferred
-        then round(cast(datediff('second', created_at, closed_at) as decimal(28, 6)) / 86400, 2) end
-        as decimal(28, 6)) as cycle_days,
+        then datediff('day', cast(created_at as date), cast(closed_at as date)) end
+        as integer) as cycle_days,
     cast(round(amount_cny, 2) as decimal(28, 6)) as amount_cny,
     cast(amount_original as decimal(28, 6)) as amount_original,
     currency_code, loss_reason_code, lost_from_stage_code,
@@ -575,7 +575,7 @@ select
     e.stage_event_id, e.deal_id, e.source, cast(e.event_sequence as integer) as event_sequence, e.from_stage_code,
     e.to_stage_code, e.changed_at, cast(e.changed_at as date) as changed_date, e.direction,
     cast(e.stages_skipped as integer) as stages_skipped, e.is_inferred, e.is_entry_time_known, e.exited_at,
-    cast(round(e.days_in_stage, 4) as decimal(28, 6)) as days_in_stage, e.is_current_stage
+    cast(e.days_in_stage as integer) as days_in_stage, e.is_current_stage
 from stage_events as e
 inner join fct_deals as d on e.deal_id = d.deal_id;
 
@@ -659,8 +659,8 @@ select
     cast(round(t.avg_days, 2) as decimal(28, 6)) as avg_days,
     cast(round(t.median_days, 2) as decimal(28, 6)) as median_days,
     cast(round(t.p90_days, 2) as decimal(28, 6)) as p90_days,
-    cast(round(t.min_days, 2) as decimal(28, 6)) as min_days,
-    cast(round(t.max_days, 2) as decimal(28, 6)) as max_days
+    cast(t.min_days as integer) as min_days,
+    cast(t.max_days as integer) as max_days
 from funnel_stages as s left join stats as t on s.stage_code = t.stage_code
 order by s.stage_order;
 

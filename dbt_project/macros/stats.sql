@@ -17,19 +17,10 @@
     approx_quantiles({{ expr }}, 100)[offset({{ (fraction * 100) | int }})]
 {%- endmacro %}
 
-{#- Days between two timestamps, with fractions (seconds / 86400). -#}
-{% macro days_between(start_ts, end_ts) -%}
-    {{ return(adapter.dispatch('days_between')(start_ts, end_ts)) }}
-{%- endmacro %}
-
-{% macro default__days_between(start_ts, end_ts) -%}
-    cast({{ dbt.datediff(start_ts, end_ts, 'second') }} as {{ dbt.type_numeric() }}) / 86400
-{%- endmacro %}
-
-{#- DuckDB's decimal / integer is a double (5.0, 1.5); Postgres' is a numeric of 16 or more decimals
-    (5.0000000000000000): trim_scale drops the trailing zeros, so both print the same. -#}
-{% macro postgres__days_between(start_ts, end_ts) -%}
-    trim_scale(cast({{ dbt.datediff(start_ts, end_ts, 'second') }} as {{ dbt.type_numeric() }}) / 86400)
+{#- Whole calendar days between two timestamps: the difference of their (UTC) dates, as CRMs and BI tools count
+    them (2024-03-05 23:00 → 2024-03-06 01:00 = 1 day; 09:00 → 17:00 the same day = 0). -#}
+{% macro whole_days_between(start_ts, end_ts) -%}
+    {{ dbt.datediff('cast(' ~ start_ts ~ ' as date)', 'cast(' ~ end_ts ~ ' as date)', 'day') }}
 {%- endmacro %}
 
 {#- numerator / denominator, null when the denominator is 0 or null. -#}

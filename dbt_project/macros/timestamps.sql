@@ -15,3 +15,19 @@
 {% macro bigquery__to_utc(expr) -%}
     datetime({{ expr }}, 'UTC')
 {%- endmacro %}
+
+{#- The whole numbers 0 .. 10^digits − 1 as column day_number: one cross join of the ten digits per decimal place,
+    portable SQL for a spine whose bounds are computed in SQL (dbt.date_spine and dbt.generate_series need literals). -#}
+{% macro day_numbers(digits) -%}
+    select
+        {%- for place in range(digits) %}
+        {% if not loop.first %}+ {% endif %}place_{{ place }}.digit * {{ 10 ** place }}
+        {%- endfor %} as day_number
+
+    from
+        {%- for place in range(digits) %}
+        {% if not loop.first %}cross join {% endif %}(
+            select digit from (values (0), (1), (2), (3), (4), (5), (6), (7), (8), (9)) as place_digits (digit)
+        ) as place_{{ place }}
+        {%- endfor %}
+{%- endmacro %}

@@ -159,7 +159,7 @@ final as (
         exited_at,
         case
             when exited_at is not null and is_entry_time_known and is_exit_time_known
-                then {{ days_between('changed_at', 'exited_at') }}
+                then {{ whole_days_between('changed_at', 'exited_at') }}
         end as days_in_stage,
         exited_at is null as is_current_stage,
         deal_load_id

@@ -159,7 +159,7 @@ final as (
         is_inferred,
         is_entry_time_known,
         exited_at,
-        cast(round(days_in_stage, 4) as {{ dbt.type_numeric() }}) as days_in_stage,
+        cast(days_in_stage as {{ dbt.type_int() }}) as days_in_stage,
         is_current_stage,
         cast(deal_load_id as {{ dbt.type_string() }}) as deal_load_id,
         cast(funnel_version as {{ dbt.type_string() }}) as funnel_version

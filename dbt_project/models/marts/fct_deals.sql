@@ -11,7 +11,7 @@ in_funnel as (
     select
         *,
         {{ dbt.datediff('cast(current_stage_entered_at as date)', as_of_date(), 'day') }} as days_since_stage_entry,
-        {{ days_between('created_at', 'closed_at') }} as days_created_to_closed
+        {{ whole_days_between('created_at', 'closed_at') }} as days_created_to_closed
 
     from deals
 
@@ -42,8 +42,8 @@ final as (
         closed_at,
         cast(closed_at as date) as closed_date,
         cast(
-            case when closed_at is not null and not is_created_at_inferred then round(days_created_to_closed, 2) end
-            as {{ dbt.type_numeric() }}
+            case when closed_at is not null and not is_created_at_inferred then days_created_to_closed end
+            as {{ dbt.type_int() }}
         ) as cycle_days,
         cast(round(amount_cny, 2) as {{ dbt.type_numeric() }}) as amount_cny,
         cast(amount_original as {{ dbt.type_numeric() }}) as amount_original,

@@ -3,7 +3,8 @@
     without an owner), per team (level team: the owners' deals added up, not an average of owners) and one overall.
       win_rate          won / (won + lost)
       avg_won_amount    average amount_cny of the won deals that have an amount
-      median_won_cycle  median cycle_days of the won deals with a known creation time (trackers have none)
+      median_won_cycle  median cycle_days (whole calendar days) of the won deals with a known creation time
+                        (trackers have none)
       sales_velocity    open deals × win rate × average won amount ÷ median won cycle days = CNY the open
                         pipeline is expected to close per day. The median, not the average, cycle: a few
                         very long deals do not drag the velocity down. Null when a part is unknown or the median is 0.

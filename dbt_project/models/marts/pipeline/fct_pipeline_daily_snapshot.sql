@@ -6,7 +6,8 @@
 
     Incremental (delete+insert by snapshot_date): a run rebuilds the days from the last snapshot day present (or
     the as-of day when it is earlier) minus var snapshot_lookback_days, up to the as-of day, so a missed night
-    leaves no hole; a full refresh builds from the first deal's creation day. Every row of a rebuilt day is replaced
+    leaves no hole; a full refresh builds from the first deal's creation day, and so does a run when that day is
+    before the first snapshot day stored (older data was loaded: dim_date grew back to it). Every row of a rebuilt day is replaced
     (a combination with no open deal any more disappears), and the post-hook removes days after the as-of day (when
     it moved back): the table ends up exactly as a full refresh would have it, and a re-run changes nothing. -#}
 {%- set lookback_days = var('snapshot_lookback_days', 3) | int -%}
@@ -56,7 +57,9 @@ first_day as (
 
 previous_runs as (
 
-    select max(snapshot_date) as last_snapshot_date
+    select
+        min(snapshot_date) as first_snapshot_date,
+        max(snapshot_date) as last_snapshot_date
 
     from {{ this }}
 
@@ -67,6 +70,7 @@ rebuild_from as (
     select
         case
             when previous_runs.last_snapshot_date is null then first_day.first_date
+            when first_day.first_date < previous_runs.first_snapshot_date then first_day.first_date
             when previous_runs.last_snapshot_date > {{ as_of_date() }}
                 then {{ dbt.dateadd('day', -lookback_days, as_of_date()) }}
             else {{ dbt.dateadd('day', -lookback_days, 'previous_runs.last_snapshot_date') }}

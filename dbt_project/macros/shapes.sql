@@ -1,0 +1,38 @@
+{#- One select per level, unioned: each row of `relation` once per level, tagged with the level's name
+    (level_column), its key (key_column) and its display label (label_column). `levels` maps a level name to a pair
+    (key expression, label expression), e.g. {'overall': ("'all'", "'全部 All'"), 'channel': ('channel_code',
+    'channel_name')}. `keys` are columns carried through as they are. With `measures` (aggregate expressions), each
+    level is aggregated on its own (group by level, key and the keys; the label is the smallest one), so the union
+    never holds every row once per level: one group by per level keeps a million deals within DuckDB's memory cap. -#}
+{% macro by_levels(
+    relation, levels, keys=[], measures=none,
+    level_column='segment_type', key_column='segment_value', label_column='segment_label'
+) -%}
+    {%- set string_type = dbt.type_string() -%}
+    {%- for level, expressions in levels.items() %}
+
+    select
+        '{{ level }}' as {{ level_column }},
+        cast({{ expressions[0] }} as {{ string_type }}) as {{ key_column }},
+        {%- if measures is none %}
+        cast({{ expressions[1] }} as {{ string_type }}) as {{ label_column }}
+        {%- else %}
+        min(cast({{ expressions[1] }} as {{ string_type }})) as {{ label_column }}
+        {%- endif %}
+        {%- for column in keys %},
+        {{ column }}
+        {%- endfor %}
+        {%- for measure in measures or [] %},
+        {{ measure }}
+        {%- endfor %}
+
+    from {{ relation }}
+    {%- if measures is not none %}
+
+    group by 1, 2{% for column in keys %}, {{ loop.index + 3 }}{% endfor %}
+    {%- endif %}
+    {% if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+{%- endmacro %}
