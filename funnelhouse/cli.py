@@ -11,6 +11,7 @@ from rich.markup import escape
 
 from funnelhouse import settings
 from funnelhouse.console import console, errors, explain, quarantine_report, reconciliation_table, summary_lines
+from ingestion.common.errors import FunnelhouseError
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -44,6 +45,7 @@ INGEST_EXIT_CODES = (
     "4 the load failed (e.g. the warehouse is locked, or rows did not reconcile)."
 )
 EXIT_OK, EXIT_REJECTED, EXIT_CONFIG, EXIT_NOTHING_READ, EXIT_LOAD_FAILED = 0, 1, 2, 3, 4
+EXIT_CHECK_FAILED = 1  # build: the deal-coverage check failed (the marts are built, but leave too much out)
 
 
 @app.command(epilog=INGEST_EXIT_CODES)
@@ -166,16 +168,41 @@ def build(
     unit_tests: bool = typer.Option(False, "--unit-tests", help="Run dbt's unit tests too (CI runs them)."),
 ) -> None:
     """dbt build (staging → intermediate → marts, with tests) on the warehouse FUNNELHOUSE_WAREHOUSE_KIND says
-    (DuckDB file or Postgres), without Dagster; then the funnel."""
+    (DuckDB file or Postgres), without Dagster; then the deal-coverage check (fails, naming the values to map, when
+    the marts are empty or too many deals have an unmapped stage or channel) and the funnel."""
     from funnelhouse.demo import show_funnel
     from funnelhouse.transform import dbt_build
 
     try:
         dbt_build(settings.warehouse_path(), as_of=as_of, full_refresh=full_refresh, unit_tests=unit_tests)
         console.print("dbt build: all models and tests passed")
+        coverage = check_deal_coverage(as_of)
         show_funnel(settings.warehouse_path())
     except Exception as exc:  # noqa: BLE001
         fail(exc)
+    if coverage is not None and coverage.blocking:
+        fail(FunnelhouseError(f"deal coverage check failed: {coverage.summary()}"), EXIT_CHECK_FAILED)
+
+
+def check_deal_coverage(as_of: str | None):
+    """Run the deal-coverage suite (marts not empty, few deals left out for unmapped stages or unknown channels)
+    on the DuckDB warehouse after a build; print each failed expectation with the values to map. None on Postgres."""
+    if settings.warehouse_kind() != "duckdb":
+        return None
+    from datetime import date
+
+    import duckdb
+
+    from expectations import validate
+
+    day = date.fromisoformat(as_of) if as_of else None
+    with duckdb.connect(str(settings.warehouse_path()), read_only=True, config=settings.duckdb_config()) as db:
+        result = validate(db, "intermediate__int_deals__coverage", as_of=day)
+    for outcome in result.failed:
+        label = "[bold red]failed:[/]" if outcome.severity == "ERROR" else "[bold yellow]warning:[/]"
+        errors.print(f"{label} {escape(outcome.description)}: {escape(outcome.detail)}", highlight=False,
+                     soft_wrap=True)
+    return result
 
 
 @app.command()

@@ -71,9 +71,9 @@ def reason_pattern(reason: str, input_name: str) -> str:
 
 
 def _hide_digits(text: str) -> str:
-    """All but the first three and last two digits as *; all but the first digit when there are few."""
+    """All but the first three and last two digits as * (10 digits or more); all but the first when fewer."""
     digits = [i for i, ch in enumerate(text) if ch.isdigit()]
-    hidden = set(digits[3:-2]) if len(digits) > 6 else set(digits[1:])
+    hidden = set(digits[3:-2]) if len(digits) >= 10 else set(digits[1:])
     return "".join("*" if i in hidden else ch for i, ch in enumerate(text))
 
 
@@ -82,18 +82,15 @@ def mask(value: str | None, field: str = "") -> str | None:
     any run of 7+ digits that is not a date) with their middle digits hidden; cut to EXAMPLE_CHARS characters."""
     if value is None:
         return None
-    text = value if len(value) <= EXAMPLE_CHARS else value[:EXAMPLE_CHARS - 1] + "…"
-    text = _EMAIL.sub(lambda m: f"{m.group(1)}***@{m.group(2)}", text)
-    if _PHONE_FIELDS.search(field):
-        return _hide_digits(text)
-
     def run(match: re.Match) -> str:
         found = match.group(0)
         if _DATE_LIKE.match(found) or sum(ch.isdigit() for ch in found) < 7:
             return found
         return _hide_digits(found)
 
-    return _DIGIT_RUN.sub(run, text)
+    text = _EMAIL.sub(lambda m: f"{m.group(1)}***@{m.group(2)}", value)  # masked before cut: no half an address
+    text = _hide_digits(text) if _PHONE_FIELDS.search(field) else _DIGIT_RUN.sub(run, text)
+    return text if len(text) <= EXAMPLE_CHARS else text[:EXAMPLE_CHARS - 1] + "…"
 
 
 def suggested_fix(reason: str) -> str:

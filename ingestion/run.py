@@ -99,8 +99,8 @@ def _unmapped_file_warning(options: IngestOptions, summary: LoadSummary, errors:
         if tally.input_name in names:
             tally.status = "unmapped"
     summary.warnings.append(
-        f"spreadsheets: {len(names)} file{'s' if len(names) > 1 else ''} match no entry of {mapping.path.name}, "
-        f"add an entry for: {', '.join(sorted(names))}"
+        f"spreadsheets: {len(names)} file{'s match' if len(names) > 1 else ' matches'} no entry of "
+        f"{mapping.path.name}, add an entry for: {', '.join(sorted(names))}"
     )
     return [message for message in errors if message.split(": ", 1)[0] not in names]
 
