@@ -52,6 +52,8 @@ EMAIL = r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$"
 # shares of the deals loaded, the run fails and names the values to map (env overrides, e.g. 0.3).
 MAX_EXCLUDED_DEAL_SHARE = float(os.environ.get("FUNNELHOUSE_MAX_EXCLUDED_DEAL_SHARE", "0.5"))
 MAX_UNKNOWN_CHANNEL_SHARE = float(os.environ.get("FUNNELHOUSE_MAX_UNKNOWN_CHANNEL_SHARE", "0.5"))
+# Rows of a file source quarantined at its inputs' latest read: past this share of the rows read, the run fails.
+MAX_QUARANTINED_ROW_SHARE = float(os.environ.get("FUNNELHOUSE_MAX_QUARANTINED_ROW_SHARE", "0.5"))
 
 # Share and rate columns are rounded to 4 decimals in the marts: a month's shares add up to 1 within this.
 SHARE_SUM_TOLERANCE = 0.005

@@ -12,6 +12,7 @@ from expectations.rules import (
     EMAIL,
     ERROR,
     MAX_EXCLUDED_DEAL_SHARE,
+    MAX_QUARANTINED_ROW_SHARE,
     MAX_UNKNOWN_CHANNEL_SHARE,
     PHONE_E164,
     PHONE_TYPED,
@@ -151,6 +152,62 @@ def _raw_hubspot__contacts(context: BuildContext) -> list[Expectation]:
         not_in_future("createdate", context),
         not_in_future("lastmodifieddate", context),
         row_count_within_bounds(context),
+    ]
+
+
+# ------------------------------------------------------------------------------------------------ raw: quarantine
+def quarantine_share_query(source: str) -> str:
+    """One row per problem of the source's open quarantine (an unknown stage with its value, else the field and
+    the reason without its values) with its row count; `over_limit` names it when, at the inputs' latest read,
+    more than MAX_QUARANTINED_ROW_SHARE of the rows read were quarantined."""
+    return f"""
+with latest as (
+    select
+        input_name,
+        rows_read,
+        rows_quarantined,
+        row_number() over (partition by input_name order by reconciled_at desc) as recency
+    from raw_{source}.reconciliation
+    where status = 'loaded'
+),
+totals as (
+    select coalesce(sum(rows_read), 0) as rows_read, coalesce(sum(rows_quarantined), 0) as rows_quarantined
+    from latest
+    where recency = 1
+),
+problems as (
+    select
+        case
+            when reason like 'unknown stage%' then field || ' ' || coalesce(raw_value, '')
+            else field || ': ' || regexp_replace(reason, '''[^'']*''', '''…''', 'g')
+        end as problem,
+        count(*) as quarantined_rows
+    from raw_{source}.quarantine
+    where row_number > 0
+    group by all
+)
+select
+    problems.problem,
+    problems.quarantined_rows,
+    totals.rows_read,
+    totals.rows_quarantined,
+    case
+        when totals.rows_quarantined > {MAX_QUARANTINED_ROW_SHARE} * totals.rows_read
+            then problems.problem || ' (' || problems.quarantined_rows || ' rows)'
+    end as over_limit
+from problems
+cross join totals
+order by problems.quarantined_rows desc, problems.problem
+"""
+
+
+def _raw__quarantine(context: BuildContext) -> list[Expectation]:
+    return [
+        is_null(
+            "over_limit",
+            f"at most {MAX_QUARANTINED_ROW_SHARE:.0%} of the rows read are quarantined (else the problems are "
+            "listed: `funnelhouse quarantine` shows each with an example and the fix)",
+        ),
     ]
 
 
@@ -461,6 +518,18 @@ _ALL = [
         _raw_spreadsheets__export_stage_changes,
         "CRM export stage history: required fields, valid stage codes, no future changes.",
         ("deal_id", "changed_at"),
+    ),
+    *(
+        Suite(
+            f"raw_{source}__quarantine",
+            f"raw_{source}.quarantine",
+            quarantine_share_query(source),
+            _raw__quarantine,
+            f"{source.capitalize()} quarantine: at most {MAX_QUARANTINED_ROW_SHARE:.0%} of the rows read are "
+            "quarantined; over it, the problems to fix are listed.",
+            ("problem",),
+        )
+        for source in ("forms", "spreadsheets")
     ),
     Suite(
         "raw_hubspot__deals",

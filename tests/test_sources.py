@@ -228,7 +228,7 @@ def test_expectations_on_a_forms_only_warehouse_skip_the_suites_of_tables_never_
     skipped = [line.split(" on ")[0] for line in lines if ": skipped — " in line]
     assert skipped == [
         "raw_spreadsheets__tracker_deals", "raw_spreadsheets__export_deals", "raw_spreadsheets__export_stage_changes",
-        "raw_hubspot__deals", "raw_hubspot__contacts", "intermediate__int_deals__coverage", "marts__fct_deals",
+        "raw_spreadsheets__quarantine", "raw_hubspot__deals", "raw_hubspot__contacts", "intermediate__int_deals__coverage", "marts__fct_deals",
         "marts__fct_deal_stage_events", "marts__mart_funnel_conversion",
         "marts__mart_funnel_conversion__reconciliation", "marts__mart_stale_deals", "marts__mart_stage_velocity",
         "marts__mart_loss_reasons"]
@@ -264,3 +264,26 @@ def test_deal_coverage_fails_naming_the_stages_when_most_deals_are_unmapped(fixt
     assert gap.detail.startswith("10 of 18 rows; values: 'stage hubspot ")
     assert "FAILED: 1 ERROR, 1 WARN of 4 expectations: ERROR expect_column_values_to_be_null(mapping_gap): 10 rows " \
            "(values: 'stage hubspot " in result.summary()
+
+
+def test_a_mapping_that_quarantines_most_rows_fails_the_quarantine_check_naming_the_values(tmp_path: Path) -> None:
+    from expectations import validate
+
+    inputs = tmp_path / "inputs"
+    (inputs / "spreadsheets").mkdir(parents=True)
+    header = "Deal ID,Account Name,Stage,Stage Entered,Created\n"
+    rows = ["D-1,A,Sourcing,2025-03-01,2025-03-01", "D-2,B,Sourcing,2025-03-02,2025-03-01",
+            "D-3,C,Demo Booked,2025-03-03,2025-03-01", "D-4,D,Proposal,2025-03-04,2025-03-01"]
+    (inputs / "spreadsheets" / "pipeline_export_en.csv").write_text(header + "\n".join(rows) + "\n",
+                                                                    encoding="utf-8")
+    options = IngestOptions(inputs_dir=inputs, warehouse=tmp_path / "w.duckdb")
+    summary, _ = ingest_source("spreadsheets", options)
+    assert (summary.rows_read, summary.rows_loaded, summary.rows_quarantined) == (4, 1, 3)
+    with duckdb.connect(str(options.warehouse), read_only=True) as connection:
+        result = validate(connection, "raw_spreadsheets__quarantine", as_of=AS_OF)
+    # 3 of 4 rows quarantined (75 % > 50 %): both problems are listed with their counts
+    assert result.blocking
+    assert result.summary() == (
+        "raw_spreadsheets__quarantine on raw_spreadsheets.quarantine (2 rows): FAILED: 1 ERROR, 0 WARN of 1 "
+        "expectations: ERROR expect_column_values_to_be_null(over_limit): 2 rows (values: 'Stage Demo Booked (1 "
+        "rows)' ×1, 'Stage Sourcing (2 rows)' ×1)")
