@@ -121,7 +121,8 @@ def test_ingest_with_only_spreadsheets_exits_zero_warns_about_unmapped_files_and
         "  e.g. marketing_spend.csv row 5, field 花费(元), value '-100'",
         "  fix: correct the amount in the input (amounts are not negative)",
         "",
-        "spreadsheets · 1 row · duplicate key (deal_id='…') with different values than pipeline_export_en.csv row N",
+        "spreadsheets · 1 row · duplicate key (deal_id='…') with different values than "
+        "pipeline_export_en.csv row N",
         "  e.g. pipeline_export_en.csv row 6, field Deal ID, value \"deal_id='D-001'\"",
     ]
     assert "spreadsheets · 1 row · no entry in ingestion/spreadsheets/mapping.yaml matches this file; add one (see " \
@@ -228,7 +229,8 @@ def test_expectations_on_a_forms_only_warehouse_skip_the_suites_of_tables_never_
     skipped = [line.split(" on ")[0] for line in lines if ": skipped — " in line]
     assert skipped == [
         "raw_spreadsheets__tracker_deals", "raw_spreadsheets__export_deals", "raw_spreadsheets__export_stage_changes",
-        "raw_spreadsheets__quarantine", "raw_hubspot__deals", "raw_hubspot__contacts", "intermediate__int_deals__coverage", "marts__fct_deals",
+        "raw_spreadsheets__quarantine", "raw_hubspot__deals", "raw_hubspot__contacts",
+        "intermediate__int_deals__coverage", "marts__fct_deals",
         "marts__fct_deal_stage_events", "marts__mart_funnel_conversion",
         "marts__mart_funnel_conversion__reconciliation", "marts__mart_stale_deals", "marts__mart_stage_velocity",
         "marts__mart_loss_reasons"]
