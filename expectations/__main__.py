@@ -3,7 +3,8 @@
     python -m expectations [--warehouse FILE] [--results-dir DIR] [--as-of YYYY-MM-DD] [suite ...]
 
 Opens the warehouse read-only (not while another process holds it for writing), prints one line per suite and
-writes the GX results and index.html. Exit status 1 when a suite has a failed ERROR expectation.
+writes the GX results and index.html. A suite whose table was never loaded (its source is not configured) is
+reported as skipped. Exit status 1 when a suite has a failed ERROR expectation.
 """
 from __future__ import annotations
 

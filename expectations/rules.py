@@ -48,6 +48,13 @@ PHONE_TYPED = (
 )
 EMAIL = r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$"
 
+# Deals the marts leave out for a mapping gap (an unmapped stage, ...) or whose channel value is unknown: past these
+# shares of the deals loaded, the run fails and names the values to map (env overrides, e.g. 0.3).
+MAX_EXCLUDED_DEAL_SHARE = float(os.environ.get("FUNNELHOUSE_MAX_EXCLUDED_DEAL_SHARE", "0.5"))
+MAX_UNKNOWN_CHANNEL_SHARE = float(os.environ.get("FUNNELHOUSE_MAX_UNKNOWN_CHANNEL_SHARE", "0.5"))
+# Rows of a file source quarantined at its inputs' latest read: past this share of the rows read, the run fails.
+MAX_QUARANTINED_ROW_SHARE = float(os.environ.get("FUNNELHOUSE_MAX_QUARANTINED_ROW_SHARE", "0.5"))
+
 # Share and rate columns are rounded to 4 decimals in the marts: a month's shares add up to 1 within this.
 SHARE_SUM_TOLERANCE = 0.005
 
@@ -143,6 +150,14 @@ def unique(*columns: str, severity: str = ERROR) -> Expectation:
 def in_set(column: str, values: Iterable[Any], description: str, severity: str = ERROR) -> Expectation:
     """Values of `column` (when not null) are in `values`."""
     return expect("ExpectColumnValuesToBeInSet", severity, description, column=column, value_set=list(values))
+
+
+def is_null(column: str, description: str, severity: str = ERROR, max_share: float = 0.0) -> Expectation:
+    """`column` is null on every row, or on all but `max_share` of them; the values found are listed."""
+    kwargs: dict[str, Any] = {"column": column}
+    if max_share:
+        kwargs["mostly"] = 1 - max_share
+    return expect("ExpectColumnValuesToBeNull", severity, description, **kwargs)
 
 
 def is_false(column: str, description: str, severity: str = ERROR) -> Expectation:

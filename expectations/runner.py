@@ -64,6 +64,7 @@ class SuiteResult:
     outcomes: list[ExpectationOutcome] = field(default_factory=list)
     as_of: str = ""
     result_path: Path | None = None  # the JSON written for this run, when results_dir was given
+    skipped: str = ""  # why the suite did not run (its table was never loaded); empty when it ran
 
     @property
     def errors(self) -> list[ExpectationOutcome]:
@@ -86,13 +87,15 @@ class SuiteResult:
         return bool(self.errors)
 
     def summary(self) -> str:
+        if self.skipped:
+            return f"{self.suite} on {self.table}: skipped — {self.skipped}"
         head = f"{self.suite} on {self.table} ({self.rows} rows)"
         if self.success:
             return f"{head}: passed {len(self.outcomes)} expectations"
         status = "FAILED" if self.blocking else "passed with warnings"
         failures = "; ".join(
             f"{o.severity} {o.expectation}{f'({o.column})' if o.column else ''}"
-            f"{f': {o.failing_rows} rows' if o.failing_rows else ''}"
+            f"{f': {o.failing_rows} rows' if o.failing_rows else ''}{_values_of(o.detail)}"
             for o in self.failed
         )
         return (
@@ -105,6 +108,12 @@ class SuiteResult:
         data["result_path"] = str(self.result_path) if self.result_path else None
         data.update(blocking=self.blocking, failing_rows=self.failing_rows)
         return data
+
+
+def _values_of(detail: str) -> str:
+    """" (values: 'a' ×3, 'b' ×1)" from an outcome's detail, so that a summary names the values to fix."""
+    found = next((part for part in detail.split("; ") if part.startswith("values: ")), "")
+    return f" ({found})" if found else ""
 
 
 # -------------------------------------------------------------------------------------------------- GX context
@@ -310,6 +319,10 @@ def validate(
     chunk_rows = CHUNK_ROWS if chunk_rows is None else chunk_rows
     results_dir = Path(results_dir) if results_dir is not None else None
     moment = as_of_datetime(as_of)
+    if not table_exists(connection, suite.table):
+        # a source that is not configured (or has had no input) never created its raw tables: nothing to check
+        reason = f"{suite.table} does not exist (never loaded: its source is not configured or had no input)"
+        return SuiteResult(suite.name, suite.table, 0, True, as_of=moment.isoformat(), skipped=reason)
     previous_rows = previous_row_count(results_dir, suite.name) if results_dir is not None else None
     expectations = suite.build(BuildContext(as_of=moment, previous_rows=previous_rows))
     query = frame_query(connection, suite, expectations)
@@ -331,6 +344,16 @@ def validate(
         result.result_path = write_result(results_dir, suite, result, gx_result, previous_rows)
         write_index(results_dir)
     return result
+
+
+def table_exists(connection: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """Whether "schema.table" exists in the warehouse the connection reads."""
+    schema, name = table.split(".", 1)
+    found = connection.execute(
+        "select count(*) from information_schema.tables where lower(table_schema) = ? and lower(table_name) = ?",
+        [schema.lower(), name.lower()],
+    ).fetchone()
+    return bool(found and found[0])
 
 
 def checked_columns(expectations: Iterable[Any]) -> set[str]:

@@ -11,6 +11,9 @@ from typing import TYPE_CHECKING, Callable
 from expectations.rules import (
     EMAIL,
     ERROR,
+    MAX_EXCLUDED_DEAL_SHARE,
+    MAX_QUARANTINED_ROW_SHARE,
+    MAX_UNKNOWN_CHANNEL_SHARE,
     PHONE_E164,
     PHONE_TYPED,
     SHARE_SUM_TOLERANCE,
@@ -19,6 +22,7 @@ from expectations.rules import (
     between,
     in_set,
     is_false,
+    is_null,
     matches,
     non_negative,
     not_in_future,
@@ -69,9 +73,21 @@ def _raw_forms__form_submissions(context: BuildContext) -> list[Expectation]:
 
 
 # ----------------------------------------------------------------------------------------------- raw: spreadsheets
+def mapping_required(table: str, mapping_path: str | None = None) -> list[str]:
+    """The columns of a spreadsheets raw table that mapping.yaml requires (a required field, a key, a constant, a
+    value from the file name, the provenance): every entry loading the table writes them. A field the mapping
+    leaves optional may be empty, so the checks do not demand it. Empty when no entry loads the table."""
+    from ingestion.spreadsheets.mapping import load_mapping
+
+    mapping = load_mapping(mapping_path)
+    if table not in mapping.tables():
+        return []
+    return [column for column, hint in mapping.table_columns(table).items() if not hint["nullable"]]
+
+
 def _raw_spreadsheets__tracker_deals(context: BuildContext) -> list[Expectation]:
     return [
-        *required(["team", "customer_name", "stage_raw", "stage_code", "stage_entered_on", "source_file"]),
+        *required(mapping_required("tracker_deals")),
         unique("team", "customer_name", "stage_code", "stage_entered_on"),
         _stage_codes(context, "stage_code"),
         non_negative("amount_cny"),
@@ -84,7 +100,7 @@ def _raw_spreadsheets__tracker_deals(context: BuildContext) -> list[Expectation]
 
 def _raw_spreadsheets__export_deals(context: BuildContext) -> list[Expectation]:
     return [
-        *required(["deal_id", "account_name", "stage_raw", "stage_code", "source_file"]),
+        *required(mapping_required("export_deals")),
         unique("deal_id"),
         _stage_codes(context, "stage_code"),
         non_negative("amount_cny"),
@@ -98,7 +114,7 @@ def _raw_spreadsheets__export_deals(context: BuildContext) -> list[Expectation]:
 
 def _raw_spreadsheets__export_stage_changes(context: BuildContext) -> list[Expectation]:
     return [
-        *required(["deal_id", "to_stage_raw", "to_stage_code", "changed_at", "source_file"]),
+        *required(mapping_required("export_stage_changes")),
         unique("deal_id", "changed_at", "to_stage_code"),
         _stage_codes(context, "from_stage_code"),
         _stage_codes(context, "to_stage_code"),
@@ -136,6 +152,132 @@ def _raw_hubspot__contacts(context: BuildContext) -> list[Expectation]:
         not_in_future("createdate", context),
         not_in_future("lastmodifieddate", context),
         row_count_within_bounds(context),
+    ]
+
+
+# ------------------------------------------------------------------------------------------------ raw: quarantine
+def quarantine_share_query(source: str) -> str:
+    """One row per problem of the source's open quarantine (an unknown stage with its value, else the field and
+    the reason without its values) with its row count; `over_limit` names it when, at the inputs' latest read,
+    more than MAX_QUARANTINED_ROW_SHARE of the rows read were quarantined."""
+    return f"""
+with latest as (
+    select
+        input_name,
+        rows_read,
+        rows_quarantined,
+        row_number() over (partition by input_name order by reconciled_at desc) as recency
+    from raw_{source}.reconciliation
+    where status = 'loaded'
+),
+totals as (
+    select coalesce(sum(rows_read), 0) as rows_read, coalesce(sum(rows_quarantined), 0) as rows_quarantined
+    from latest
+    where recency = 1
+),
+problems as (
+    select
+        case
+            when reason like 'unknown stage%' then field || ' ' || coalesce(raw_value, '')
+            else field || ': ' || regexp_replace(reason, '''[^'']*''', '''…''', 'g')
+        end as problem,
+        count(*) as quarantined_rows
+    from raw_{source}.quarantine
+    where row_number > 0
+    group by all
+)
+select
+    problems.problem,
+    problems.quarantined_rows,
+    totals.rows_read,
+    totals.rows_quarantined,
+    case
+        when totals.rows_quarantined > {MAX_QUARANTINED_ROW_SHARE} * totals.rows_read
+            then problems.problem || ' (' || problems.quarantined_rows || ' rows)'
+    end as over_limit
+from problems
+cross join totals
+order by problems.quarantined_rows desc, problems.problem
+"""
+
+
+def _raw__quarantine(context: BuildContext) -> list[Expectation]:
+    return [
+        is_null(
+            "over_limit",
+            f"at most {MAX_QUARANTINED_ROW_SHARE:.0%} of the rows read are quarantined (else the problems are "
+            "listed: `funnelhouse quarantine` shows each with an example and the fix)",
+        ),
+    ]
+
+
+# ----------------------------------------------------------------------------------------------- deal coverage
+# Why a deal the marts leave out is a mapping gap (legitimate exclusions: archived, created or staged after the
+# as-of day), the source values to map, and the channel value no row of channel_map knows.
+LEGITIMATE_EXCLUSIONS = ("archived", "created_after_as_of", "no_stage_as_of")
+DEAL_COVERAGE_QUERY = f"""
+with deals as (
+    select deal_id, source, exclusion_reason from intermediate.int_deals
+),
+unioned as (
+    select deal_id, channel_field, channel_value from intermediate.int_deals_unioned
+),
+channel_map as (
+    select distinct source_field, lower(trim(source_value)) as value_key from funnel_config.channel_map
+),
+unmapped_stages as (
+    select deal_id, string_agg(distinct source || ' ' || source_stage, ', ') as stage_values
+    from intermediate.int_deal_stage_changes
+    where stage_code is null
+    group by all
+)
+select
+    deals.deal_id,
+    deals.source,
+    case
+        when deals.exclusion_reason is null
+            or deals.exclusion_reason in ({", ".join(f"'{r}'" for r in LEGITIMATE_EXCLUSIONS)}) then null
+        when deals.exclusion_reason = 'unmapped_stage'
+            then 'stage ' || coalesce(unmapped_stages.stage_values, deals.source)
+        else deals.exclusion_reason || ' (' || deals.source || ')'
+    end as mapping_gap,
+    case
+        when unioned.channel_value is not null and trim(unioned.channel_value) <> '' and channel_map.value_key is null
+            then unioned.channel_field || ' ' || trim(unioned.channel_value)
+    end as unknown_channel,
+    count(case when deals.exclusion_reason is null then 1 end) over () as deals_in_marts
+from deals
+left join unioned
+    on deals.deal_id = unioned.deal_id
+left join channel_map
+    on unioned.channel_field = channel_map.source_field
+    and lower(trim(unioned.channel_value)) = channel_map.value_key
+left join unmapped_stages
+    on deals.deal_id = unmapped_stages.deal_id
+"""
+
+
+def _intermediate__deal_coverage(context: BuildContext) -> list[Expectation]:
+    return [
+        is_null(
+            "mapping_gap",
+            f"at most {MAX_EXCLUDED_DEAL_SHARE:.0%} of the deals loaded are left out of the marts for a mapping gap "
+            "(values listed: add them to dbt_project/seeds/funnel/funnel_stage_map.csv)",
+            max_share=MAX_EXCLUDED_DEAL_SHARE,
+        ),
+        is_null(
+            "unknown_channel",
+            f"at most {MAX_UNKNOWN_CHANNEL_SHARE:.0%} of the deals have a channel value channel_map does not know "
+            "(values listed: add them to dbt_project/seeds/funnel/channel_map.csv)",
+            max_share=MAX_UNKNOWN_CHANNEL_SHARE,
+        ),
+        is_null(
+            "unknown_channel",
+            "every channel value is in dbt_project/seeds/funnel/channel_map.csv (unknown ones count as 'other')",
+            severity=WARN,
+        ),
+        between("deals_in_marts", 1, None,
+                description="the marts are not empty when deals were loaded (fct_deals has at least one deal)"),
     ]
 
 
@@ -377,6 +519,18 @@ _ALL = [
         "CRM export stage history: required fields, valid stage codes, no future changes.",
         ("deal_id", "changed_at"),
     ),
+    *(
+        Suite(
+            f"raw_{source}__quarantine",
+            f"raw_{source}.quarantine",
+            quarantine_share_query(source),
+            _raw__quarantine,
+            f"{source.capitalize()} quarantine: at most {MAX_QUARANTINED_ROW_SHARE:.0%} of the rows read are "
+            "quarantined; over it, the problems to fix are listed.",
+            ("problem",),
+        )
+        for source in ("forms", "spreadsheets")
+    ),
     Suite(
         "raw_hubspot__deals",
         "raw_hubspot.deals",
@@ -392,6 +546,15 @@ _ALL = [
         _raw_hubspot__contacts,
         "HubSpot contacts: required fields, email and phone formats, no future dates.",
         ("id",),
+    ),
+    Suite(
+        "intermediate__int_deals__coverage",
+        "intermediate.int_deals",
+        DEAL_COVERAGE_QUERY,
+        _intermediate__deal_coverage,
+        "Deal coverage: the marts are not empty, few deals are left out for an unmapped stage or have an unknown "
+        "channel; the values to map are listed.",
+        ("deal_id",),
     ),
     Suite(
         "marts__fct_deals",

@@ -1,4 +1,5 @@
-"""Command-line entry point: `funnelhouse demo | generate | ingest | build | refresh | report | ui | emulate`."""
+"""Command-line entry point: `funnelhouse demo | generate | ingest | quarantine | build | refresh | report | ui |
+emulate`."""
 from __future__ import annotations
 
 import os
@@ -6,9 +7,11 @@ from enum import Enum
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
 from funnelhouse import settings
-from funnelhouse.console import console, errors, explain, reconciliation_table
+from funnelhouse.console import console, errors, explain, quarantine_report, reconciliation_table, summary_lines
+from ingestion.common.errors import FunnelhouseError
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -34,7 +37,18 @@ def fail(exc: BaseException, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
-@app.command()
+INGEST_EXIT_CODES = (
+    "Exit codes: 0 every input was read (rows may be quarantined: see funnelhouse quarantine; spreadsheet files that "
+    "no mapping entry matches are a warning naming them). 1 some input files were rejected whole (each named on one "
+    "line), the others were read. 2 a configuration error (mapping.yaml, forms.yaml, HubSpot or warehouse settings), "
+    "nothing loaded. 3 nothing could be read (no source has input or configuration, or every input was rejected). "
+    "4 the load failed (e.g. the warehouse is locked, or rows did not reconcile)."
+)
+EXIT_OK, EXIT_REJECTED, EXIT_CONFIG, EXIT_NOTHING_READ, EXIT_LOAD_FAILED = 0, 1, 2, 3, 4
+EXIT_CHECK_FAILED = 1  # build: the deal-coverage check failed (the marts are built, but leave too much out)
+
+
+@app.command(epilog=INGEST_EXIT_CODES)
 def ingest(
     source: SourceChoice = typer.Argument(SourceChoice.all, help="Which source to load: forms, spreadsheets, "
                                           "hubspot, or all of them."),
@@ -48,8 +62,10 @@ def ingest(
 ) -> None:
     """Load new or changed input files and CRM records into raw_<source> datasets, then print the reconciliation.
 
-    Files already loaded (same content fingerprint) are skipped, so running it twice loads nothing new. Bad rows go
-    to each dataset's `quarantine` table with the file, row, field and reason.
+    Files already loaded (same content fingerprint and the same mapping and stage map) are skipped, so running it
+    twice loads nothing new; a file read again replaces its earlier quarantine rows. A source with no input or no
+    configuration is skipped with one line saying so. Bad rows go to each dataset's `quarantine` table with the
+    file, row, field and reason: `funnelhouse quarantine` lists them with the fix.
     """
     from ingestion.run import SOURCES, IngestOptions, ingest as run_ingest
 
@@ -58,17 +74,60 @@ def ingest(
         options.inputs_dir = inputs
     if warehouse:
         options.warehouse = warehouse
-    options.hubspot_base_url = hubspot_url
+    options.hubspot_base_url = hubspot_url or os.environ.get("FUNNELHOUSE_HUBSPOT_BASE_URL") or None
+    options.hubspot_token = os.environ.get("FUNNELHOUSE_HUBSPOT_TOKEN") or None
     names = list(SOURCES) if source is SourceChoice.all else [source.value]
     try:
         summaries, file_errors = run_ingest(names, options)
     except Exception as exc:  # noqa: BLE001 - one line for the user, traceback with FUNNELHOUSE_DEBUG=1
-        fail(exc)
-    console.print(reconciliation_table(summaries))
+        fail(exc, EXIT_CONFIG if is_configuration_error(exc) else EXIT_LOAD_FAILED)
+    ran = [summary for summary in summaries if not summary.skipped]
+    if ran:
+        console.print(reconciliation_table(ran))
+    for line in summary_lines(summaries):
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
+    for summary in summaries:
+        for message in summary.warnings:
+            errors.print(f"[bold yellow]warning:[/] {escape(message)}", highlight=False, soft_wrap=True)
     for message in file_errors:
-        errors.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+        errors.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    read = [t for summary in ran for t in summary.tallies if t.status not in ("rejected", "unmapped")]
+    if not read:
+        errors.print("[bold red]error:[/] nothing could be read: no source had a readable input (see the lines "
+                     "above)", highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_NOTHING_READ)
     if file_errors:
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_REJECTED)
+
+
+def is_configuration_error(exc: BaseException) -> bool:
+    """Whether the exception chain holds a configuration mistake (mapping.yaml, forms.yaml, dlt settings, env)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        name = type(current).__name__
+        if "Mapping" in name or "Config" in name or name == "ConfigFieldMissingException":
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+@app.command()
+def quarantine(
+    warehouse: Path = typer.Option(None, help="DuckDB warehouse file. Default: data/funnelhouse.duckdb, "
+                                   "or env FUNNELHOUSE_WAREHOUSE."),
+) -> None:
+    """List the open quarantine of every source: the rows ingestion could not load, grouped by reason (values
+    stripped), with counts, one example row (emails and phones masked) and the fix it suggests. Fix, then run
+    `funnelhouse ingest`: the files the fix applies to are read again and their rows leave the quarantine."""
+    from funnelhouse.quarantine import open_quarantine
+
+    try:
+        groups = open_quarantine(warehouse or settings.warehouse_path())
+    except Exception as exc:  # noqa: BLE001
+        fail(exc)
+    console.print(quarantine_report(groups), markup=False, highlight=False, soft_wrap=True)
 
 
 @emulate_app.command("hubspot")
@@ -109,16 +168,41 @@ def build(
     unit_tests: bool = typer.Option(False, "--unit-tests", help="Run dbt's unit tests too (CI runs them)."),
 ) -> None:
     """dbt build (staging → intermediate → marts, with tests) on the warehouse FUNNELHOUSE_WAREHOUSE_KIND says
-    (DuckDB file or Postgres), without Dagster; then the funnel."""
+    (DuckDB file or Postgres), without Dagster; then the deal-coverage check (fails, naming the values to map, when
+    the marts are empty or too many deals have an unmapped stage or channel) and the funnel."""
     from funnelhouse.demo import show_funnel
     from funnelhouse.transform import dbt_build
 
     try:
         dbt_build(settings.warehouse_path(), as_of=as_of, full_refresh=full_refresh, unit_tests=unit_tests)
         console.print("dbt build: all models and tests passed")
+        coverage = check_deal_coverage(as_of)
         show_funnel(settings.warehouse_path())
     except Exception as exc:  # noqa: BLE001
         fail(exc)
+    if coverage is not None and coverage.blocking:
+        fail(FunnelhouseError(f"deal coverage check failed: {coverage.summary()}"), EXIT_CHECK_FAILED)
+
+
+def check_deal_coverage(as_of: str | None):
+    """Run the deal-coverage suite (marts not empty, few deals left out for unmapped stages or unknown channels)
+    on the DuckDB warehouse after a build; print each failed expectation with the values to map. None on Postgres."""
+    if settings.warehouse_kind() != "duckdb":
+        return None
+    from datetime import date
+
+    import duckdb
+
+    from expectations import validate
+
+    day = date.fromisoformat(as_of) if as_of else None
+    with duckdb.connect(str(settings.warehouse_path()), read_only=True, config=settings.duckdb_config()) as db:
+        result = validate(db, "intermediate__int_deals__coverage", as_of=day)
+    for outcome in result.failed:
+        label = "[bold red]failed:[/]" if outcome.severity == "ERROR" else "[bold yellow]warning:[/]"
+        errors.print(f"{label} {escape(outcome.description)}: {escape(outcome.detail)}", highlight=False,
+                     soft_wrap=True)
+    return result
 
 
 @app.command()

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from rich.console import Console
 from rich.table import Table
 
-from ingestion.pipeline import LoadSummary
+from ingestion.pipeline import LoadSummary, summary_line
 
 # Pipes and CI logs get a wide table instead of rich's 80-column default, so file names are not cut.
 console = Console(width=None if sys.stdout.isatty() else 150)
@@ -29,6 +29,28 @@ def reconciliation_table(summaries: Iterable[LoadSummary]) -> Table:
                       f"[bold]{sum(t.rows_read for t in summary.tallies):,}[/]", f"[bold]{summary.rows_loaded:,}[/]",
                       f"[bold]{summary.rows_quarantined:,}[/]", "", end_section=True)
     return table
+
+
+def summary_lines(summaries: Iterable[LoadSummary]) -> list[str]:
+    """One line per source: "spreadsheets: loaded 14 of 21 rows, quarantined 7 of 21", or why it was skipped; and,
+    when rows were quarantined, where to see them."""
+    lines = [s.skipped if s.skipped else f"{s.source}: {summary_line(s)}" for s in summaries]
+    if any(s.rows_quarantined or any(t.status in ("rejected", "unmapped") for t in s.tallies) for s in summaries):
+        lines.append("See what was quarantined, and how to fix it: funnelhouse quarantine")
+    return lines
+
+
+def quarantine_report(groups: list) -> str:
+    """The open quarantine as text: one block per reason with its count, an example row and the suggested fix."""
+    if not groups:
+        return "The quarantine is empty: every row read was loaded."
+    total, sources = sum(g.rows for g in groups), sorted({g.source for g in groups})
+    lines = [f"Open quarantine: {total} row{'s' if total != 1 else ''} in {', '.join(sources)} "
+             f"({len(groups)} reason{'s' if len(groups) != 1 else ''})"]
+    for group in groups:
+        lines += ["", f"{group.source} · {group.rows} row{'s' if group.rows != 1 else ''} · {group.pattern}",
+                  f"  e.g. {group.example}", f"  fix: {group.fix}"]
+    return "\n".join(lines)
 
 
 def asset_status_table(materialized: Iterable[str], skipped: Iterable[str]) -> Table:
@@ -56,6 +78,8 @@ def check_table(checks: Iterable) -> Table:
     for check in checks:
         if check.is_gx or not check.passed:
             result = "passed" if check.passed else f"[red]failed ({check.severity})[/]"
+            if check.passed and ": skipped — " in check.summary:  # its table was never loaded
+                result = "skipped"
             table.add_row(check.check, check.asset, result, re.sub(r"^\S+ on \S+ ", "", check.summary))
         else:
             group = check.asset.split("/")[0]

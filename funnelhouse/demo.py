@@ -60,7 +60,9 @@ def run_demo(seed: int = 42, scale: float = 1.0) -> None:
 def refresh_through_dagster(resource, *, full_refresh: bool = False):
     """The refresh job in-process on the project's Dagster instance (the UI shows the run); prints the
     reconciliation, each asset's status and each check's result."""
-    from funnelhouse.console import asset_status_table, check_table, reconciliation_table
+    from rich.markup import escape
+
+    from funnelhouse.console import asset_status_table, check_table, reconciliation_table, summary_lines
     from orchestration.instance import project_instance
     from orchestration.refresh import run_refresh
 
@@ -69,9 +71,15 @@ def refresh_through_dagster(resource, *, full_refresh: bool = False):
     console.print(f"Refresh through Dagster (as of {resource.as_of or 'today'}), log in {log_file} ...")
     with project_instance() as instance:
         outcome = run_refresh(resource, instance, full_refresh=full_refresh, log_file=log_file)
-    console.print(reconciliation_table(outcome.load_summaries))
+    loaded = [summary for summary in outcome.load_summaries if not summary.skipped]
+    if loaded:
+        console.print(reconciliation_table(loaded))
+    for line in summary_lines(outcome.load_summaries):
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
+    for message in [m for summary in outcome.load_summaries for m in summary.warnings]:
+        errors.print(f"[bold yellow]warning:[/] {escape(message)}", highlight=False, soft_wrap=True)
     for message in outcome.file_errors:
-        errors.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+        errors.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     console.print(asset_status_table(outcome.materialized, outcome.skipped))
     console.print(check_table(outcome.checks))
     dbt_failed = [c for c in outcome.failed_checks if not c.is_gx and c.severity == "ERROR"]

@@ -11,7 +11,7 @@ from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
 from funnelhouse import settings
 from ingestion.common.errors import ReconciliationError
-from ingestion.common.quarantine import QUARANTINE_TABLE, empty_quarantine
+from ingestion.common.quarantine import QUARANTINE_TABLE, empty_quarantine, heal_quarantine
 from ingestion.common.reconcile import RECONCILIATION_TABLE, InputTally, Reconciliation
 
 
@@ -24,6 +24,12 @@ class LoadSummary:
     table_rows: dict[str, int] = field(default_factory=dict)
     load_id: str | None = None
     seconds: float = 0.0
+    skipped: str = ""  # why the source was not run (no configuration, no input); empty when it ran
+    warnings: list[str] = field(default_factory=list)  # one line each, e.g. files no mapping entry matches
+
+    @property
+    def rows_read(self) -> int:
+        return sum(t.rows_read for t in self.tallies)
 
     @property
     def rows_loaded(self) -> int:
@@ -32,6 +38,24 @@ class LoadSummary:
     @property
     def rows_quarantined(self) -> int:
         return sum(t.rows_quarantined for t in self.tallies)
+
+
+def summary_line(summary: LoadSummary) -> str:
+    """What one source's run did, for people: "loaded 8 of 15 rows, quarantined 7 of 15" — never "loaded" when
+    nothing loaded ("quarantined 3 of 3 rows, nothing loaded"); "nothing new to read" when every input was
+    unchanged; the reason when the source was skipped."""
+    if summary.skipped:
+        return summary.skipped
+    read, loaded, quarantined = summary.rows_read, summary.rows_loaded, summary.rows_quarantined
+    rejected = sum(1 for t in summary.tallies if t.status in ("rejected", "unmapped"))
+    files = f", {rejected} input{'s' if rejected > 1 else ''} not read" if rejected else ""
+    if read == 0:
+        unchanged = sum(1 for t in summary.tallies if t.status == "unchanged")
+        return f"nothing new to read ({unchanged} input{'s' if unchanged != 1 else ''} unchanged){files}"
+    if loaded == 0:
+        return f"quarantined {quarantined:,} of {read:,} rows, nothing loaded{files}"
+    text = f"loaded {loaded:,} of {read:,} rows"
+    return text + (f", quarantined {quarantined:,} of {read:,}" if quarantined else "") + files
 
 
 PARALLEL_NORMALIZE_ROWS = 100_000  # rows read past which dlt normalizes with one process per core
@@ -113,8 +137,15 @@ def run_source(
     _cross_check(summary, entity_tables)
     tally = dlt.resource(reconciliation.rows(load_id), name=RECONCILIATION_TABLE, write_disposition="append")
     pipeline.run([tally, empty_quarantine()], loader_file_format=file_format)
+    heal_quarantine(pipeline, reread_inputs(reconciliation), load_id)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def reread_inputs(reconciliation: Reconciliation) -> list[str]:
+    """The files read (again) in this run: their quarantine rows from earlier runs are replaced by this run's.
+    API inputs (HubSpot) are read incrementally, so their earlier quarantine rows stay until the object changes."""
+    return [t.input_name for t in reconciliation.tallies.values() if t.input_kind == "file" and t.status != "unchanged"]
 
 
 def _cross_check(summary: LoadSummary, entity_tables: set[str]) -> None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from funnelhouse import settings
+from ingestion.common.files import list_files
 from ingestion.common.reconcile import Reconciliation
 from ingestion.pipeline import LoadSummary, make_pipeline, run_source
 
@@ -50,15 +51,76 @@ def _hubspot(options: IngestOptions, recon: Reconciliation):
 BUILDERS: dict[str, Callable] = {"forms": _forms, "spreadsheets": _spreadsheets, "hubspot": _hubspot}
 
 
+def _configured(key: str, given: str | None, secret: bool = False) -> str | None:
+    """`given`, else sources.hubspot.<key> of dlt's config or secrets (.dlt/*.toml, SOURCES__HUBSPOT__* env)."""
+    if given:
+        return given
+    import dlt
+
+    try:
+        value = (dlt.secrets if secret else dlt.config).get(f"sources.hubspot.{key}")
+    except Exception:  # noqa: BLE001 - an unreadable config is the same as none here
+        return None
+    return str(value) if value else None
+
+
+def skip_reason(name: str, options: IngestOptions) -> str:
+    """Why source `name` has nothing to run with ("" when it does): a drop folder that is missing or holds no
+    file, or HubSpot without a base URL or token. Said in one line, e.g. "hubspot: skipped — ..."."""
+    if name in ("forms", "spreadsheets"):
+        folder = Path(options.inputs_dir) / name
+        if not folder.is_dir() or not list_files(folder, ["**/*"]):
+            return f"{name}: skipped — no input files in {folder}"
+        return ""
+    missing = [key for key, given, secret in (("base_url", options.hubspot_base_url, False),
+                                             ("api_token", options.hubspot_token, True))
+               if not _configured(key, given, secret)]
+    if missing:
+        where = {"base_url": "base_url under [sources.hubspot] in .dlt/config.toml or FUNNELHOUSE_HUBSPOT_BASE_URL",
+                 "api_token": "api_token under [sources.hubspot] in .dlt/secrets.toml or FUNNELHOUSE_HUBSPOT_TOKEN"}
+        return (f"hubspot: skipped — no {'/'.join(missing)} configured (set "
+                f"{'; '.join(where[key] for key in missing)})")
+    return ""
+
+
+def _unmapped_file_warning(options: IngestOptions, summary: LoadSummary, errors: list[str]) -> list[str]:
+    """Spreadsheet files no mapping entry matches are a warning listing them, not an error: they are reported
+    (and kept in the quarantine as row 0) on every run until mapped. Returns the remaining errors."""
+    from ingestion.spreadsheets import load_mapping
+    from ingestion.spreadsheets.tables import claim_files
+
+    root = Path(options.inputs_dir) / "spreadsheets"
+    mapping = load_mapping()
+    _, unmapped = claim_files(root, mapping)
+    names = {path.relative_to(root).as_posix() for path in unmapped}
+    if not names:
+        return errors
+    for tally in summary.tallies:
+        if tally.input_name in names:
+            tally.status = "unmapped"
+    summary.warnings.append(
+        f"spreadsheets: {len(names)} file{'s match' if len(names) > 1 else ' matches'} no entry of "
+        f"{mapping.path.name}, add an entry for: {', '.join(sorted(names))}"
+    )
+    return [message for message in errors if message.split(": ", 1)[0] not in names]
+
+
 def ingest_source(name: str, options: IngestOptions | None = None) -> tuple[LoadSummary, list[str]]:
-    """Load one source into `raw_<name>`; returns its summary and the one-line errors of files rejected whole."""
+    """Load one source into `raw_<name>`; returns its summary and the one-line errors of files rejected whole.
+    A source with nothing to run with (skip_reason) is not run: its summary says why in `skipped`."""
     options = options or IngestOptions()
+    reason = skip_reason(name, options)
+    if reason:
+        return LoadSummary(name, [], skipped=reason), []
     recon = Reconciliation(name)
     pipeline = make_pipeline(name, options.warehouse, options.pipelines_dir, options.progress)
     # built after its pipeline exists: the HubSpot source reads the pipeline's cursors to choose list vs. search
     source, entity_tables = BUILDERS[name](options, recon)
     summary = run_source(name, source, recon, entity_tables, pipeline)
-    return summary, list(recon.errors)
+    errors = list(recon.errors)
+    if name == "spreadsheets":
+        errors = _unmapped_file_warning(options, summary, errors)
+    return summary, errors
 
 
 def ingest(names: Iterable[str], options: IngestOptions | None = None) -> tuple[list[LoadSummary], list[str]]:

@@ -13,7 +13,8 @@ runner = CliRunner()
 
 def test_every_command_has_help() -> None:
     for args in (["--help"], ["demo", "--help"], ["generate", "--help"], ["ingest", "--help"], ["build", "--help"],
-                 ["refresh", "--help"], ["report", "--help"], ["ui", "--help"], ["emulate", "hubspot", "--help"]):
+                 ["refresh", "--help"], ["quarantine", "--help"], ["report", "--help"], ["ui", "--help"],
+                 ["emulate", "hubspot", "--help"]):
         result = runner.invoke(app, args)
         assert result.exit_code == 0, (args, result.output)
     help_text = runner.invoke(app, ["ingest", "--help"], env={"COLUMNS": "250"}).output

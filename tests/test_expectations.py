@@ -478,9 +478,14 @@ def test_loss_reason_shares(db):
     ]
 
 
-def test_a_missing_table_raises_and_a_missing_column_fails_its_expectations(db):
-    with pytest.raises(duckdb.CatalogException):
-        validate(db, "raw_hubspot__contacts", as_of=AS_OF)
+def test_a_missing_table_is_skipped_and_a_missing_column_fails_its_expectations(db, tmp_path):
+    # a source never loaded (not configured) has no raw tables: the suite is skipped, passes, writes no result
+    skipped = validate(db, "raw_hubspot__contacts", as_of=AS_OF, results_dir=tmp_path / "gx")
+    assert (skipped.success, skipped.blocking, skipped.rows, skipped.outcomes) == (True, False, 0, [])
+    assert skipped.summary() == (
+        "raw_hubspot__contacts on raw_hubspot.contacts: skipped — raw_hubspot.contacts does not exist (never loaded: "
+        "its source is not configured or had no input)")
+    assert not (tmp_path / "gx" / "raw_hubspot__contacts").exists()
     put(db, "raw_hubspot.contacts", [{"id": "1", "email": "a@b.cn", "createdate": PAST}])
     db.execute("alter table raw_hubspot.contacts drop column lastmodifieddate")
     result = validate(db, "raw_hubspot__contacts", as_of=AS_OF)

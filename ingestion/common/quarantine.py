@@ -1,4 +1,5 @@
-"""Route a bad input row to its source's `quarantine` table with file, row, field, raw value and a readable reason."""
+"""Route a bad input row to its source's `quarantine` table with file, row, field, raw value and a readable reason;
+an input read again replaces its earlier quarantine rows (heal_quarantine)."""
 from __future__ import annotations
 
 import json
@@ -68,3 +69,23 @@ def quarantine_row(
 def empty_quarantine() -> Any:
     """Creates the `quarantine` table even when a source has had no bad rows yet (so BI and checks can rely on it)."""
     yield dlt.mark.materialize_table_schema()
+
+
+def heal_quarantine(pipeline: dlt.Pipeline, input_names: list[str], load_id: str | None) -> int:
+    """Delete the quarantine rows that earlier runs wrote for inputs read again in this run (load `load_id`), so the
+    table holds only what is still bad: a fixed row leaves it, a row still bad was written anew by this load.
+    Returns the rows deleted."""
+    if not input_names:
+        return 0
+    with pipeline.sql_client() as client:
+        if not client.has_dataset():
+            return 0
+        table = client.make_qualified_table_name(QUARANTINE_TABLE)
+        marks = ", ".join(["%s"] * len(input_names))
+        keep = "" if load_id is None else " and (_dlt_load_id is null or _dlt_load_id <> %s)"
+        condition = f"input_name in ({marks}){keep}"
+        arguments = [*input_names, *([] if load_id is None else [load_id])]
+        (count,) = client.execute_sql(f"select count(*) from {table} where {condition}", *arguments)[0]
+        if count:
+            client.execute_sql(f"delete from {table} where {condition}", *arguments)
+        return int(count)

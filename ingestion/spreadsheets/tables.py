@@ -1,6 +1,8 @@
 """Read the files of one table's mapping entries: skip unchanged files, tally and quarantine rows, reject bad files."""
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterator, MutableMapping
 from contextlib import ExitStack
 from pathlib import Path
@@ -37,6 +39,15 @@ def claim_files(root: Path, mapping: Mapping) -> tuple[dict[str, list[Path]], li
     return by_entry, unmapped
 
 
+def entry_digest(spec: InputSpec) -> str:
+    """The configuration a file of this entry is read with: the entry's settings and the funnel_stage_map.csv rows
+    of its stage_source. A change to either reads the entry's files again (and replaces their quarantine rows)."""
+    stages = sorted(known_stages(spec.stage_source).items()) if spec.stage_source else []
+    if not stages:
+        return spec.digest
+    return spec.digest + ":" + hashlib.sha256(json.dumps(stages, ensure_ascii=False).encode()).hexdigest()[:16]
+
+
 class TableReader:
     """Reads every new or changed file of the entries that load one table, within one extraction."""
 
@@ -56,16 +67,17 @@ class TableReader:
         inputs_of_file: dict[str, list[str]] = state.setdefault("inputs", {})
         files_of_entry, _ = claim_files(self.root, self.mapping)
         for spec in self.mapping.tables()[self.table]:
+            digest = entry_digest(spec)
             for path in files_of_entry[spec.name]:
                 drop = DropFile(path, path.relative_to(self.root).as_posix(), sha256_file(path))
-                if fingerprints.get(drop.name) == drop.sha256 and entry_digests.get(drop.name) == spec.digest:
+                if fingerprints.get(drop.name) == drop.sha256 and entry_digests.get(drop.name) == digest:
                     for input_name in inputs_of_file.get(drop.name) or [drop.name]:
                         tally = self.reconciliation.tally(input_name, "file")
                         tally.status, tally.detail = "unchanged", "already loaded (same fingerprint)"
                     continue
                 input_names: list[str] = []
                 yield from self._read_file(drop, spec, input_names)
-                fingerprints[drop.name], entry_digests[drop.name] = drop.sha256, spec.digest
+                fingerprints[drop.name], entry_digests[drop.name] = drop.sha256, digest
                 inputs_of_file[drop.name] = input_names
 
     def _reject(self, error: InputFileError, input_names: list[str]) -> Any:

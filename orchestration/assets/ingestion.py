@@ -9,7 +9,7 @@ from dagster_dlt import DagsterDltTranslator, build_dlt_asset_specs
 from dagster_dlt.translator import DltResourceTranslatorData
 
 from ingestion.common.reconcile import RECONCILIATION_TABLE, InputTally, Reconciliation
-from ingestion.pipeline import LoadSummary
+from ingestion.pipeline import LoadSummary, summary_line
 from ingestion.run import SOURCES, ingest_source
 from orchestration.assets.raw_tables import raw_tables
 from orchestration.resources import FunnelhouseResource
@@ -76,15 +76,16 @@ def _ingestion_asset(name: str) -> dg.AssetsDefinition:
     @dg.multi_asset(name=f"ingest_{name}", specs=source_specs(name), can_subset=False, pool="warehouse")
     def _ingest(context: dg.AssetExecutionContext, funnelhouse: FunnelhouseResource) -> Iterator[dg.MaterializeResult]:
         summary, file_errors = ingest_source(name, funnelhouse.ingest_options())
-        for message in file_errors:
+        for message in [*file_errors, *summary.warnings]:
             context.log.warning(message)
-        context.log.info(
-            f"{name}: {summary.rows_loaded} rows loaded, {summary.rows_quarantined} quarantined "
-            f"in {summary.seconds:.1f} s"
-        )
+        context.log.info(summary.skipped or f"{name}: {summary_line(summary)} in {summary.seconds:.1f} s")
+        # a skipped source still reports every table (nothing loaded, with the reason), so that the refresh goes
+        # on with the sources that are configured; checks of its tables that were never loaded say so
         for key in context.selected_asset_keys:
             table = key.path[-1]
             metadata = {"rows_loaded_this_run": summary.table_rows.get(table, 0), "load_id": summary.load_id or ""}
+            if summary.skipped:
+                metadata["skipped"] = summary.skipped
             if table == RECONCILIATION_TABLE:
                 metadata.update(reconciliation_metadata(summary, file_errors))
             yield dg.MaterializeResult(asset_key=key, metadata=metadata)
@@ -101,6 +102,8 @@ def reconciliation_metadata(summary: LoadSummary, file_errors: list[str]) -> dic
         "seconds": round(summary.seconds, 2),
         "tallies": dg.MetadataValue.json([asdict(t) for t in summary.tallies]),
         "file_errors": dg.MetadataValue.json(file_errors),
+        "warnings": dg.MetadataValue.json(summary.warnings),
+        "skipped": summary.skipped,
     }
 
 
@@ -108,6 +111,8 @@ def summary_from_metadata(source: str, metadata: dict) -> tuple[LoadSummary, lis
     """The LoadSummary and file errors of a run, read back from the reconciliation asset's metadata."""
     tallies = [InputTally(**t) for t in metadata["tallies"].value]
     summary = LoadSummary(source, tallies, seconds=float(metadata["seconds"].value))
+    summary.skipped = str(metadata["skipped"].value) if "skipped" in metadata else ""
+    summary.warnings = list(metadata["warnings"].value) if "warnings" in metadata else []
     return summary, list(metadata["file_errors"].value)
 
 
