@@ -9,9 +9,10 @@
       error             predicted − actual (> 0: the forecast was too high); percentage_error = error / actual
                         (a fraction; null when nothing was won)
       brier_score       mean of (win_probability − won)² over the deals open at M that closed (won or lost) in the
-                        window (brier_deals; a deal without a probability, when nothing closed before M, is left
-                        out); base_rate_brier_score the same with every deal at M's base win rate: the forecast a
-                        model must beat to be worth its stages and ages
+                        window (brier_deals; when nothing closed before M the deals at M only have the prior's
+                        0.5 and no base rate to compare with, so they are left out); base_rate_brier_score the same
+                        with every deal at M's base win rate: the forecast a model must beat to be worth its stages
+                        and ages
       other_won_*       wins in the window by deals that were not open at M (created after M, or whose inferred
                         tracker history starts later): outside a pipeline forecast by definition, shown for scale.
     Amounts are today's (no history of amounts). -#}
@@ -54,7 +55,7 @@ scored as (
         case
             when
                 deals.closed_date between windows.window_start and windows.window_end
-                and predictions.win_probability is not null
+                and predictions.base_win_rate is not null
                 then 1
             else 0
         end as is_brier_scored

@@ -5,7 +5,7 @@
                     (visit_days >= 1; int_forecast__stage_visits). A visit is in bucket b when it was still in the
                     stage at the end of day min_days(b) after entry (visit_days > min_days): a visit of 40 days
                     counts in 0-14, 15-30 and 31-60 — the same question as for an open deal at that age.
-      base_win_rate won / closed deals before F (raw; the backtest's yardstick).
+      base_win_rate won / closed deals before F (raw; the backtest's yardstick); null when none.
       pooled_win_rate (won deals + a) / (closed deals + a + b): the base rate under a Beta(a, b) prior
                     (forecast_pooled_prior(), Beta(1, 1)), never exactly 0 or 1.
       stage_win_rate (won visits + k × pooled_win_rate) / (closed visits + k) of the stage.
@@ -17,7 +17,9 @@
                     in probability_basis ('stage_age' | 'stage' | 'pooled'), its evidence in basis_closed_count
                     (closed visits of the bucket or stage; closed deals for pooled). The 'unknown' bucket has no
                     visits, so it always falls back.
-    A deal that came back to a stage counts once per visit. Rates are null only when nothing closed before F. -#}
+    A deal that came back to a stage counts once per visit. When nothing closed before F (a new CRM, an export of
+    open deals only) every rate is the prior's mean a / (a + b) (0.5), basis 'pooled' with 0 closed deals; only
+    base_win_rate is null then. -#}
 {%- set k = forecast_prior_weight() -%}
 {%- set prior = forecast_pooled_prior() -%}
 {%- set prior_total = prior.won + prior.lost -%}
@@ -173,10 +175,9 @@ pooled_rates as (
 
     select
         *,
-        case
-            when closed_deals > 0
-                then cast(won_deals + {{ prior.won }} as {{ dbt.type_numeric() }}) / (closed_deals + {{ prior_total }})
-        end as pooled_win_rate
+        -- nothing closed yet: the prior's mean a / (a + b) (0.5 under Beta(1, 1))
+        cast(won_deals + {{ prior.won }} as {{ dbt.type_numeric() }}) / (closed_deals + {{ prior_total }})
+            as pooled_win_rate
 
     from counts
 
