@@ -181,7 +181,9 @@ snapshots as (
 
     select
         deals.deal_id,
-        deals.source,
+        -- source of a change = the stage vocabulary its stage is read in (a spreadsheet entry's stage_source)
+        deals.stage_source as source,
+        deals.stage_source,
         deals.current_stage_value as source_stage,
         coalesce(stage_lookup.stage_code, ingested.stage_code) as stage_code,
         coalesce(stage_lookup.pipeline_id, 'default') as pipeline_id,
@@ -199,7 +201,7 @@ snapshots as (
 
     left join stage_lookup
         on
-            deals.source = stage_lookup.stage_source
+            deals.stage_source = stage_lookup.stage_source
             and {{ lookup_key("replace(deals.current_stage_value, ' ', '')") }} = stage_lookup.source_stage_key
 
     left join stages as ingested
@@ -256,13 +258,13 @@ snapshot_entries as (
 
     left join pipeline_stages as current_stage
         on
-            snapshots.source = current_stage.stage_source
+            snapshots.stage_source = current_stage.stage_source
             and snapshots.pipeline_id = current_stage.pipeline_id
             and snapshots.stage_code = current_stage.stage_code
 
     left join open_ranks
         on
-            snapshots.source = open_ranks.stage_source
+            snapshots.stage_source = open_ranks.stage_source
             and snapshots.pipeline_id = open_ranks.pipeline_id
 
 ),
@@ -326,7 +328,7 @@ snapshot_path as (
 
     inner join pipeline_stages
         on
-            snapshot_timed.source = pipeline_stages.stage_source
+            snapshot_timed.stage_source = pipeline_stages.stage_source
             and snapshot_timed.pipeline_id = pipeline_stages.pipeline_id
             and snapshot_timed.path_last_rank >= pipeline_stages.pipeline_stage_rank
 

@@ -9,7 +9,8 @@
     So: deals in fct_deals = deals loaded raw (HubSpot deals + tracker rows + export rows) minus these.
 
     Channel: the source's own (HubSpot hs_analytics_source of the deal, else of its first contact; the export's
-    Channel), else the first-touch channel of the deal's contact person (int_leads), else 'other'.
+    Channel), else the first-touch channel of the deal's contact person (int_leads), else 'other'. A spreadsheet deal
+    that names its lead (lead_id) is that lead's person, so it takes the lead's channel.
     Amount: in CNY by the seed fx_rates (the rate valid on the creation day); a deal without currency is CNY. -#}
 with
 
@@ -127,6 +128,20 @@ current_events as (
 
 ),
 
+sheet_leads as (
+
+    -- the spreadsheet lead a spreadsheet deal names (deal's lead_id = the lead's id in its sheet)
+    select
+        source_lead_id,
+        person_id,
+        row_number() over (partition by source_lead_id order by created_at, lead_id) as lead_rank
+
+    from leads
+
+    where lead_source = 'spreadsheets'
+
+),
+
 first_touch as (
 
     select
@@ -198,7 +213,7 @@ enriched as (
             else owner_identities.owner_id
         end as owner_id,
         coalesce(deal_company.company_id, hubspot_company.company_id) as company_id,
-        coalesce(deal_person.person_id, hubspot_person.person_id) as person_id,
+        coalesce(sheet_leads.person_id, deal_person.person_id, hubspot_person.person_id) as person_id,
         coalesce(by_source.channel_code, first_touch.channel_code, 'other') as channel_code,
         case
             when by_source.channel_code is not null then 'source'
@@ -266,8 +281,13 @@ enriched as (
             dated.channel_field = by_source.source_field
             and {{ lookup_key('dated.channel_value') }} = {{ lookup_key('by_source.source_value') }}
 
+    left join sheet_leads
+        on
+            dated.source_lead_id = sheet_leads.source_lead_id
+            and sheet_leads.lead_rank = 1
+
     left join first_touch
-        on coalesce(deal_person.person_id, hubspot_person.person_id) = first_touch.person_id
+        on coalesce(sheet_leads.person_id, deal_person.person_id, hubspot_person.person_id) = first_touch.person_id
 
     left join loss_reasons
         on dated.deal_id = loss_reasons.deal_id

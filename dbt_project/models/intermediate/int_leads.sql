@@ -1,5 +1,6 @@
-{#- Every lead up to the as-of day: form submissions and HubSpot contacts, with the person and company they resolve
-    to and their channel (seed channel_map). A form's channel is its `channel` field, else its utm_source, else —
+{#- Every lead up to the as-of day: form submissions, HubSpot contacts and the leads of every spreadsheet entry
+    with `entity: leads`, with the person and company they resolve to and their channel (seed channel_map). A
+    spreadsheet lead's channel is its `channel` value under the entry's channel_field (default channel). A form's channel is its `channel` field, else its utm_source, else —
     no campaign tag at all — the website's organic traffic ('(none)' in the map); a HubSpot contact's is its
     original source (hs_analytics_source). Values the map does not know are 'other'. -#}
 with
@@ -13,6 +14,12 @@ form_submissions as (
 hubspot_contacts as (
 
     select * from {{ ref('stg_hubspot__contacts') }}
+
+),
+
+sheet_leads as (
+
+    select * from {{ ref('stg_spreadsheets__leads') }}
 
 ),
 
@@ -90,11 +97,37 @@ contact_leads as (
 
 ),
 
+spreadsheet_leads as (
+
+    select
+        {{ dbt.concat(["sheet_leads.source_name", "':'", "sheet_leads.lead_id"]) }} as lead_id,
+        'spreadsheets' as lead_source,
+        sheet_leads.source_name as record_source,
+        sheet_leads.lead_id as record_id,
+        cast(null as {{ dbt.type_string() }}) as form_tool,
+        sheet_leads.created_at,
+        coalesce(by_channel.channel_code, 'other') as channel_code,
+        sheet_leads.contact_email_hash as email_hash,
+        sheet_leads.contact_phone_masked as phone_masked,
+        cast(null as {{ dbt.type_string() }}) as lifecycle_stage,
+        cast(null as {{ dbt.type_string() }}) as hubspot_owner_id
+
+    from sheet_leads
+
+    left join channel_map as by_channel
+        on
+            sheet_leads.channel_field = by_channel.source_field
+            and {{ lookup_key('sheet_leads.channel') }} = {{ lookup_key('by_channel.source_value') }}
+
+),
+
 unioned as (
 
     select * from form_leads
     union all
     select * from contact_leads
+    union all
+    select * from spreadsheet_leads
 
 ),
 
@@ -103,6 +136,8 @@ resolved as (
     select
         unioned.lead_id,
         unioned.lead_source,
+        unioned.record_source,
+        unioned.record_id as source_lead_id,
         unioned.form_tool,
         unioned.created_at,
         person_identities.person_id,
