@@ -65,7 +65,8 @@ def query(warehouse: Path, sql: str) -> list[tuple]:
 
 @pytest.fixture(scope="module")
 def olist(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
-    loaded = ingest(tmp_path_factory.mktemp("olist"), FIXTURES / "olist", header_example("olist_leads"))
+    mapping = header_example("olist_leads") + header_example("olist_lead_profile")
+    loaded = ingest(tmp_path_factory.mktemp("olist"), FIXTURES / "olist", mapping)
     return build(loaded, as_of="2018-12-31")
 
 
@@ -79,6 +80,7 @@ def test_olist_files_load_in_the_canonical_tables(olist: SimpleNamespace) -> Non
     assert tallies == {
         "olist_marketing_qualified_leads_dataset.csv": (12, 12, 0),
         "olist_closed_deals_dataset.csv": (5, 5, 0),
+        "olist_lead_profile.csv": (4, 4, 0),
     }
     assert query(olist.warehouse, "select source_name, count(*) from raw_spreadsheets.leads group by 1") == [
         ("olist_leads", 12)
@@ -176,3 +178,67 @@ def test_lead_to_won_conversion_by_month(olist: SimpleNamespace) -> None:
         ("2018-02-01", 4, 2, 2),
         ("2018-03-01", 4, 1, 1),
     ]
+
+
+def test_an_attribute_file_completes_the_leads_without_adding_any(olist: SimpleNamespace) -> None:
+    rows = query(
+        olist.warehouse,
+        """
+        select leads.created_date, leads.segment, leads.lead_type, leads.declared_revenue, owners.owner_name
+        from marts.fct_leads as leads
+        left join marts.dim_owner as owners on leads.owner_id = owners.owner_id
+        where leads.segment is not null order by 1
+        """,
+    )
+    # olist_lead_profile.csv: leads 1, 2, 3 (sdr_id = md5 of sdr-a, sdr-a, sdr-b); its 4th row names no lead
+    assert [(str(d), seg, lt, float(rev)) for d, seg, lt, rev, _ in rows] == [
+        ("2018-01-10", "pet", "online_medium", 0.0),
+        ("2018-01-15", "home_decor", "online_small", 20000.0),
+        ("2018-01-20", "car_accessories", "industry", 150000.0),
+    ]
+    assert rows[0][4] == rows[1][4] != rows[2][4]  # the owner (sdr) of leads 1 and 2 is one person
+    assert query(olist.warehouse, "select count(*) from marts.fct_leads") == [(12,)]
+
+
+# --- B. Maven CRM sales opportunities: a current-state export with per-stage date columns --------------------------
+
+@pytest.fixture(scope="module")
+def maven(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
+    root = tmp_path_factory.mktemp("maven")
+    loaded = ingest(root, FIXTURES / "maven", header_example("maven_pipeline"))
+    return build(loaded, as_of="2017-12-31")
+
+
+def test_stage_counts_include_deals_without_dates(maven: SimpleNamespace) -> None:
+    rows = query(
+        maven.warehouse,
+        "select current_stage_code, count(*), sum(case when is_undated then 1 else 0 end) from marts.fct_deals "
+        "group by 1 order by 1",
+    )
+    # sales_pipeline.csv: 3 Engaging, 2 Prospecting (no date at all), 3 Lost, 4 Won; nothing left out
+    assert rows == [("interest", 3, 0), ("lead", 2, 2), ("lost", 3, 0), ("won", 4, 0)]
+    undated = query(
+        maven.warehouse,
+        "select cast(created_at as date), days_in_current_stage, cycle_days from marts.fct_deals where is_undated",
+    )
+    assert [(str(a), b, c) for a, b, c in undated] == [("2017-12-31", None, None)] * 2  # as of the as-of day
+    assert maven.statuses["test.funnelhouse.warn_deals_without_dates"] == "warn"  # 2 deals left out of time
+
+
+def test_lost_deals_with_an_engage_date_were_lost_after_engaging(maven: SimpleNamespace) -> None:
+    rows = query(
+        maven.warehouse,
+        "select source_deal_id, lost_from_stage_code, cast(closed_at as date) from marts.fct_deals where is_lost "
+        "order by 1",
+    )
+    assert [(a, b, str(c)) for a, b, c in rows] == [
+        ("J8F6T5XM", "interest", "2017-09-12"),
+        ("K9P2D7SF", "interest", "2017-06-30"),
+        ("R2M9C6DC", "interest", "2017-03-20"),
+    ]
+    events = query(
+        maven.warehouse,
+        "select to_stage_code, cast(changed_at as date) from marts.fct_deal_stage_events "
+        "where deal_id = 'maven_pipeline:R2M9C6DC' order by event_sequence",
+    )
+    assert [(a, str(b)) for a, b in events] == [("interest", "2017-03-01"), ("lost", "2017-03-20")]

@@ -18,7 +18,9 @@ from ingestion.common.parsing import FieldError, parse_amount, parse_date, parse
 
 DEFAULT_MAPPING = Path(__file__).with_name("mapping.yaml")
 
-ENTITIES = ("deals", "stage_changes", "leads", "spend", "deal_attributes", "lead_attributes")
+ENTITIES = (
+    "deals", "stage_changes", "leads", "spend", "deal_attributes", "lead_attributes", "owners", "companies", "products",
+)
 FIELD_TYPES = ("text", "date", "month", "timestamp", "amount", "phone", "email", "stage", "duration_days", "integer")
 # types whose invalid value quarantines the row even when the field is optional (others are nulled, see data_issues)
 STRICT_TYPES = frozenset({"date", "month", "timestamp", "amount", "stage"})
@@ -44,6 +46,7 @@ _COLUMN_TYPES: dict[str, dict[str, Any]] = {
 _ENTRY_KEYS = {
     "files", "entity", "table", "key", "stage_source", "amount_unit", "date_order", "encoding", "delimiter", "sheets",
     "header_search_rows", "header_min_matches", "constants", "from_file_name", "fields", "channel_field", "of",
+    "currency",
 }
 # Entities with a canonical raw table (raw_spreadsheets.<entity>) read by a generic staging model: an entry without
 # `table:` writes there, keyed by (source_name = the entry's name, record_key = its own key's values), so any number
@@ -58,7 +61,8 @@ CANONICAL_ENTITIES: dict[str, dict[str, Any]] = {
         "deal_id": "text", "lead_id": "text", "deal_name": "text", "account_name": "text", "stage": "stage",
         "stage_entered_on": "date", "created_on": "date", "owner_name": "text", "amount": "amount",
         "channel": "text", "lost_reason": "text", "industry": "text", "company_size": "text",
-        "contact_name": "text", "contact_email": "email", "contact_phone": "phone", **_ATTRIBUTE_FIELDS,
+        "contact_name": "text", "contact_email": "email", "contact_phone": "phone", "currency": "text",
+        **_ATTRIBUTE_FIELDS,
     }},
     "leads": {"id": ("lead_id",), "fields": {
         "lead_id": "text", "created_on": "date", "created_at": "timestamp", "channel": "text", "landing_page": "text",
@@ -69,6 +73,16 @@ CANONICAL_ENTITIES: dict[str, dict[str, Any]] = {
     # empty, in its own table, so neither file's rows replace the other's
     "deal_attributes": {"id": ("deal_id",), "of": "deals", "fields": {"deal_id": "text", **_ATTRIBUTE_FIELDS}},
     "lead_attributes": {"id": ("lead_id",), "of": "leads", "fields": {"lead_id": "text", **_ATTRIBUTE_FIELDS}},
+    # lookup sheets, joined by name: owner -> manager / team / office / region, account -> industry / size / revenue,
+    # product -> series / list price
+    "owners": {"id": ("owner_name",), "fields": {
+        "owner_name": "text", "manager_name": "text", "team_name": "text", "office": "text", "region": "text",
+    }},
+    "companies": {"id": ("company_name",), "fields": {
+        "company_name": "text", "industry": "text", "company_size": "text", "revenue": "amount",
+        "employees": "integer", "location": "text", "parent_company": "text",
+    }},
+    "products": {"id": ("product",), "fields": {"product": "text", "series": "text", "list_price": "amount"}},
 }
 CANONICAL_KEY = ("source_name", "record_key")
 # names a canonical entry may not take: they are the `source` of the deals and people of the built-in models
@@ -146,6 +160,7 @@ class InputSpec:
     from_file_name: dict[str, re.Pattern] = field(default_factory=dict)
     channel_field: str | None = None  # the channel_map source_field of this entry's `channel` values
     of: str | None = None  # attribute entries: the deals / leads entry whose rows they complete
+    currency: str | None = None  # ISO code of the entry's amounts (a `currency` column wins), e.g. USD
     digest: str = ""  # of the entry's settings: files are read again when their entry changes
 
     @property
@@ -178,6 +193,8 @@ class InputSpec:
             fixed["channel_field"] = self.channel_field
         if self.of:
             fixed["attribute_of"] = self.of
+        if self.currency:
+            fixed["entry_currency"] = self.currency
         return fixed
 
     def values_from_file_name(self, file_name: str) -> dict[str, str] | None:
@@ -204,7 +221,9 @@ class InputSpec:
         for column in self.constants:
             kind = typed.get(column.removesuffix("_raw").removesuffix("_code"), "text")
             columns[column] = {**_COLUMN_TYPES[kind], "nullable": False}
-        extras = (*(("channel_field",) if self.channel_field else ()), *(("attribute_of",) if self.of else ()))
+        extras = tuple(column for column, value in (
+            ("channel_field", self.channel_field), ("attribute_of", self.of), ("entry_currency", self.currency),
+        ) if value)
         for column in (*self.file_name_columns, *extras):
             columns[column] = {"data_type": "text", "nullable": False}
         if self.is_canonical:
@@ -335,6 +354,9 @@ def _entry(path: Path, name: str, settings: Any) -> InputSpec:
     key = settings.get("key") or ()
     key = [key] if isinstance(key, str) else key
     canonical = CANONICAL_ENTITIES.get(entity) if table == entity else None
+    currency = settings.get("currency")
+    if currency is not None and not (isinstance(currency, str) and re.fullmatch(r"[A-Za-z]{3}", currency.strip())):
+        raise fail(f"`currency` must be a three-letter ISO code such as USD or CNY, not {currency!r}")
     of = settings.get("of")
     if "of" in CANONICAL_ENTITIES.get(entity, {}):
         if not canonical:
@@ -352,7 +374,8 @@ def _entry(path: Path, name: str, settings: Any) -> InputSpec:
     if any(spec.enters for spec in fields):
         if not (entity == "deals" and table == entity):
             raise fail("`enters` (a date that means entering a stage) needs entity deals and no `table`")
-        if any(spec.enters[0] == CLOSING for spec in fields) and not any(spec.type == "stage" for spec in fields):
+        closing = any(spec.enters and spec.enters[0] == CLOSING for spec in fields)
+        if closing and not any(spec.type == "stage" for spec in fields):
             raise fail("`enters: closing` needs a stage field (the deal's won or lost stage)")
 
     spec = InputSpec(
@@ -374,6 +397,7 @@ def _entry(path: Path, name: str, settings: Any) -> InputSpec:
         from_file_name=from_file_name,
         channel_field=channel_field.strip() if channel_field else None,
         of=of,
+        currency=currency.strip().upper() if currency else None,
         digest=hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:16],
     )
     _check_columns_and_key(spec, fail)
@@ -499,7 +523,9 @@ def _check_columns_and_key(spec: InputSpec, fail) -> None:
     duplicated = sorted({column for column in columns if columns.count(column) > 1})
     if duplicated:
         raise fail(f"column {duplicated[0]!r} is written twice (fields, constants and from_file_name must differ)")
-    clashing = set(columns) & {*PROVENANCE_COLUMNS, *CANONICAL_KEY, "channel_field", "stage_source", "attribute_of"}
+    clashing = set(columns) & {
+        *PROVENANCE_COLUMNS, *CANONICAL_KEY, "channel_field", "stage_source", "attribute_of", "entry_currency",
+    }
     if clashing:
         raise fail(f"column {sorted(clashing)[0]!r} is reserved for provenance")
     if not spec.key:

@@ -16,7 +16,14 @@ from ingestion.common.parsing import FieldError
 from ingestion.common.quarantine import quarantine_row
 from ingestion.common.reconcile import Reconciliation
 from ingestion.spreadsheets.header import EmptyInput, Header, find_header, is_blank_row
-from ingestion.spreadsheets.mapping import CLOSING, PROVENANCE_COLUMNS, STAGE_DATES_TABLE, InputSpec, Mapping
+from ingestion.spreadsheets.mapping import (
+    CLOSING,
+    PROVENANCE_COLUMNS,
+    STAGE_DATE_KEY,
+    STAGE_DATES_TABLE,
+    InputSpec,
+    Mapping,
+)
 from ingestion.spreadsheets.readers import SPREADSHEET_SUFFIXES, Sheet, open_sheets
 from ingestion.spreadsheets.rows import KeyRegistry, RowConverter, content_of
 from ingestion.spreadsheets.values import StageVocabulary
@@ -139,7 +146,9 @@ class TableReader:
         if spec.stage_dates:
             entries = [entry for row in batch for entry in stage_entries(spec, row)]
             if entries:
-                yield dlt.mark.with_table_name(entries, STAGE_DATES_TABLE)
+                # own primary key: the resource's (source_name, record_key) would merge a deal's entries into one
+                hints = dlt.mark.make_hints(table_name=STAGE_DATES_TABLE, primary_key=STAGE_DATE_KEY)
+                yield dlt.mark.with_hints(entries, hints, create_table_variant=True)
 
     def _check_key(self, spec: InputSpec, header: Header, row: dict[str, Any], input_name: str, number: int) -> None:
         key = tuple(row[column] for column in spec.key)

@@ -1,6 +1,7 @@
 {#- Every time a deal entered a stage, from every source, before ordering and cleaning (int_deal_stage_events).
 
-    Recorded: HubSpot's dealstage history and the English export's stage history. An export history that starts
+    Recorded: HubSpot's dealstage history, the English export's stage history and the dated columns of spreadsheet
+    deals (`enters` in mapping.yaml: Maven's engage_date → Engaging, close_date → its won/lost stage). An export history that starts
     with a move out of a stage (From Stage set) also gets that stage's entry, inferred at the deal's creation.
 
     Inferred (is_inferred), for deals that only say where they are now — every tracker row, and export or HubSpot
@@ -32,6 +33,12 @@ hubspot_history as (
 export_history as (
 
     select * from {{ ref('stg_spreadsheets__export_stage_changes') }}
+
+),
+
+sheet_stage_dates as (
+
+    select * from {{ ref('stg_spreadsheets__deal_stage_dates') }}
 
 ),
 
@@ -136,6 +143,33 @@ export_opening as (
 
 ),
 
+sheet_recorded as (
+
+    -- the dated columns of a current-state sheet (`enters`): engage_date → Engaging, close_date → its won/lost stage
+    select
+        deals.deal_id,
+        deals.stage_source as source,
+        dates.stage_raw as source_stage,
+        dates.ingested_stage_code,
+        cast(dates.entered_on as {{ ts }}) as changed_at,
+        false as is_inferred,
+        true as is_entry_time_known,
+        dates.source_load_id
+
+    from sheet_stage_dates as dates
+
+    inner join deals
+        on
+            dates.source_name = deals.source
+            and dates.deal_id = deals.source_deal_id
+
+    left join stages as closing_stage
+        on dates.ingested_stage_code = closing_stage.stage_code
+
+    where not dates.is_closing or closing_stage.stage_type in ('won', 'lost')
+
+),
+
 recorded as (
 
     select * from hubspot_recorded
@@ -143,6 +177,8 @@ recorded as (
     select * from export_recorded
     union all
     select * from export_opening
+    union all
+    select * from sheet_recorded
 
 ),
 

@@ -159,7 +159,7 @@ dated as (
     select
         deals.*,
         coalesce(deals.created_at, mapped_changes.first_change_at) as resolved_created_at,
-        deals.created_at is null as is_created_at_inferred,
+        deals.created_at is null or deals.is_undated as is_created_at_inferred,
         mapped_changes.deal_id is not null as has_mapped_stage
 
     from deals
@@ -229,6 +229,11 @@ enriched as (
         coalesce(event_summary.stages_skipped, 0) as stages_skipped,
         coalesce(event_summary.has_inferred_events, 0) = 1 as has_inferred_stages,
         dated.is_archived,
+        dated.is_undated,
+        dated.segment,
+        dated.lead_type,
+        dated.product,
+        dated.declared_revenue,
         case
             when dated.is_archived and (dated.archived_at is null or dated.archived_at < {{ as_of_cutoff() }})
                 then 'archived'

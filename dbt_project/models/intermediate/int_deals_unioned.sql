@@ -46,6 +46,18 @@ sheet_leads as (
 
 ),
 
+sheet_deal_attributes as (
+
+    select * from {{ ref('stg_spreadsheets__deal_attributes') }}
+
+),
+
+sheet_stage_dates as (
+
+    select * from {{ ref('stg_spreadsheets__deal_stage_dates') }}
+
+),
+
 ranked_associations as (
 
     select
@@ -123,6 +135,11 @@ hubspot as (
         hubspot_deals.closed_lost_reason as loss_reason_text,
         hubspot_deals.is_archived,
         hubspot_deals.archived_at,
+        cast(null as {{ string_type }}) as segment,
+        cast(null as {{ string_type }}) as lead_type,
+        cast(null as {{ string_type }}) as product,
+        cast(null as {{ dbt.type_numeric() }}) as declared_revenue,
+        false as is_undated,
         hubspot_deals.source_load_id
 
     from hubspot_deals
@@ -180,6 +197,11 @@ tracker as (
         cast(null as {{ string_type }}) as loss_reason_text,
         false as is_archived,
         cast(null as {{ dbt.type_timestamp() }}) as archived_at,
+        cast(null as {{ string_type }}) as segment,
+        cast(null as {{ string_type }}) as lead_type,
+        cast(null as {{ string_type }}) as product,
+        cast(null as {{ dbt.type_numeric() }}) as declared_revenue,
+        false as is_undated,
         source_load_id
 
     from tracker_deals
@@ -224,9 +246,30 @@ export as (
         lost_reason as loss_reason_text,
         false as is_archived,
         cast(null as {{ dbt.type_timestamp() }}) as archived_at,
+        cast(null as {{ string_type }}) as segment,
+        cast(null as {{ string_type }}) as lead_type,
+        cast(null as {{ string_type }}) as product,
+        cast(null as {{ dbt.type_numeric() }}) as declared_revenue,
+        false as is_undated,
         source_load_id
 
     from export_deals
+
+),
+
+attributes as (
+
+    {{ attributes_by_record('sheet_deal_attributes', 'deal_id') }}
+
+),
+
+stage_dates as (
+
+    select distinct
+        source_name,
+        deal_id
+
+    from sheet_stage_dates
 
 ),
 
@@ -253,8 +296,13 @@ sheets as (
         sheet_deals.lead_id as source_lead_id,
         'default' as pipeline_id,
         coalesce(sheet_deals.deal_name, sheet_deals.deal_id) as deal_name,
-        coalesce(cast(sheet_deals.created_on as {{ dbt.type_timestamp() }}), sheet_lead_ranks.created_at)
-            as created_at,
+        case
+            when sheet_deals.created_on is not null then cast(sheet_deals.created_on as {{ dbt.type_timestamp() }})
+            when sheet_lead_ranks.created_at is not null then sheet_lead_ranks.created_at
+            -- no date at all (early pipeline): in the funnel as of the as-of day, left out of time-based measures
+            when sheet_deals.stage_entered_on is null and stage_dates.deal_id is null
+                then cast({{ as_of_date() }} as {{ dbt.type_timestamp() }})
+        end as created_at,
         sheet_deals.stage_raw as current_stage_value,
         sheet_deals.ingested_stage_code,
         sheet_deals.stage_entered_on,
@@ -264,15 +312,15 @@ sheets as (
         sheet_deals.amount,
         'CNY' as currency_code,
         cast(null as {{ string_type }}) as hubspot_owner_id,
-        sheet_deals.owner_name,
-        sheet_deals.owner_name_key,
+        coalesce(sheet_deals.owner_name, attributes.owner_name) as owner_name,
+        coalesce(sheet_deals.owner_name_key, attributes.owner_name_key) as owner_name_key,
         cast(null as {{ string_type }}) as team_hint,
         cast(null as {{ string_type }}) as hubspot_company_id,
         cast(null as {{ string_type }}) as hubspot_contact_id,
         sheet_deals.account_name as company_name,
         sheet_deals.account_name_key as company_name_key,
-        sheet_deals.industry,
-        sheet_deals.company_size,
+        coalesce(sheet_deals.industry, attributes.industry) as industry,
+        coalesce(sheet_deals.company_size, attributes.company_size) as company_size,
         sheet_deals.contact_email_hash,
         sheet_deals.contact_email_domain,
         sheet_deals.contact_phone_hash,
@@ -282,6 +330,14 @@ sheets as (
         sheet_deals.lost_reason as loss_reason_text,
         false as is_archived,
         cast(null as {{ dbt.type_timestamp() }}) as archived_at,
+        coalesce(sheet_deals.segment, attributes.segment) as segment,
+        coalesce(sheet_deals.lead_type, attributes.lead_type) as lead_type,
+        coalesce(sheet_deals.product, attributes.product) as product,
+        coalesce(sheet_deals.declared_revenue, attributes.declared_revenue) as declared_revenue,
+        (
+            sheet_deals.created_on is null and sheet_lead_ranks.created_at is null
+            and sheet_deals.stage_entered_on is null and stage_dates.deal_id is null
+        ) as is_undated,
         sheet_deals.source_load_id
 
     from sheet_deals
@@ -290,6 +346,16 @@ sheets as (
         on
             sheet_deals.lead_id = sheet_lead_ranks.lead_id
             and sheet_lead_ranks.lead_rank = 1
+
+    left join attributes
+        on
+            sheet_deals.source_name = attributes.attribute_of
+            and sheet_deals.deal_id = attributes.deal_id
+
+    left join stage_dates
+        on
+            sheet_deals.source_name = stage_dates.source_name
+            and sheet_deals.deal_id = stage_dates.deal_id
 
 ),
 

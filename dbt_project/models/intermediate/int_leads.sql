@@ -23,6 +23,24 @@ sheet_leads as (
 
 ),
 
+sheet_lead_attributes as (
+
+    select * from {{ ref('stg_spreadsheets__lead_attributes') }}
+
+),
+
+owner_identities as (
+
+    select * from {{ ref('int_owner_identities') }}
+
+),
+
+attributes as (
+
+    {{ attributes_by_record('sheet_lead_attributes', 'lead_id') }}
+
+),
+
 person_identities as (
 
     select * from {{ ref('int_person_identities') }}
@@ -54,7 +72,11 @@ form_leads as (
         form_submissions.email_hash,
         form_submissions.phone_masked,
         cast(null as {{ dbt.type_string() }}) as lifecycle_stage,
-        cast(null as {{ dbt.type_string() }}) as hubspot_owner_id
+        cast(null as {{ dbt.type_string() }}) as hubspot_owner_id,
+        cast(null as {{ dbt.type_string() }}) as owner_name_key,
+        cast(null as {{ dbt.type_string() }}) as segment,
+        cast(null as {{ dbt.type_string() }}) as lead_type,
+        cast(null as {{ dbt.type_numeric() }}) as declared_revenue
 
     from form_submissions
 
@@ -84,7 +106,11 @@ contact_leads as (
         hubspot_contacts.email_hash,
         hubspot_contacts.phone_masked,
         hubspot_contacts.lifecycle_stage,
-        hubspot_contacts.hubspot_owner_id
+        hubspot_contacts.hubspot_owner_id,
+        cast(null as {{ dbt.type_string() }}) as owner_name_key,
+        cast(null as {{ dbt.type_string() }}) as segment,
+        cast(null as {{ dbt.type_string() }}) as lead_type,
+        cast(null as {{ dbt.type_numeric() }}) as declared_revenue
 
     from hubspot_contacts
 
@@ -110,9 +136,18 @@ spreadsheet_leads as (
         sheet_leads.contact_email_hash as email_hash,
         sheet_leads.contact_phone_masked as phone_masked,
         cast(null as {{ dbt.type_string() }}) as lifecycle_stage,
-        cast(null as {{ dbt.type_string() }}) as hubspot_owner_id
+        cast(null as {{ dbt.type_string() }}) as hubspot_owner_id,
+        coalesce(sheet_leads.owner_name_key, attributes.owner_name_key) as owner_name_key,
+        coalesce(sheet_leads.segment, attributes.segment) as segment,
+        coalesce(sheet_leads.lead_type, attributes.lead_type) as lead_type,
+        coalesce(sheet_leads.declared_revenue, attributes.declared_revenue) as declared_revenue
 
     from sheet_leads
+
+    left join attributes
+        on
+            sheet_leads.source_name = attributes.attribute_of
+            and sheet_leads.lead_id = attributes.lead_id
 
     left join channel_map as by_channel
         on
@@ -148,7 +183,11 @@ resolved as (
         unioned.lifecycle_stage,
         case
             when unioned.hubspot_owner_id is not null then {{ dbt.concat(["'hubspot:'", "unioned.hubspot_owner_id"]) }}
-        end as owner_id
+            else owner_identities.owner_id
+        end as owner_id,
+        unioned.segment,
+        unioned.lead_type,
+        unioned.declared_revenue
 
     from unioned
 
@@ -161,6 +200,11 @@ resolved as (
         on
             unioned.record_source = company_identities.record_source
             and unioned.record_id = company_identities.record_id
+
+    left join owner_identities
+        on
+            owner_identities.record_source = 'owner_name'
+            and unioned.owner_name_key = owner_identities.record_key
 
     where unioned.created_at < {{ as_of_cutoff() }}
 

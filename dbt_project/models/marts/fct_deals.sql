@@ -30,7 +30,8 @@ final as (
         cast(current_stage_code as {{ dbt.type_string() }}) as current_stage_code,
         current_stage_entered_at,
         case
-            when current_stage_type = 'open' then cast(days_since_stage_entry as {{ dbt.type_int() }})
+            when current_stage_type = 'open' and not is_undated
+                then cast(days_since_stage_entry as {{ dbt.type_int() }})
         end as days_in_current_stage,
         current_stage_type = 'open' as is_open,
         current_stage_type = 'won' as is_won,
@@ -58,6 +59,11 @@ final as (
         cast(backward_moves as {{ dbt.type_int() }}) as backward_moves,
         cast(stages_skipped as {{ dbt.type_int() }}) as stages_skipped,
         has_inferred_stages,
+        is_undated,
+        cast(segment as {{ dbt.type_string() }}) as segment,
+        cast(lead_type as {{ dbt.type_string() }}) as lead_type,
+        cast(product as {{ dbt.type_string() }}) as product,
+        cast(declared_revenue as {{ dbt.type_numeric() }}) as declared_revenue,
         {{ as_of_date() }} as as_of_date
 
     from in_funnel

@@ -64,6 +64,9 @@ final as (
         cast(leads.phone_masked as {{ dbt.type_string() }}) as phone_masked,
         leads.is_first_touch,
         person_deals.person_id is not null as person_has_deal,
+        cast(leads.segment as {{ dbt.type_string() }}) as segment,
+        cast(leads.lead_type as {{ dbt.type_string() }}) as lead_type,
+        cast(leads.declared_revenue as {{ dbt.type_numeric() }}) as declared_revenue,
         lead_wins.won_date,
         cast(
             {{ dbt.datediff('cast(leads.created_at as date)', 'lead_wins.won_date', 'day') }} as {{ dbt.type_int() }}
