@@ -45,13 +45,14 @@ def ingest(root: Path, files: Path, mapping_yaml: str) -> SimpleNamespace:
     return SimpleNamespace(root=root, warehouse=warehouse, summary=summary, recon=recon)
 
 
-def build(loaded: SimpleNamespace, as_of: str) -> SimpleNamespace:
+def build(loaded: SimpleNamespace, as_of: str, reporting_currency: str = "CNY") -> SimpleNamespace:
     """dbt build a copy of the project on the loaded warehouse as of `as_of`."""
     from funnelhouse.transform import DBT_PROJECT_DIR, dbt_build
 
     project = copy_project(DBT_PROJECT_DIR, loaded.root / "dbt_project")
-    settings = project / "dbt_project.yml"  # the data starts in 2018, before the calendar's default first day
-    settings.write_text(settings.read_text(encoding="utf-8").replace('"2020-01-01"', '"2016-01-01"'), encoding="utf-8")
+    settings = project / "dbt_project.yml"  # the data starts in 2017, before the calendar's default first day
+    text = settings.read_text(encoding="utf-8").replace('"2020-01-01"', '"2016-01-01"')
+    settings.write_text(text.replace("reporting_currency: CNY", f"reporting_currency: {reporting_currency}"))
     loaded.statuses = dbt_build(loaded.warehouse, as_of=as_of, project_dir=project)
     return loaded
 
@@ -205,7 +206,7 @@ def test_an_attribute_file_completes_the_leads_without_adding_any(olist: SimpleN
 @pytest.fixture(scope="module")
 def maven(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
     root = tmp_path_factory.mktemp("maven")
-    loaded = ingest(root, FIXTURES / "maven", header_example("maven_pipeline"))
+    loaded = ingest(root, FIXTURES / "maven", header_example("maven_pipeline") + header_example("maven_teams"))
     return build(loaded, as_of="2017-12-31")
 
 
@@ -242,3 +243,176 @@ def test_lost_deals_with_an_engage_date_were_lost_after_engaging(maven: SimpleNa
         "where deal_id = 'maven_pipeline:R2M9C6DC' order by event_sequence",
     )
     assert [(a, str(b)) for a, b in events] == [("interest", "2017-03-01"), ("lost", "2017-03-20")]
+
+
+def test_open_pipeline_is_valued_at_list_price_in_usd(maven: SimpleNamespace) -> None:
+    rows = query(
+        maven.warehouse,
+        """
+        select source_deal_id, product_series, currency_code, amount_original, is_amount_list_price, amount_cny
+        from marts.fct_deals where is_open order by 1
+        """,
+    )
+    # open deals have no close_value: valued at the list price of products.csv (USD, fx_rates USD 7.2)
+    assert [(a, b, c, float(d), e, float(f)) for a, b, c, d, e, f in rows] == [
+        ("D4A1U3WL", "Orbit", "USD", 60.0, True, 432.0),
+        ("F5J3N8QD", "Nova", "USD", 4800.0, True, 34560.0),
+        ("M6L4Y9TH", "Nova", "USD", 4800.0, True, 34560.0),
+        ("T3G8H1RG", "Orbit", "USD", 3400.0, True, 24480.0),
+        ("W7C5E2UJ", "Orbit", "USD", 60.0, True, 432.0),
+    ]
+    won = query(
+        maven.warehouse,
+        "select sum(amount_original), sum(amount_cny), min(currency_code), max(currency_code), "
+        "bool_or(is_amount_list_price), min(reporting_currency), sum(amount_reporting) "
+        "from marts.fct_deals where is_won",
+    )
+    # close_value 520 + 4700 + 3350 + 505 = 9075 USD = 65340 CNY; the reporting currency defaults to CNY
+    assert [tuple(float(v) if hasattr(v, "as_tuple") else v for v in row) for row in won] == [
+        (9075.0, 65340.0, "USD", "USD", False, "CNY", 65340.0)
+    ]
+
+
+def test_owner_performance_by_manager_and_office(maven: SimpleNamespace) -> None:
+    rows = query(
+        maven.warehouse,
+        """
+        select owners.manager_name, owners.office, count(*), sum(case when deals.is_won then 1 else 0 end),
+            sum(case when deals.is_won then deals.amount_original else 0 end)
+        from marts.fct_deals as deals
+        inner join marts.dim_owner as owners on deals.owner_id = owners.owner_id
+        group by 1, 2 order by 1
+        """,
+    )
+    # sales_teams.csv: Ada, Ben -> Lena Ortiz, Central; Cara, Dev -> Omar Reyes, West.
+    # Central: Q4T7 won 520, H8Z1 won 4700, R2M9 lost, F5J3, W7C5, N2S8 won 505 -> 6 deals, 3 won, 5725
+    # West: X1B6 won 3350, K9P2 lost, T3G8, M6L4, D4A1, J8F6 lost -> 6 deals, 1 won, 3350
+    assert [(a, b, c, int(d), float(e)) for a, b, c, d, e in rows] == [
+        ("Lena Ortiz", "Central", 6, 3, 5725.0),
+        ("Omar Reyes", "West", 6, 1, 3350.0),
+    ]
+    teams = query(
+        maven.warehouse,
+        "select performance_key, won_deals, win_rate, open_pipeline_cny from marts.mart_owner_performance "
+        "where performance_level = 'team' order by 1",
+    )
+    # the office is the team. Central: 3 won of 4 closed, open F5J3 4800 + W7C5 60 USD at list price = 4860 USD =
+    # 34992 CNY; West: 1 of 3, open T3G8 3400 + M6L4 4800 + D4A1 60 = 8260 USD = 59472 CNY
+    assert [(a, int(b), float(c), float(d)) for a, b, c, d in teams] == [
+        ("Central", 3, 0.75, 34992.0),
+        ("West", 1, 0.3333, 59472.0),
+    ]
+
+
+def test_conversion_by_industry(maven: SimpleNamespace) -> None:
+    rows = query(
+        maven.warehouse,
+        """
+        select companies.industry_code, count(*), sum(case when deals.is_won then 1 else 0 end)
+        from marts.fct_deals as deals
+        left join marts.dim_company as companies on deals.company_id = companies.company_id
+        group by 1 order by 1
+        """,
+    )
+    # accounts.csv sectors: Acme Widgets, Dunmore Labs software (Q4T7 won, F5J3, D4A1, X1B6 won, W7C5);
+    # Bluebird Retail retail (H8Z1 won, T3G8, N2S8 won); Cedar Health medical -> healthcare (3 lost);
+    # M6L4Y9TH has no account
+    assert [(a, b, int(c)) for a, b, c in rows] == [
+        ("healthcare", 3, 0), ("retail", 3, 2), ("software", 5, 2), (None, 1, 0),
+    ]
+    funnel = query(
+        maven.warehouse,
+        """
+        select segment_value, reached, won_later from marts.mart_funnel_conversion
+        where segment_type = 'industry' and stage_code = 'lead' order by 1
+        """,
+    )
+    # (the deal without account counts under industry other)
+    assert [(a, int(b), int(c)) for a, b, c in funnel] == [
+        ("healthcare", 3, 0), ("other", 1, 0), ("retail", 3, 2), ("software", 5, 2),
+    ]
+
+
+# --- currency: USD and CNY in one warehouse, one reporting currency ----------------------------------------------
+
+MIXED_CURRENCY_MAPPING = """
+mixed_deals:
+  files: ["mixed_deals.csv"]
+  entity: deals
+  stage_source: maven
+  currency: USD
+  fields:
+    deal_id:          {required: true, aliases: [Deal]}
+    stage:            {required: true, aliases: [Stage]}
+    stage_entered_on: {required: true, aliases: [Closed]}
+    amount:           {aliases: [Amount]}
+    currency:         {aliases: [Currency]}
+"""
+
+
+def test_amounts_keep_their_currency_and_roll_up_to_the_reporting_currency(tmp_path: Path) -> None:
+    files = tmp_path / "files"
+    files.mkdir()
+    (files / "mixed_deals.csv").write_text(
+        "Deal,Stage,Closed,Amount,Currency\n"
+        "D1,Won,2017-03-01,100,USD\n"
+        "D2,Won,2017-03-02,1000,CNY\n"
+        "D3,Won,2017-03-03,50,\n",
+        encoding="utf-8",
+    )
+    loaded = build(ingest(tmp_path / "w", files, MIXED_CURRENCY_MAPPING), as_of="2017-12-31", reporting_currency="USD")
+    rows = query(
+        loaded.warehouse,
+        "select source_deal_id, amount_original, currency_code, amount_cny, amount_reporting, reporting_currency "
+        "from marts.fct_deals order by 1",
+    )
+    # a Currency cell wins over the entry's currency: USD; fx_rates: USD 7.2 CNY. Reporting in USD (the var):
+    # 1000 CNY / 7.2 = 138.89 USD
+    assert [(a, float(b), c, float(d), float(e), f) for a, b, c, d, e, f in rows] == [
+        ("D1", 100.0, "USD", 720.0, 100.0, "USD"),
+        ("D2", 1000.0, "CNY", 1000.0, 138.89, "USD"),
+        ("D3", 50.0, "USD", 360.0, 50.0, "USD"),
+    ]
+
+
+# --- mapping mistakes of the new settings: one-line errors naming the entry and the key ----------------------------
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        (
+            "  files: [a.csv]\n  entity: deals\n  stage_source: maven\n  constants: {stage: Closing}\n"
+            "  fields: {deal_id: {required: true, aliases: [Id]}}\n",
+            "mapping.yaml, entry bad: constant stage: unknown stage 'Closing' for stage_source maven "
+            "(add it to dbt_project/seeds/funnel/funnel_stage_map.csv)",
+        ),
+        (
+            "  files: [a.csv]\n  entity: deals\n  stage_sources: maven\n  fields: {deal_id: {aliases: [Id]}}\n",
+            "mapping.yaml, entry bad: unknown setting 'stage_sources' (known: amount_unit, channel_field, constants, "
+            "currency, date_order, delimiter, encoding, entity, fields, files, from_file_name, header_min_matches, "
+            "header_search_rows, key, of, sheets, stage_source, table)",
+        ),
+        (
+            "  files: [a.csv]\n  entity: lead_attributes\n  of: nowhere\n"
+            "  fields: {lead_id: {required: true, aliases: [Id]}}\n",
+            "mapping.yaml, entry bad: `of: nowhere` must name an entry with entity leads and no `table`",
+        ),
+        (
+            "  files: [a.csv]\n  entity: deals\n  stage_source: maven\n"
+            "  fields: {deal_id: {required: true, aliases: [Id]}, engaged: {aliases: [E], enters: Engaging}}\n",
+            "mapping.yaml, entry bad: field engaged: `enters` applies to date fields only",
+        ),
+        (
+            "  files: [a.csv]\n  entity: deals\n  currency: dollars\n  fields: {deal_id: {required: true, aliases: [Id]}}\n",
+            "mapping.yaml, entry bad: `currency` must be a three-letter ISO code such as USD or CNY, not 'dollars'",
+        ),
+    ],
+)
+def test_mistakes_in_the_new_settings_are_one_line_errors(tmp_path: Path, entry: str, message: str) -> None:
+    from ingestion.spreadsheets import MappingError, load_mapping
+
+    path = tmp_path / "mapping.yaml"
+    path.write_text("bad:\n" + entry, encoding="utf-8")
+    with pytest.raises(MappingError) as caught:
+        load_mapping(path)
+    assert str(caught.value) == message

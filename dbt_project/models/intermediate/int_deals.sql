@@ -11,7 +11,10 @@
     Channel: the source's own (HubSpot hs_analytics_source of the deal, else of its first contact; the export's
     Channel), else the first-touch channel of the deal's contact person (int_leads), else 'other'. A spreadsheet deal
     that names its lead (lead_id) is that lead's person, so it takes the lead's channel.
-    Amount: in CNY by the seed fx_rates (the rate valid on the creation day); a deal without currency is CNY. -#}
+    Amount: in CNY by the seed fx_rates (the rate valid on the creation day); a deal without currency is CNY (a
+    spreadsheet deal: its currency column, else its entry's `currency`); amount_reporting in var reporting_currency.
+    An open spreadsheet deal without amount is valued at its product's list price (product lookup sheet):
+    is_amount_list_price. -#}
 with
 
 deals as (
@@ -65,6 +68,20 @@ leads as (
 channel_map as (
 
     select * from {{ ref('channel_map') }}
+
+),
+
+products as (
+
+    -- product lookup sheets (entity products): series and list price by product name
+    select
+        product_key,
+        min(series) as series,
+        min(list_price) as list_price
+
+    from {{ ref('stg_spreadsheets__products') }}
+
+    group by 1
 
 ),
 
@@ -159,6 +176,8 @@ dated as (
     select
         deals.*,
         coalesce(deals.created_at, mapped_changes.first_change_at) as resolved_created_at,
+        products.series as product_series,
+        products.list_price,
         deals.created_at is null or deals.is_undated as is_created_at_inferred,
         mapped_changes.deal_id is not null as has_mapped_stage
 
@@ -166,6 +185,9 @@ dated as (
 
     left join mapped_changes
         on deals.deal_id = mapped_changes.deal_id
+
+    left join products
+        on lower(trim(deals.product)) = products.product_key
 
 ),
 
@@ -181,6 +203,23 @@ fx_candidates as (
     inner join fx_rates
         on
             upper(dated.currency_code) = upper(fx_rates.currency_code)
+            and fx_rates.valid_from <= cast(coalesce(dated.resolved_created_at, {{ as_of_cutoff() }}) as date)
+
+),
+
+fx_reporting as (
+
+    -- CNY per unit of the reporting currency (var reporting_currency) on the deal's creation day
+    select
+        dated.deal_id,
+        fx_rates.cny_per_unit,
+        row_number() over (partition by dated.deal_id order by fx_rates.valid_from desc) as rate_rank
+
+    from dated
+
+    inner join fx_rates
+        on
+            upper(fx_rates.currency_code) = upper('{{ var("reporting_currency", "CNY") }}')
             and fx_rates.valid_from <= cast(coalesce(dated.resolved_created_at, {{ as_of_cutoff() }}) as date)
 
 ),
@@ -205,9 +244,19 @@ enriched as (
         case
             when current_events.current_stage_type = 'lost' then current_events.previous_stage_code
         end as lost_from_stage_code,
-        dated.amount as amount_original,
+        coalesce(dated.amount, case when current_events.current_stage_type = 'open' then dated.list_price end)
+            as amount_original,
+        dated.amount is null and dated.list_price is not null and current_events.current_stage_type = 'open'
+            as is_amount_list_price,
         dated.currency_code,
-        cast(dated.amount * fx_candidates.cny_per_unit as {{ dbt.type_numeric() }}) as amount_cny,
+        cast(
+            coalesce(dated.amount, case when current_events.current_stage_type = 'open' then dated.list_price end)
+            * fx_candidates.cny_per_unit as {{ dbt.type_numeric() }}
+        ) as amount_cny,
+        cast(
+            coalesce(dated.amount, case when current_events.current_stage_type = 'open' then dated.list_price end)
+            * fx_candidates.cny_per_unit / reporting_rate.cny_per_unit as {{ dbt.type_numeric() }}
+        ) as amount_reporting,
         case
             when dated.hubspot_owner_id is not null then {{ dbt.concat(["'hubspot:'", "dated.hubspot_owner_id"]) }}
             else owner_identities.owner_id
@@ -233,6 +282,8 @@ enriched as (
         dated.segment,
         dated.lead_type,
         dated.product,
+        dated.product_series,
+        dated.list_price,
         dated.declared_revenue,
         case
             when dated.is_archived and (dated.archived_at is null or dated.archived_at < {{ as_of_cutoff() }})
@@ -255,6 +306,11 @@ enriched as (
         on
             dated.deal_id = fx_candidates.deal_id
             and fx_candidates.rate_rank = 1
+
+    left join fx_reporting as reporting_rate
+        on
+            dated.deal_id = reporting_rate.deal_id
+            and reporting_rate.rate_rank = 1
 
     left join owner_identities
         on

@@ -310,7 +310,7 @@ sheets as (
         cast(null as {{ dbt.type_int() }}) as key_action_count,
         cast(null as {{ dbt.type_timestamp() }}) as closed_at,
         sheet_deals.amount,
-        'CNY' as currency_code,
+        sheet_deals.currency_code,
         cast(null as {{ string_type }}) as hubspot_owner_id,
         coalesce(sheet_deals.owner_name, attributes.owner_name) as owner_name,
         coalesce(sheet_deals.owner_name_key, attributes.owner_name_key) as owner_name_key,

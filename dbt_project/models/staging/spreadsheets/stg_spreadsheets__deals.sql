@@ -27,6 +27,8 @@ source as (
         'contact_name': 'string',
         'contact_email': 'string',
         'contact_phone': 'string',
+        'currency': 'string',
+        'entry_currency': 'string',
         'segment': 'string',
         'lead_type': 'string',
         'product': 'string',
@@ -56,6 +58,8 @@ renamed as (
         trim(owner_name) as owner_name,
         {{ person_name_key('owner_name') }} as owner_name_key,
         cast(amount as {{ dbt.type_numeric() }}) as amount,
+        -- a currency column wins over the entry's `currency`; neither: CNY
+        upper(coalesce(nullif(trim(currency), ''), entry_currency, 'CNY')) as currency_code,
         coalesce(channel_field, 'channel') as channel_field,
         nullif(trim(channel), '') as channel,
         nullif(trim(lost_reason), '') as lost_reason,
