@@ -416,3 +416,45 @@ def test_mistakes_in_the_new_settings_are_one_line_errors(tmp_path: Path, entry:
     with pytest.raises(MappingError) as caught:
         load_mapping(path)
     assert str(caught.value) == message
+
+
+# --- the same marts on Postgres ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("example", ["olist", "maven"])
+def test_the_examples_build_the_same_marts_on_postgres(
+    example: str, request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import secrets
+
+    import test_postgres as reference
+    from funnelhouse import settings
+    from support.postgres import PostgresUnavailable, find_bindir, throwaway_postgres
+
+    if find_bindir() is None:
+        reference._unavailable("the PostgreSQL server is not installed: apt-get install postgresql")
+    duck = request.getfixturevalue(example)
+    mapping = {
+        "olist": header_example("olist_leads") + header_example("olist_lead_profile"),
+        "maven": header_example("maven_pipeline") + header_example("maven_teams"),
+    }[example]
+    as_of = {"olist": "2018-12-31", "maven": "2017-12-31"}[example]
+    try:
+        with throwaway_postgres() as server:
+            monkeypatch.setenv(settings.WAREHOUSE_KIND_ENV, "postgres")
+            monkeypatch.setenv(settings.POSTGRES_DSN_ENV, server.dsn)
+            monkeypatch.setenv("FUNNELHOUSE_BI_PASSWORD", secrets.token_urlsafe(12))
+            for name in ("FUNNELHOUSE_WAREHOUSE", "FUNNELHOUSE_PIPELINES_DIR", "PGHOST", "PGPORT", "PGUSER",
+                         "PGPASSWORD", "PGDATABASE"):
+                monkeypatch.delenv(name, raising=False)
+            build(ingest(tmp_path, FIXTURES / example, mapping), as_of=as_of)
+            on_postgres = reference.postgres_marts(server)
+    except PostgresUnavailable as error:
+        reference._unavailable(str(error))
+    on_duckdb = reference.duckdb_marts(duck.warehouse)
+    assert sorted(on_postgres) == sorted(on_duckdb)
+    differences = [
+        reference._difference(table, on_duckdb[table], on_postgres[table])
+        for table in on_duckdb
+        if on_duckdb[table] != on_postgres[table]
+    ]
+    assert differences == [], "\n".join(differences)
