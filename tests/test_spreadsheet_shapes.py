@@ -347,6 +347,7 @@ mixed_deals:
     stage_entered_on: {required: true, aliases: [Closed]}
     amount:           {aliases: [Amount]}
     currency:         {aliases: [Currency]}
+    lost_from_stage:  {aliases: [Lost From]}
 """
 
 
@@ -354,17 +355,19 @@ def test_amounts_keep_their_currency_and_roll_up_to_the_reporting_currency(tmp_p
     files = tmp_path / "files"
     files.mkdir()
     (files / "mixed_deals.csv").write_text(
-        "Deal,Stage,Closed,Amount,Currency\n"
-        "D1,Won,2017-03-01,100,USD\n"
-        "D2,Won,2017-03-02,1000,CNY\n"
-        "D3,Won,2017-03-03,50,\n",
+        "Deal,Stage,Closed,Amount,Currency,Lost From\n"
+        "D1,Won,2017-03-01,100,USD,\n"
+        "D2,Won,2017-03-02,1000,CNY,\n"
+        "D3,Won,2017-03-03,50,,\n"
+        "L1,Lost,2017-04-01,0,,Engaging\n"
+        "L2,Lost,2017-04-02,0,,\n",
         encoding="utf-8",
     )
     loaded = build(ingest(tmp_path / "w", files, MIXED_CURRENCY_MAPPING), as_of="2017-12-31", reporting_currency="USD")
     rows = query(
         loaded.warehouse,
         "select source_deal_id, amount_original, currency_code, amount_cny, amount_reporting, reporting_currency "
-        "from marts.fct_deals order by 1",
+        "from marts.fct_deals where is_won order by 1",
     )
     # a Currency cell wins over the entry's currency: USD; fx_rates: USD 7.2 CNY. Reporting in USD (the var):
     # 1000 CNY / 7.2 = 138.89 USD
@@ -373,6 +376,13 @@ def test_amounts_keep_their_currency_and_roll_up_to_the_reporting_currency(tmp_p
         ("D2", 1000.0, "CNY", 1000.0, 138.89, "USD"),
         ("D3", 50.0, "USD", 360.0, 50.0, "USD"),
     ]
+    # a mapping may name the stage a lost deal was lost from (Lost From -> lost_from_stage); without it, a deal
+    # that only says Lost was lost from the first stage
+    lost = query(
+        loaded.warehouse,
+        "select source_deal_id, lost_from_stage_code, stage_changes from marts.fct_deals where is_lost order by 1",
+    )
+    assert lost == [("L1", "interest", 3), ("L2", "lead", 2)]  # L1: lead, interest (Engaging), lost
 
 
 # --- mapping mistakes of the new settings: one-line errors naming the entry and the key ----------------------------

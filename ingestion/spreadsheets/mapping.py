@@ -62,6 +62,7 @@ CANONICAL_ENTITIES: dict[str, dict[str, Any]] = {
         "stage_entered_on": "date", "created_on": "date", "owner_name": "text", "amount": "amount",
         "channel": "text", "lost_reason": "text", "industry": "text", "company_size": "text",
         "contact_name": "text", "contact_email": "email", "contact_phone": "phone", "currency": "text",
+        "lost_from_stage": "stage",
         **_ATTRIBUTE_FIELDS,
     }},
     "leads": {"id": ("lead_id",), "fields": {

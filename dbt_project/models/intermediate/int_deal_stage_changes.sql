@@ -7,7 +7,8 @@
     Inferred (is_inferred), for deals that only say where they are now — every tracker row, and export or HubSpot
     deals without any history. The rule:
       * the deal went forward one stage at a time through its pipeline's stages (funnel_stage_map) from the first
-        up to its current stage; a lost deal up to the stage it was lost from, which is the number of dated notes
+        up to its current stage; a lost deal up to the stage it was lost from, which a spreadsheet entry may state
+        (lost_from_stage), else the number of dated notes
         in the tracker's 关键动作记录 minus one (one note per stage entered), else the first stage;
       * the current stage was entered on 进入阶段时间 (the export's Stage Entered; HubSpot: close date of a closed
         deal, else its creation), the stage before it 上一阶段停留时长 days earlier;
@@ -220,6 +221,7 @@ snapshots as (
         -- source of a change = the stage vocabulary its stage is read in (a spreadsheet entry's stage_source)
         deals.stage_source as source,
         deals.stage_source,
+        deals.lost_from_stage_code,
         deals.current_stage_value as source_stage,
         coalesce(stage_lookup.stage_code, ingested.stage_code) as stage_code,
         coalesce(stage_lookup.pipeline_id, 'default') as pipeline_id,
@@ -280,6 +282,7 @@ snapshot_entries as (
             when stages.stage_type = 'lost'
                 then
                     case
+                        when lost_from.pipeline_stage_rank is not null then lost_from.pipeline_stage_rank
                         when snapshots.key_action_count - 1 > open_ranks.last_open_rank then open_ranks.last_open_rank
                         when snapshots.key_action_count - 1 >= 1 then snapshots.key_action_count - 1
                         else 1
@@ -297,6 +300,12 @@ snapshot_entries as (
             snapshots.stage_source = current_stage.stage_source
             and snapshots.pipeline_id = current_stage.pipeline_id
             and snapshots.stage_code = current_stage.stage_code
+
+    left join pipeline_stages as lost_from
+        on
+            snapshots.stage_source = lost_from.stage_source
+            and snapshots.pipeline_id = lost_from.pipeline_id
+            and snapshots.lost_from_stage_code = lost_from.stage_code
 
     left join open_ranks
         on

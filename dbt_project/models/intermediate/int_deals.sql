@@ -242,7 +242,8 @@ enriched as (
             when current_events.current_stage_type in ('won', 'lost') then current_events.current_stage_entered_at
         end as closed_at,
         case
-            when current_events.current_stage_type = 'lost' then current_events.previous_stage_code
+            when current_events.current_stage_type = 'lost'
+                then coalesce(dated.lost_from_stage_code, current_events.previous_stage_code)
         end as lost_from_stage_code,
         coalesce(dated.amount, case when current_events.current_stage_type = 'open' then dated.list_price end)
             as amount_original,

@@ -140,6 +140,7 @@ hubspot as (
         cast(null as {{ string_type }}) as product,
         cast(null as {{ dbt.type_numeric() }}) as declared_revenue,
         false as is_undated,
+        cast(null as {{ string_type }}) as lost_from_stage_code,
         hubspot_deals.source_load_id
 
     from hubspot_deals
@@ -202,6 +203,7 @@ tracker as (
         cast(null as {{ string_type }}) as product,
         cast(null as {{ dbt.type_numeric() }}) as declared_revenue,
         false as is_undated,
+        cast(null as {{ string_type }}) as lost_from_stage_code,
         source_load_id
 
     from tracker_deals
@@ -251,6 +253,7 @@ export as (
         cast(null as {{ string_type }}) as product,
         cast(null as {{ dbt.type_numeric() }}) as declared_revenue,
         false as is_undated,
+        cast(null as {{ string_type }}) as lost_from_stage_code,
         source_load_id
 
     from export_deals
@@ -338,6 +341,7 @@ sheets as (
             sheet_deals.created_on is null and sheet_lead_ranks.created_at is null
             and sheet_deals.stage_entered_on is null and stage_dates.deal_id is null
         ) as is_undated,
+        sheet_deals.lost_from_stage_code,
         sheet_deals.source_load_id
 
     from sheet_deals
