@@ -224,6 +224,8 @@ def test_stage_counts_include_deals_without_dates(maven: SimpleNamespace) -> Non
     )
     assert [(str(a), b, c) for a, b, c in undated] == [("2017-12-31", None, None)] * 2  # as of the as-of day
     assert maven.statuses["test.funnelhouse.warn_deals_without_dates"] == "warn"  # 2 deals left out of time
+    cohorts = query(maven.warehouse, "select sum(deals) from marts.mart_cohort_conversion where stage_code = 'lead'")
+    assert cohorts == [(10,)]  # the 2 undated deals have no cohort month
 
 
 def test_lost_deals_with_an_engage_date_were_lost_after_engaging(maven: SimpleNamespace) -> None:

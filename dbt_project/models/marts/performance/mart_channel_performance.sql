@@ -6,7 +6,7 @@
                        sales took the person into the funnel), whenever the deal was created
       won_leads        of those, leads whose person won a deal on the lead's day or later (fct_leads.won_date),
                        whenever; lead_to_won_rate = won_leads / leads
-      deals_created    deals created that month (cohort_month), deal channel
+      deals_created    deals created that month (cohort_month), deal channel; not deals without any date
       deals_won        deals won that month (closing day), deal channel; won_amount_cny their amount
       spend_cny        the sheet's spend; null when the sheet has no row for the channel and month
       cost_per_*       spend_cny / count; null when there is no spend row or the count is 0
@@ -67,6 +67,8 @@ created_counts as (
         count(*) as deals_created
 
     from deals
+
+    where is_undated is not true  -- no creation day: not counted in any month
 
     group by 1, 2
 
