@@ -1,5 +1,5 @@
 -- Deals in fct_deals = deals loaded raw (raw_hubspot.deals + raw_spreadsheets.tracker_deals +
--- raw_spreadsheets.export_deals; rows ingestion quarantined never reach them) minus the deals int_deals excludes
+-- raw_spreadsheets.export_deals + raw_spreadsheets.deals per mapping entry; rows ingestion quarantined never reach them) minus the deals int_deals excludes
 -- (archived in HubSpot, unmapped stage, created after the as-of day). Returns the sources where this does not hold.
 {{ config(meta={'dagster': {'ref': {'name': 'fct_deals'}}}) }}
 
@@ -20,6 +20,12 @@ raw_tracker_deals as (
 raw_export_deals as (
 
     {{ select_source_columns(source('spreadsheets', 'export_deals'), {'deal_id': 'string'}) }}
+
+),
+
+raw_sheet_deals as (
+
+    {{ select_source_columns(source('spreadsheets', 'deals'), {'source_name': 'string'}) }}
 
 ),
 
@@ -46,6 +52,16 @@ raw_counts as (
         count(*) as raw_deals
 
     from raw_export_deals
+
+    union all
+
+    select
+        source_name as source,
+        count(*) as raw_deals
+
+    from raw_sheet_deals
+
+    group by 1
 
 ),
 

@@ -12,7 +12,15 @@ from ingestion.common.drop import reject
 from ingestion.common.errors import InputFileError
 from ingestion.common.reconcile import Reconciliation
 from ingestion.common.schema import declare_table
-from ingestion.spreadsheets.mapping import DEFAULT_MAPPING, Mapping, MappingError, load_mapping
+from ingestion.spreadsheets.mapping import (
+    DEFAULT_MAPPING,
+    STAGE_DATE_COLUMNS,
+    STAGE_DATE_KEY,
+    STAGE_DATES_TABLE,
+    Mapping,
+    MappingError,
+    load_mapping,
+)
 from ingestion.spreadsheets.tables import TableReader, claim_files
 
 __all__ = ["ENTITY_TABLES", "MappingError", "entity_tables", "load_mapping", "spreadsheets_source"]
@@ -59,9 +67,11 @@ def spreadsheets_source(
     root = Path(drop_dir)
     resources = []
     for table, specs in mapping.tables().items():
-        key = list(specs[0].key)
+        key = list(specs[0].table_key)
         declare_table(table, mapping.table_columns(table), primary_key=key)
         resource = dlt.resource(_table_rows, name=table, primary_key=key, write_disposition="merge")
         resources.append(resource(TableReader(root, mapping, table, recon)))
+    if any(spec.stage_dates for spec in mapping.inputs):
+        declare_table(STAGE_DATES_TABLE, STAGE_DATE_COLUMNS, primary_key=STAGE_DATE_KEY)
     resources.append(dlt.resource(_unmapped_files, name="unmapped_files")(root, mapping, recon))
     return resources

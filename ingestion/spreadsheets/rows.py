@@ -48,6 +48,7 @@ class RowConverter:
     def __init__(
         self, spec: InputSpec, header: Header, fixed: dict[str, Any], stages: StageVocabulary | None
     ) -> None:
+        self.spec = spec
         self.header = header
         self.fixed = fixed  # constants, file-name columns and source_file / source_sheet
         present = {field.name for field, _ in header.positions}
@@ -78,6 +79,8 @@ class RowConverter:
             else:
                 row[field.name] = value
         row.update(self.fixed)
+        if self.spec.is_canonical:
+            row["record_key"] = "|".join(as_text(row[column]) or "" for column in self.spec.key)
         row["source_row"] = row_number
         row["data_issues"] = "; ".join(issues) or None
         return row

@@ -8,6 +8,8 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
+import dlt
+
 from ingestion.common.drop import reject
 from ingestion.common.errors import InputFileError
 from ingestion.common.files import DropFile, list_files, sha256_file
@@ -16,7 +18,14 @@ from ingestion.common.parsing import FieldError
 from ingestion.common.quarantine import quarantine_row
 from ingestion.common.reconcile import Reconciliation
 from ingestion.spreadsheets.header import EmptyInput, Header, find_header, is_blank_row
-from ingestion.spreadsheets.mapping import InputSpec, Mapping
+from ingestion.spreadsheets.mapping import (
+    CLOSING,
+    PROVENANCE_COLUMNS,
+    STAGE_DATE_KEY,
+    STAGE_DATES_TABLE,
+    InputSpec,
+    Mapping,
+)
 from ingestion.spreadsheets.readers import SPREADSHEET_SUFFIXES, Sheet, open_sheets
 from ingestion.spreadsheets.rows import KeyRegistry, RowConverter, content_of
 from ingestion.spreadsheets.values import StageVocabulary
@@ -97,7 +106,7 @@ class TableReader:
             except InputFileError as error:
                 yield self._reject(error, input_names)
                 return
-            fixed = {**spec.constants, **from_name, "source_file": drop.name}
+            fixed = {**spec.fixed_columns(), **from_name, "source_file": drop.name}
             for sheet in sheets:
                 yield from self._read_sheet(sheet, spec, {**fixed, "source_sheet": sheet.sheet_name}, input_names)
             if not input_names:  # every worksheet was blank
@@ -138,14 +147,25 @@ class TableReader:
             tally.rows_loaded += 1
             batch.append(row)
             if len(batch) >= BATCH_SIZE:
-                yield batch
+                yield from self._batch(spec, batch)
                 batch = []
         if batch:
-            yield batch
+            yield from self._batch(spec, batch)
+
+    def _batch(self, spec: InputSpec, batch: list[dict[str, Any]]) -> Iterator[Any]:
+        """The rows, then the stage entries their dated columns mean (deal_stage_dates, no tally of their own)."""
+        yield batch
+        if spec.stage_dates:
+            entries = [entry for row in batch for entry in stage_entries(spec, row)]
+            if entries:
+                # own primary key: the resource's (source_name, record_key) would merge a deal's entries into one
+                hints = dlt.mark.make_hints(table_name=STAGE_DATES_TABLE, primary_key=STAGE_DATE_KEY)
+                yield dlt.mark.with_hints(entries, hints, create_table_variant=True)
 
     def _check_key(self, spec: InputSpec, header: Header, row: dict[str, Any], input_name: str, number: int) -> None:
         key = tuple(row[column] for column in spec.key)
-        other = self.keys.conflict(key, content_of(row), input_name, number)
+        scoped = (spec.name, *key) if spec.is_canonical else key  # entries of a canonical table key apart
+        other = self.keys.conflict(scoped, content_of(row), input_name, number)
         if other is None:
             return
         described = ", ".join(f"{column}={_shown(value)}" for column, value in zip(spec.key, key))
@@ -154,6 +174,24 @@ class TableReader:
             described,
             f"duplicate key ({described}) with different values than {other}",
         )
+
+
+def stage_entries(spec: InputSpec, row: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per dated `enters` field of a deal: the stage entered that day (closing: the deal's own stage)."""
+    entries = []
+    for field in spec.stage_dates:
+        entered_on = row.get(field.name)
+        raw, code = field.enters
+        if entered_on is None or (raw == CLOSING and not row.get("stage_code")):
+            continue
+        closing = raw == CLOSING
+        entries.append({
+            "source_name": row["source_name"], "record_key": row["record_key"],
+            "stage_raw": row["stage_raw"] if closing else raw, "stage_code": row["stage_code"] if closing else code,
+            "is_closing": closing, "entered_on": entered_on,
+            **{column: row.get(column) for column in PROVENANCE_COLUMNS},
+        })
+    return entries
 
 
 def _shown(value: Any) -> str:

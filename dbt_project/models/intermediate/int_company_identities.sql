@@ -1,5 +1,5 @@
 {#- One row per place a company is seen (HubSpot company, form submission, HubSpot contact, tracker row, export
-    row), with the company_id it resolves to. The rule:
+    row, a spreadsheet deal's account, a row of an account lookup sheet), with the company_id it resolves to. The rule:
       1. a HubSpot company is itself; a HubSpot contact or deal associated with a HubSpot company is that company;
       2. a record whose email domain (not a free-mail domain, seed free_email_domains) is a HubSpot company's
          domain → that company;
@@ -44,6 +44,18 @@ tracker_deals as (
 export_deals as (
 
     select * from {{ ref('stg_spreadsheets__export_deals') }}
+
+),
+
+sheet_deals as (
+
+    select * from {{ ref('stg_spreadsheets__deals') }}
+
+),
+
+sheet_companies as (
+
+    select * from {{ ref('stg_spreadsheets__companies') }}
 
 ),
 
@@ -149,6 +161,39 @@ records as (
         cast(null as {{ dbt.type_bigint() }}) as employee_count
 
     from export_deals
+
+    union all
+
+    select
+        source_name as record_source,
+        4 as source_priority,
+        deal_id as record_id,
+        cast(null as {{ dbt.type_string() }}) as hubspot_company_id,
+        account_name as company_name,
+        account_name_key as company_name_key,
+        contact_email_domain as email_domain,
+        industry,
+        company_size,
+        cast(null as {{ dbt.type_bigint() }}) as employee_count
+
+    from sheet_deals
+
+    union all
+
+    -- account lookup sheets (entity companies): first for industry, size and employees of the accounts they name
+    select
+        source_name as record_source,
+        0 as source_priority,
+        company_name as record_id,
+        cast(null as {{ dbt.type_string() }}) as hubspot_company_id,
+        company_name,
+        company_name_key,
+        cast(null as {{ dbt.type_string() }}) as email_domain,
+        industry,
+        company_size,
+        employee_count
+
+    from sheet_companies
 
 ),
 

@@ -1,12 +1,14 @@
 {#- Every time a deal entered a stage, from every source, before ordering and cleaning (int_deal_stage_events).
 
-    Recorded: HubSpot's dealstage history and the English export's stage history. An export history that starts
+    Recorded: HubSpot's dealstage history, the English export's stage history and the dated columns of spreadsheet
+    deals (`enters` in mapping.yaml: Maven's engage_date → Engaging, close_date → its won/lost stage). An export history that starts
     with a move out of a stage (From Stage set) also gets that stage's entry, inferred at the deal's creation.
 
     Inferred (is_inferred), for deals that only say where they are now — every tracker row, and export or HubSpot
     deals without any history. The rule:
       * the deal went forward one stage at a time through its pipeline's stages (funnel_stage_map) from the first
-        up to its current stage; a lost deal up to the stage it was lost from, which is the number of dated notes
+        up to its current stage; a lost deal up to the stage it was lost from, which a spreadsheet entry may state
+        (lost_from_stage), else the number of dated notes
         in the tracker's 关键动作记录 minus one (one note per stage entered), else the first stage;
       * the current stage was entered on 进入阶段时间 (the export's Stage Entered; HubSpot: close date of a closed
         deal, else its creation), the stage before it 上一阶段停留时长 days earlier;
@@ -32,6 +34,12 @@ hubspot_history as (
 export_history as (
 
     select * from {{ ref('stg_spreadsheets__export_stage_changes') }}
+
+),
+
+sheet_stage_dates as (
+
+    select * from {{ ref('stg_spreadsheets__deal_stage_dates') }}
 
 ),
 
@@ -136,6 +144,33 @@ export_opening as (
 
 ),
 
+sheet_recorded as (
+
+    -- the dated columns of a current-state sheet (`enters`): engage_date → Engaging, close_date → its won/lost stage
+    select
+        deals.deal_id,
+        deals.stage_source as source,
+        dates.stage_raw as source_stage,
+        dates.ingested_stage_code,
+        cast(dates.entered_on as {{ ts }}) as changed_at,
+        false as is_inferred,
+        true as is_entry_time_known,
+        dates.source_load_id
+
+    from sheet_stage_dates as dates
+
+    inner join deals
+        on
+            dates.source_name = deals.source
+            and dates.deal_id = deals.source_deal_id
+
+    left join stages as closing_stage
+        on dates.ingested_stage_code = closing_stage.stage_code
+
+    where not dates.is_closing or closing_stage.stage_type in ('won', 'lost')
+
+),
+
 recorded as (
 
     select * from hubspot_recorded
@@ -143,6 +178,8 @@ recorded as (
     select * from export_recorded
     union all
     select * from export_opening
+    union all
+    select * from sheet_recorded
 
 ),
 
@@ -181,7 +218,10 @@ snapshots as (
 
     select
         deals.deal_id,
-        deals.source,
+        -- source of a change = the stage vocabulary its stage is read in (a spreadsheet entry's stage_source)
+        deals.stage_source as source,
+        deals.stage_source,
+        deals.lost_from_stage_code,
         deals.current_stage_value as source_stage,
         coalesce(stage_lookup.stage_code, ingested.stage_code) as stage_code,
         coalesce(stage_lookup.pipeline_id, 'default') as pipeline_id,
@@ -199,7 +239,7 @@ snapshots as (
 
     left join stage_lookup
         on
-            deals.source = stage_lookup.stage_source
+            deals.stage_source = stage_lookup.stage_source
             and {{ lookup_key("replace(deals.current_stage_value, ' ', '')") }} = stage_lookup.source_stage_key
 
     left join stages as ingested
@@ -242,6 +282,7 @@ snapshot_entries as (
             when stages.stage_type = 'lost'
                 then
                     case
+                        when lost_from.pipeline_stage_rank is not null then lost_from.pipeline_stage_rank
                         when snapshots.key_action_count - 1 > open_ranks.last_open_rank then open_ranks.last_open_rank
                         when snapshots.key_action_count - 1 >= 1 then snapshots.key_action_count - 1
                         else 1
@@ -256,13 +297,19 @@ snapshot_entries as (
 
     left join pipeline_stages as current_stage
         on
-            snapshots.source = current_stage.stage_source
+            snapshots.stage_source = current_stage.stage_source
             and snapshots.pipeline_id = current_stage.pipeline_id
             and snapshots.stage_code = current_stage.stage_code
 
+    left join pipeline_stages as lost_from
+        on
+            snapshots.stage_source = lost_from.stage_source
+            and snapshots.pipeline_id = lost_from.pipeline_id
+            and snapshots.lost_from_stage_code = lost_from.stage_code
+
     left join open_ranks
         on
-            snapshots.source = open_ranks.stage_source
+            snapshots.stage_source = open_ranks.stage_source
             and snapshots.pipeline_id = open_ranks.pipeline_id
 
 ),
@@ -326,7 +373,7 @@ snapshot_path as (
 
     inner join pipeline_stages
         on
-            snapshot_timed.source = pipeline_stages.stage_source
+            snapshot_timed.stage_source = pipeline_stages.stage_source
             and snapshot_timed.pipeline_id = pipeline_stages.pipeline_id
             and snapshot_timed.path_last_rank >= pipeline_stages.pipeline_stage_rank
 

@@ -9,8 +9,12 @@
     So: deals in fct_deals = deals loaded raw (HubSpot deals + tracker rows + export rows) minus these.
 
     Channel: the source's own (HubSpot hs_analytics_source of the deal, else of its first contact; the export's
-    Channel), else the first-touch channel of the deal's contact person (int_leads), else 'other'.
-    Amount: in CNY by the seed fx_rates (the rate valid on the creation day); a deal without currency is CNY. -#}
+    Channel), else the first-touch channel of the deal's contact person (int_leads), else 'other'. A spreadsheet deal
+    that names its lead (lead_id) is that lead's person, so it takes the lead's channel.
+    Amount: in CNY by the seed fx_rates (the rate valid on the creation day); a deal without currency is CNY (a
+    spreadsheet deal: its currency column, else its entry's `currency`); amount_reporting in var reporting_currency.
+    An open spreadsheet deal without amount is valued at its product's list price (product lookup sheet):
+    is_amount_list_price. -#}
 with
 
 deals as (
@@ -64,6 +68,20 @@ leads as (
 channel_map as (
 
     select * from {{ ref('channel_map') }}
+
+),
+
+products as (
+
+    -- product lookup sheets (entity products): series and list price by product name
+    select
+        product_key,
+        min(series) as series,
+        min(list_price) as list_price
+
+    from {{ ref('stg_spreadsheets__products') }}
+
+    group by 1
 
 ),
 
@@ -127,6 +145,20 @@ current_events as (
 
 ),
 
+sheet_leads as (
+
+    -- the spreadsheet lead a spreadsheet deal names (deal's lead_id = the lead's id in its sheet)
+    select
+        source_lead_id,
+        person_id,
+        row_number() over (partition by source_lead_id order by created_at, lead_id) as lead_rank
+
+    from leads
+
+    where lead_source = 'spreadsheets'
+
+),
+
 first_touch as (
 
     select
@@ -144,13 +176,18 @@ dated as (
     select
         deals.*,
         coalesce(deals.created_at, mapped_changes.first_change_at) as resolved_created_at,
-        deals.created_at is null as is_created_at_inferred,
+        products.series as product_series,
+        products.list_price,
+        deals.created_at is null or deals.is_undated as is_created_at_inferred,
         mapped_changes.deal_id is not null as has_mapped_stage
 
     from deals
 
     left join mapped_changes
         on deals.deal_id = mapped_changes.deal_id
+
+    left join products
+        on lower(trim(deals.product)) = products.product_key
 
 ),
 
@@ -166,6 +203,23 @@ fx_candidates as (
     inner join fx_rates
         on
             upper(dated.currency_code) = upper(fx_rates.currency_code)
+            and fx_rates.valid_from <= cast(coalesce(dated.resolved_created_at, {{ as_of_cutoff() }}) as date)
+
+),
+
+fx_reporting as (
+
+    -- CNY per unit of the reporting currency (var reporting_currency) on the deal's creation day
+    select
+        dated.deal_id,
+        fx_rates.cny_per_unit,
+        row_number() over (partition by dated.deal_id order by fx_rates.valid_from desc) as rate_rank
+
+    from dated
+
+    inner join fx_rates
+        on
+            upper(fx_rates.currency_code) = upper('{{ var("reporting_currency", "CNY") }}')
             and fx_rates.valid_from <= cast(coalesce(dated.resolved_created_at, {{ as_of_cutoff() }}) as date)
 
 ),
@@ -188,17 +242,28 @@ enriched as (
             when current_events.current_stage_type in ('won', 'lost') then current_events.current_stage_entered_at
         end as closed_at,
         case
-            when current_events.current_stage_type = 'lost' then current_events.previous_stage_code
+            when current_events.current_stage_type = 'lost'
+                then coalesce(dated.lost_from_stage_code, current_events.previous_stage_code)
         end as lost_from_stage_code,
-        dated.amount as amount_original,
+        coalesce(dated.amount, case when current_events.current_stage_type = 'open' then dated.list_price end)
+            as amount_original,
+        dated.amount is null and dated.list_price is not null and current_events.current_stage_type = 'open'
+            as is_amount_list_price,
         dated.currency_code,
-        cast(dated.amount * fx_candidates.cny_per_unit as {{ dbt.type_numeric() }}) as amount_cny,
+        cast(
+            coalesce(dated.amount, case when current_events.current_stage_type = 'open' then dated.list_price end)
+            * fx_candidates.cny_per_unit as {{ dbt.type_numeric() }}
+        ) as amount_cny,
+        cast(
+            coalesce(dated.amount, case when current_events.current_stage_type = 'open' then dated.list_price end)
+            * fx_candidates.cny_per_unit / reporting_rate.cny_per_unit as {{ dbt.type_numeric() }}
+        ) as amount_reporting,
         case
             when dated.hubspot_owner_id is not null then {{ dbt.concat(["'hubspot:'", "dated.hubspot_owner_id"]) }}
             else owner_identities.owner_id
         end as owner_id,
         coalesce(deal_company.company_id, hubspot_company.company_id) as company_id,
-        coalesce(deal_person.person_id, hubspot_person.person_id) as person_id,
+        coalesce(sheet_leads.person_id, deal_person.person_id, hubspot_person.person_id) as person_id,
         coalesce(by_source.channel_code, first_touch.channel_code, 'other') as channel_code,
         case
             when by_source.channel_code is not null then 'source'
@@ -214,6 +279,13 @@ enriched as (
         coalesce(event_summary.stages_skipped, 0) as stages_skipped,
         coalesce(event_summary.has_inferred_events, 0) = 1 as has_inferred_stages,
         dated.is_archived,
+        dated.is_undated,
+        dated.segment,
+        dated.lead_type,
+        dated.product,
+        dated.product_series,
+        dated.list_price,
+        dated.declared_revenue,
         case
             when dated.is_archived and (dated.archived_at is null or dated.archived_at < {{ as_of_cutoff() }})
                 then 'archived'
@@ -235,6 +307,11 @@ enriched as (
         on
             dated.deal_id = fx_candidates.deal_id
             and fx_candidates.rate_rank = 1
+
+    left join fx_reporting as reporting_rate
+        on
+            dated.deal_id = reporting_rate.deal_id
+            and reporting_rate.rate_rank = 1
 
     left join owner_identities
         on
@@ -266,8 +343,13 @@ enriched as (
             dated.channel_field = by_source.source_field
             and {{ lookup_key('dated.channel_value') }} = {{ lookup_key('by_source.source_value') }}
 
+    left join sheet_leads
+        on
+            dated.source_lead_id = sheet_leads.source_lead_id
+            and sheet_leads.lead_rank = 1
+
     left join first_touch
-        on coalesce(deal_person.person_id, hubspot_person.person_id) = first_touch.person_id
+        on coalesce(sheet_leads.person_id, deal_person.person_id, hubspot_person.person_id) = first_touch.person_id
 
     left join loss_reasons
         on dated.deal_id = loss_reasons.deal_id

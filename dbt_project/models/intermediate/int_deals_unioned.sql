@@ -1,4 +1,5 @@
-{#- One row per deal loaded raw, from the three places deals live, in one shape. Nothing is filtered here:
+{#- One row per deal loaded raw, from the places deals live (HubSpot, the trackers, the export, and every deals
+    entry of mapping.yaml without `table:`, known by its entry name as source), in one shape. Nothing is filtered here:
     archived, unmapped or later-than-as-of deals are flagged downstream (int_deals.exclusion_reason). -#}
 {%- set string_type = dbt.type_string() -%}
 with
@@ -30,6 +31,30 @@ tracker_deals as (
 export_deals as (
 
     select * from {{ ref('stg_spreadsheets__export_deals') }}
+
+),
+
+sheet_deals as (
+
+    select * from {{ ref('stg_spreadsheets__deals') }}
+
+),
+
+sheet_leads as (
+
+    select * from {{ ref('stg_spreadsheets__leads') }}
+
+),
+
+sheet_deal_attributes as (
+
+    select * from {{ ref('stg_spreadsheets__deal_attributes') }}
+
+),
+
+sheet_stage_dates as (
+
+    select * from {{ ref('stg_spreadsheets__deal_stage_dates') }}
 
 ),
 
@@ -77,7 +102,9 @@ hubspot as (
     select
         {{ dbt.concat(["'hubspot:'", "hubspot_deals.hubspot_deal_id"]) }} as deal_id,
         'hubspot' as source,
+        'hubspot' as stage_source,
         hubspot_deals.hubspot_deal_id as source_deal_id,
+        cast(null as {{ string_type }}) as source_lead_id,
         hubspot_deals.pipeline_id,
         hubspot_deals.deal_name,
         hubspot_deals.created_at,
@@ -108,6 +135,12 @@ hubspot as (
         hubspot_deals.closed_lost_reason as loss_reason_text,
         hubspot_deals.is_archived,
         hubspot_deals.archived_at,
+        cast(null as {{ string_type }}) as segment,
+        cast(null as {{ string_type }}) as lead_type,
+        cast(null as {{ string_type }}) as product,
+        cast(null as {{ dbt.type_numeric() }}) as declared_revenue,
+        false as is_undated,
+        cast(null as {{ string_type }}) as lost_from_stage_code,
         hubspot_deals.source_load_id
 
     from hubspot_deals
@@ -128,7 +161,9 @@ tracker as (
     select
         {{ dbt.concat(["'tracker_cn:'", "tracker_deal_id"]) }} as deal_id,
         'tracker_cn' as source,
+        'tracker_cn' as stage_source,
         tracker_deal_id as source_deal_id,
+        cast(null as {{ string_type }}) as source_lead_id,
         'default' as pipeline_id,
         customer_name as deal_name,
         cast(null as {{ dbt.type_timestamp() }}) as created_at,
@@ -163,6 +198,12 @@ tracker as (
         cast(null as {{ string_type }}) as loss_reason_text,
         false as is_archived,
         cast(null as {{ dbt.type_timestamp() }}) as archived_at,
+        cast(null as {{ string_type }}) as segment,
+        cast(null as {{ string_type }}) as lead_type,
+        cast(null as {{ string_type }}) as product,
+        cast(null as {{ dbt.type_numeric() }}) as declared_revenue,
+        false as is_undated,
+        cast(null as {{ string_type }}) as lost_from_stage_code,
         source_load_id
 
     from tracker_deals
@@ -174,7 +215,9 @@ export as (
     select
         {{ dbt.concat(["'export_en:'", "export_deal_id"]) }} as deal_id,
         'export_en' as source,
+        'export_en' as stage_source,
         export_deal_id as source_deal_id,
+        cast(null as {{ string_type }}) as source_lead_id,
         'default' as pipeline_id,
         account_name as deal_name,
         cast(created_on as {{ dbt.type_timestamp() }}) as created_at,
@@ -205,9 +248,118 @@ export as (
         lost_reason as loss_reason_text,
         false as is_archived,
         cast(null as {{ dbt.type_timestamp() }}) as archived_at,
+        cast(null as {{ string_type }}) as segment,
+        cast(null as {{ string_type }}) as lead_type,
+        cast(null as {{ string_type }}) as product,
+        cast(null as {{ dbt.type_numeric() }}) as declared_revenue,
+        false as is_undated,
+        cast(null as {{ string_type }}) as lost_from_stage_code,
         source_load_id
 
     from export_deals
+
+),
+
+attributes as (
+
+    {{ attributes_by_record('sheet_deal_attributes', 'deal_id') }}
+
+),
+
+stage_dates as (
+
+    select distinct
+        source_name,
+        deal_id
+
+    from sheet_stage_dates
+
+),
+
+sheet_lead_ranks as (
+
+    select
+        lead_id,
+        created_at,
+        row_number() over (partition by lead_id order by created_at, source_name) as lead_rank
+
+    from sheet_leads
+
+),
+
+sheets as (
+
+    -- every `entity: deals` mapping entry without `table:`, known by its entry name; a deal without its own
+    -- creation day was created when the spreadsheet lead it names came in (e.g. Olist first_contact_date)
+    select
+        {{ dbt.concat(["sheet_deals.source_name", "':'", "sheet_deals.deal_id"]) }} as deal_id,
+        sheet_deals.source_name as source,
+        sheet_deals.stage_source,
+        sheet_deals.deal_id as source_deal_id,
+        sheet_deals.lead_id as source_lead_id,
+        'default' as pipeline_id,
+        coalesce(sheet_deals.deal_name, sheet_deals.deal_id) as deal_name,
+        case
+            when sheet_deals.created_on is not null then cast(sheet_deals.created_on as {{ dbt.type_timestamp() }})
+            when sheet_lead_ranks.created_at is not null then sheet_lead_ranks.created_at
+            -- no date at all (early pipeline): in the funnel as of the as-of day, left out of time-based measures
+            when sheet_deals.stage_entered_on is null and stage_dates.deal_id is null
+                then cast({{ as_of_date() }} as {{ dbt.type_timestamp() }})
+        end as created_at,
+        sheet_deals.stage_raw as current_stage_value,
+        sheet_deals.ingested_stage_code,
+        sheet_deals.stage_entered_on,
+        cast(null as {{ dbt.type_int() }}) as previous_stage_days,
+        cast(null as {{ dbt.type_int() }}) as key_action_count,
+        cast(null as {{ dbt.type_timestamp() }}) as closed_at,
+        sheet_deals.amount,
+        sheet_deals.currency_code,
+        cast(null as {{ string_type }}) as hubspot_owner_id,
+        coalesce(sheet_deals.owner_name, attributes.owner_name) as owner_name,
+        coalesce(sheet_deals.owner_name_key, attributes.owner_name_key) as owner_name_key,
+        cast(null as {{ string_type }}) as team_hint,
+        cast(null as {{ string_type }}) as hubspot_company_id,
+        cast(null as {{ string_type }}) as hubspot_contact_id,
+        sheet_deals.account_name as company_name,
+        sheet_deals.account_name_key as company_name_key,
+        coalesce(sheet_deals.industry, attributes.industry) as industry,
+        coalesce(sheet_deals.company_size, attributes.company_size) as company_size,
+        sheet_deals.contact_email_hash,
+        sheet_deals.contact_email_domain,
+        sheet_deals.contact_phone_hash,
+        sheet_deals.contact_name_key,
+        sheet_deals.channel_field,
+        sheet_deals.channel as channel_value,
+        sheet_deals.lost_reason as loss_reason_text,
+        false as is_archived,
+        cast(null as {{ dbt.type_timestamp() }}) as archived_at,
+        coalesce(sheet_deals.segment, attributes.segment) as segment,
+        coalesce(sheet_deals.lead_type, attributes.lead_type) as lead_type,
+        coalesce(sheet_deals.product, attributes.product) as product,
+        coalesce(sheet_deals.declared_revenue, attributes.declared_revenue) as declared_revenue,
+        (
+            sheet_deals.created_on is null and sheet_lead_ranks.created_at is null
+            and sheet_deals.stage_entered_on is null and stage_dates.deal_id is null
+        ) as is_undated,
+        sheet_deals.lost_from_stage_code,
+        sheet_deals.source_load_id
+
+    from sheet_deals
+
+    left join sheet_lead_ranks
+        on
+            sheet_deals.lead_id = sheet_lead_ranks.lead_id
+            and sheet_lead_ranks.lead_rank = 1
+
+    left join attributes
+        on
+            sheet_deals.source_name = attributes.attribute_of
+            and sheet_deals.deal_id = attributes.deal_id
+
+    left join stage_dates
+        on
+            sheet_deals.source_name = stage_dates.source_name
+            and sheet_deals.deal_id = stage_dates.deal_id
 
 ),
 
@@ -218,6 +370,8 @@ unioned as (
     select * from tracker
     union all
     select * from export
+    union all
+    select * from sheets
 
 )
 

@@ -21,6 +21,41 @@ export_deals as (
 
 ),
 
+sheet_records as (
+
+    -- owners named by spreadsheet entries without `table:` (deals, leads and their attribute files)
+    select
+        owner_name,
+        owner_name_key
+
+    from {{ ref('stg_spreadsheets__deals') }}
+
+    union all
+
+    select
+        owner_name,
+        owner_name_key
+
+    from {{ ref('stg_spreadsheets__leads') }}
+
+    union all
+
+    select
+        owner_name,
+        owner_name_key
+
+    from {{ ref('stg_spreadsheets__deal_attributes') }}
+
+    union all
+
+    select
+        owner_name,
+        owner_name_key
+
+    from {{ ref('stg_spreadsheets__lead_attributes') }}
+
+),
+
 hubspot_names as (
 
     select
@@ -74,6 +109,19 @@ sheet_names as (
         cast(null as {{ dbt.type_string() }}) as team_name
 
     from export_deals
+
+    where owner_name_key is not null
+
+    group by 1
+
+    union all
+
+    select
+        owner_name_key,
+        min(owner_name) as owner_name,
+        cast(null as {{ dbt.type_string() }}) as team_name
+
+    from sheet_records
 
     where owner_name_key is not null
 

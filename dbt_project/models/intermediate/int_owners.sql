@@ -1,10 +1,29 @@
 {#- One row per owner (sales rep): HubSpot owners, and the spreadsheet names no HubSpot owner has. A HubSpot owner's
-    team is their primary HubSpot team; a spreadsheet-only owner's team is the tracker's team (华东, 华南). -#}
+    team is their primary HubSpot team; a spreadsheet-only owner's team is the tracker's team (华东, 华南), else the team or office of an owner lookup
+    sheet (entity owners, e.g. Maven's regional_office), which also gives the manager, office and region. -#}
 with
 
 identities as (
 
     select * from {{ ref('int_owner_identities') }}
+
+),
+
+owner_lookup as (
+
+    -- owner lookup sheets (entity owners): manager, team, office, region by owner name
+    select
+        owner_name_key,
+        min(manager_name) as manager_name,
+        min(team_name) as team_name,
+        min(office) as office,
+        min(region) as region
+
+    from {{ ref('stg_spreadsheets__owners') }}
+
+    where owner_name_key is not null
+
+    group by 1
 
 ),
 
@@ -24,16 +43,22 @@ ranked as (
 final as (
 
     select
-        owner_id,
-        owner_name,
-        team_name,
-        case when hubspot_owner_id is not null then 'hubspot' else 'spreadsheet' end as owner_source,
-        hubspot_owner_id,
-        is_archived
+        ranked.owner_id,
+        ranked.owner_name,
+        coalesce(ranked.team_name, owner_lookup.team_name, owner_lookup.office) as team_name,
+        owner_lookup.manager_name,
+        owner_lookup.office,
+        owner_lookup.region,
+        case when ranked.hubspot_owner_id is not null then 'hubspot' else 'spreadsheet' end as owner_source,
+        ranked.hubspot_owner_id,
+        ranked.is_archived
 
     from ranked
 
-    where owner_rank = 1
+    left join owner_lookup
+        on {{ person_name_key('ranked.owner_name') }} = owner_lookup.owner_name_key
+
+    where ranked.owner_rank = 1
 
 )
 

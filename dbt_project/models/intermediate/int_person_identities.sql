@@ -1,4 +1,5 @@
-{#- One row per place a person is seen (form submission, HubSpot contact, tracker row, export row), with the
+{#- One row per place a person is seen (form submission, HubSpot contact, tracker row, export row, a lead or deal
+    row of a spreadsheet entry, record_source = the entry's name), with the
     person_id they resolve to. The rule, on normalised values (staging: lower-cased trimmed email, E.164 phone,
     name without spaces):
       1. same email → same person;
@@ -31,6 +32,18 @@ tracker_deals as (
 export_deals as (
 
     select * from {{ ref('stg_spreadsheets__export_deals') }}
+
+),
+
+sheet_leads as (
+
+    select * from {{ ref('stg_spreadsheets__leads') }}
+
+),
+
+sheet_deals as (
+
+    select * from {{ ref('stg_spreadsheets__deals') }}
 
 ),
 
@@ -81,6 +94,30 @@ records as (
         account_name_key as company_name_key
 
     from export_deals
+
+    union all
+
+    select
+        source_name as record_source,
+        lead_id as record_id,
+        contact_email_hash as email_hash,
+        contact_phone_hash as phone_hash,
+        contact_name_key as name_key,
+        company_name_key
+
+    from sheet_leads
+
+    union all
+
+    select
+        source_name as record_source,
+        deal_id as record_id,
+        contact_email_hash as email_hash,
+        contact_phone_hash as phone_hash,
+        contact_name_key as name_key,
+        account_name_key as company_name_key
+
+    from sheet_deals
 
 ),
 

@@ -30,7 +30,8 @@ final as (
         cast(current_stage_code as {{ dbt.type_string() }}) as current_stage_code,
         current_stage_entered_at,
         case
-            when current_stage_type = 'open' then cast(days_since_stage_entry as {{ dbt.type_int() }})
+            when current_stage_type = 'open' and not is_undated
+                then cast(days_since_stage_entry as {{ dbt.type_int() }})
         end as days_in_current_stage,
         current_stage_type = 'open' as is_open,
         current_stage_type = 'won' as is_won,
@@ -47,6 +48,9 @@ final as (
         ) as cycle_days,
         cast(round(amount_cny, 2) as {{ dbt.type_numeric() }}) as amount_cny,
         cast(amount_original as {{ dbt.type_numeric() }}) as amount_original,
+        coalesce(is_amount_list_price, false) as is_amount_list_price,
+        cast(round(amount_reporting, 2) as {{ dbt.type_numeric() }}) as amount_reporting,
+        cast('{{ var("reporting_currency", "CNY") | upper }}' as {{ dbt.type_string() }}) as reporting_currency,
         cast(currency_code as {{ dbt.type_string() }}) as currency_code,
         cast(loss_reason_code as {{ dbt.type_string() }}) as loss_reason_code,
         cast(lost_from_stage_code as {{ dbt.type_string() }}) as lost_from_stage_code,
@@ -58,6 +62,13 @@ final as (
         cast(backward_moves as {{ dbt.type_int() }}) as backward_moves,
         cast(stages_skipped as {{ dbt.type_int() }}) as stages_skipped,
         has_inferred_stages,
+        is_undated,
+        cast(segment as {{ dbt.type_string() }}) as segment,
+        cast(lead_type as {{ dbt.type_string() }}) as lead_type,
+        cast(product as {{ dbt.type_string() }}) as product,
+        cast(product_series as {{ dbt.type_string() }}) as product_series,
+        cast(list_price as {{ dbt.type_numeric() }}) as list_price,
+        cast(declared_revenue as {{ dbt.type_numeric() }}) as declared_revenue,
         {{ as_of_date() }} as as_of_date
 
     from in_funnel

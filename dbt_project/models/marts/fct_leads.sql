@@ -26,6 +26,26 @@ person_deals as (
 
 ),
 
+lead_wins as (
+
+    -- the first deal of the lead's person won on the lead's day or later
+    select
+        leads.lead_id,
+        min(deals.closed_date) as won_date
+
+    from leads
+
+    inner join deals
+        on
+            leads.person_id = deals.person_id
+            and cast(leads.created_at as date) <= deals.closed_date
+
+    where deals.is_won
+
+    group by 1
+
+),
+
 final as (
 
     select
@@ -44,12 +64,22 @@ final as (
         cast(leads.phone_masked as {{ dbt.type_string() }}) as phone_masked,
         leads.is_first_touch,
         person_deals.person_id is not null as person_has_deal,
+        cast(leads.segment as {{ dbt.type_string() }}) as segment,
+        cast(leads.lead_type as {{ dbt.type_string() }}) as lead_type,
+        cast(leads.declared_revenue as {{ dbt.type_numeric() }}) as declared_revenue,
+        lead_wins.won_date,
+        cast(
+            {{ dbt.datediff('cast(leads.created_at as date)', 'lead_wins.won_date', 'day') }} as {{ dbt.type_int() }}
+        ) as days_to_won,
         {{ as_of_date() }} as as_of_date
 
     from leads
 
     left join person_deals
         on leads.person_id = person_deals.person_id
+
+    left join lead_wins
+        on leads.lead_id = lead_wins.lead_id
 
 )
 

@@ -4,7 +4,9 @@
       leads            leads created that month (fct_leads: form submissions and HubSpot contacts), lead channel
       qualified_leads  of those, leads whose person is the contact of a deal in fct_deals (fct_leads.person_has_deal:
                        sales took the person into the funnel), whenever the deal was created
-      deals_created    deals created that month (cohort_month), deal channel
+      won_leads        of those, leads whose person won a deal on the lead's day or later (fct_leads.won_date),
+                       whenever; lead_to_won_rate = won_leads / leads
+      deals_created    deals created that month (cohort_month), deal channel; not deals without any date
       deals_won        deals won that month (closing day), deal channel; won_amount_cny their amount
       spend_cny        the sheet's spend; null when the sheet has no row for the channel and month
       cost_per_*       spend_cny / count; null when there is no spend row or the count is 0
@@ -48,7 +50,8 @@ lead_counts as (
         cohort_month as month_start,
         channel_code,
         count(*) as leads,
-        sum(case when person_has_deal then 1 else 0 end) as qualified_leads
+        sum(case when person_has_deal then 1 else 0 end) as qualified_leads,
+        sum(case when won_date is not null then 1 else 0 end) as won_leads
 
     from leads
 
@@ -64,6 +67,8 @@ created_counts as (
         count(*) as deals_created
 
     from deals
+
+    where is_undated is not true  -- no creation day: not counted in any month
 
     group by 1, 2
 
@@ -130,6 +135,7 @@ joined as (
         grid.*,
         coalesce(lead_counts.leads, 0) as leads,
         coalesce(lead_counts.qualified_leads, 0) as qualified_leads,
+        coalesce(lead_counts.won_leads, 0) as won_leads,
         coalesce(created_counts.deals_created, 0) as deals_created,
         coalesce(won_counts.deals_won, 0) as deals_won,
         coalesce(won_counts.won_amount_cny, 0) as won_amount_cny,
@@ -171,6 +177,8 @@ final as (
         cast(qualified_leads as {{ dbt.type_int() }}) as qualified_leads,
         cast(round({{ safe_divide('qualified_leads', 'leads') }}, 4) as {{ dbt.type_numeric() }})
             as qualification_rate,
+        cast(won_leads as {{ dbt.type_int() }}) as won_leads,
+        cast(round({{ safe_divide('won_leads', 'leads') }}, 4) as {{ dbt.type_numeric() }}) as lead_to_won_rate,
         cast(deals_created as {{ dbt.type_int() }}) as deals_created,
         cast(deals_won as {{ dbt.type_int() }}) as deals_won,
         cast(won_amount_cny as {{ dbt.type_numeric() }}) as won_amount_cny,

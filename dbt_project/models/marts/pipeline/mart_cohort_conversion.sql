@@ -20,6 +20,9 @@ deals as (
 
     select * from {{ ref('fct_deals') }}
 
+    -- a deal with no date at all has no cohort (fct_deals.is_undated; counted by warn_deals_without_dates)
+    where is_undated is not true
+
 ),
 
 events as (
