@@ -1,7 +1,9 @@
 """Every shape of sales export mapped by mapping.yaml alone, through the real ingestion and dbt build: the Olist
-marketing funnel (leads + closed deals keyed by the lead id)."""
+marketing funnel (leads + closed deals keyed by the lead id), Maven's CRM sales opportunities (a current-state export
+with per-stage dates and lookup sheets) and mixed currencies; data from 2017 builds with no calendar setting."""
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from pathlib import Path
@@ -45,15 +47,23 @@ def ingest(root: Path, files: Path, mapping_yaml: str) -> SimpleNamespace:
     return SimpleNamespace(root=root, warehouse=warehouse, summary=summary, recon=recon)
 
 
+REPORTING_CURRENCY_ENV = "FUNNELHOUSE_REPORTING_CURRENCY"
+
+
 def build(loaded: SimpleNamespace, as_of: str, reporting_currency: str = "CNY") -> SimpleNamespace:
     """dbt build a copy of the project on the loaded warehouse as of `as_of`."""
     from funnelhouse.transform import DBT_PROJECT_DIR, dbt_build
 
     project = copy_project(DBT_PROJECT_DIR, loaded.root / "dbt_project")
-    settings = project / "dbt_project.yml"  # the data starts in 2017, before the calendar's default first day
-    text = settings.read_text(encoding="utf-8").replace('"2020-01-01"', '"2016-01-01"')
-    settings.write_text(text.replace("reporting_currency: CNY", f"reporting_currency: {reporting_currency}"))
-    loaded.statuses = dbt_build(loaded.warehouse, as_of=as_of, project_dir=project)
+    previous = os.environ.get(REPORTING_CURRENCY_ENV)
+    os.environ[REPORTING_CURRENCY_ENV] = reporting_currency  # the setting a user gives (dbt_project.yml reads it)
+    try:
+        loaded.statuses = dbt_build(loaded.warehouse, as_of=as_of, project_dir=project)
+    finally:
+        if previous is None:
+            os.environ.pop(REPORTING_CURRENCY_ENV, None)
+        else:
+            os.environ[REPORTING_CURRENCY_ENV] = previous
     return loaded
 
 
