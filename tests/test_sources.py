@@ -178,7 +178,8 @@ def test_ingest_exit_codes_for_nothing_to_read_rejected_files_and_configuration_
     config = ingest_cli(inputs, tmp_path / "w.duckdb", "spreadsheets")
     assert config.exit_code == 2
     assert config.output.strip() == (
-        "error: mapping.yaml, entry deals: `entity` must be one of deals, stage_changes, leads, spend, not 'deal'")
+        "error: mapping.yaml, entry deals: `entity` must be one of deals, stage_changes, leads, spend, "
+        "deal_attributes, lead_attributes, owners, companies, products, not 'deal'")
 
     help_text = runner.invoke(app, ["ingest", "--help"], env={"COLUMNS": "250"}).output
     assert "3 nothing could be read" in help_text and "2 a configuration error" in help_text

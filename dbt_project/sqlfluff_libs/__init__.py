@@ -8,13 +8,19 @@ linter uses this; dbt never imports it.
 from __future__ import annotations
 
 import datetime as _datetime
+import re as _re
 from pathlib import Path as _Path
 from types import SimpleNamespace as _Namespace
 
 import yaml as _yaml
 
 _PROJECT = _yaml.safe_load((_Path(__file__).resolve().parents[1] / "dbt_project.yml").read_text(encoding="utf-8"))
-_VARS = _PROJECT.get("vars") or {}
+_ENV_VAR_DEFAULT = _re.compile(r"""^\{\{\s*env_var\(\s*'[^']*'\s*,\s*'([^']*)'\s*\)\s*\}\}$""")
+# a var whose default reads the environment ("{{ env_var('NAME', 'CNY') }}") lints with that default
+_VARS = {
+    name: (_ENV_VAR_DEFAULT.sub(r"\1", value) if isinstance(value, str) else value)
+    for name, value in (_PROJECT.get("vars") or {}).items()
+}
 _TYPES = {"string": "varchar", "timestamp": "timestamp", "float": "float", "integer": "integer"}
 
 
