@@ -86,7 +86,9 @@ def test_definitions_validate_and_lineage_runs_from_raw_tables_to_marts(tmp_path
     keys = {key.to_user_string(): graph.get(key) for key in graph.get_all_asset_keys()}
     assert {node.group_name for node in keys.values()} == {"ingestion", "staging", "intermediate", "marts", "quality", "serving"}
     raw = [key for key, node in keys.items() if node.group_name == "ingestion"]
-    assert len(raw) == 22
+    # forms 3, hubspot 13, spreadsheets 14: the demo's 4 tables, the canonical deals, leads, deal_attributes,
+    # lead_attributes, owners, companies, products and deal_stage_dates, quarantine and reconciliation
+    assert len(raw) == 30
     # every raw table feeds its staging model: stg_hubspot__deals reads raw_hubspot/deals, and so on
     orphans = [key for key in raw if not any(child.path[0] == "staging" for child in keys[key].child_keys)]
     assert orphans == []
@@ -167,7 +169,7 @@ def test_refresh_through_dagster_loads_builds_and_checks_everything(refreshed: S
     full = refreshed.full
     assert full.success, full.error
     assert full.skipped == []
-    assert len([key for key in full.materialized if key.startswith("raw_")]) == 22
+    assert len([key for key in full.materialized if key.startswith("raw_")]) == 30  # every raw table, as above
     assert [key for key in dbt_asset_keys() if key not in full.materialized] == []  # every model and seed
     assert "quality/data_quality_report" in full.materialized and "quality/funnel_report" in full.materialized
     assert (refreshed.resource.warehouse_path().parent / "reports" / "funnel_report.html").stat().st_size > 4_000_000
@@ -345,14 +347,14 @@ def test_stale_deals_digest_goes_to_each_configured_channel(refreshed: SimpleNam
     # 1,250,000), 深圳星河 (刘洋, 80万) and 广州云帆 (张伟, 12.5万); hubspot:77 is Grace Hopper's 52,000 EUR = 405,600
     assert webhook["kind"] == "stale_deals_digest"
     assert webhook["facts"] == {
-        "as_of": AS_OF, "stale_deals": 8, "amount_cny": 2950320.0,
+        "as_of": AS_OF, "stale_deals": 8, "amount_reporting": 2950320.0, "reporting_currency": "CNY",
         "owners": [
-            {"owner": "Ada Lovelace", "team": "West Sales", "stale_deals": 2, "amount_cny": 257400.0},
-            {"owner": "Grace Hopper", "team": "West Sales", "stale_deals": 2, "amount_cny": 440700.0},
-            {"owner": "Emily Chen", "team": "unknown", "stale_deals": 1, "amount_cny": 1250000.0},
-            {"owner": "刘洋", "team": "华南", "stale_deals": 1, "amount_cny": 800000.0},
-            {"owner": "张伟", "team": "华南", "stale_deals": 1, "amount_cny": 125000.0},
-            {"owner": "未分配 unassigned", "team": None, "stale_deals": 1, "amount_cny": 77220.0},
+            {"owner": "Ada Lovelace", "team": "West Sales", "stale_deals": 2, "amount_reporting": 257400.0},
+            {"owner": "Grace Hopper", "team": "West Sales", "stale_deals": 2, "amount_reporting": 440700.0},
+            {"owner": "Emily Chen", "team": "unknown", "stale_deals": 1, "amount_reporting": 1250000.0},
+            {"owner": "刘洋", "team": "华南", "stale_deals": 1, "amount_reporting": 800000.0},
+            {"owner": "张伟", "team": "华南", "stale_deals": 1, "amount_reporting": 125000.0},
+            {"owner": "未分配 unassigned", "team": None, "stale_deals": 1, "amount_reporting": 77220.0},
         ],
     }
     assert wecom["msgtype"] == "markdown" and webhook["title"] in wecom["markdown"]["content"]

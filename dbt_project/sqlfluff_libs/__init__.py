@@ -8,6 +8,7 @@ linter uses this; dbt never imports it.
 from __future__ import annotations
 
 import datetime as _datetime
+import re as _re
 from pathlib import Path as _Path
 from types import SimpleNamespace as _Namespace
 
@@ -15,11 +16,15 @@ import yaml as _yaml
 
 _PROJECT = _yaml.safe_load((_Path(__file__).resolve().parents[1] / "dbt_project.yml").read_text(encoding="utf-8"))
 _VARS = _PROJECT.get("vars") or {}
+_ENV_VAR_DEFAULT = _re.compile(r"""\{\{\s*env_var\(\s*'[^']*'\s*,\s*'([^']*)'\s*\)\s*\}\}""")
 _TYPES = {"string": "varchar", "timestamp": "timestamp", "float": "float", "integer": "integer"}
 
 
 def var(name, default=None):
-    return _VARS.get(name, default)
+    value = _VARS.get(name, default)
+    # a default read from the environment ("{{ env_var('NAME', 'default') }}") renders as its default
+    found = isinstance(value, str) and _ENV_VAR_DEFAULT.fullmatch(value)
+    return found.group(1) if found else value
 
 
 def env_var(name, default=""):
