@@ -167,7 +167,7 @@ def compare(expected: dict[str, str], actual: dict[str, str], attach: dict[str, 
                           f"(select 'stale' as k, count(*) as deals from {a['mart_stale_deals']})",
                           "stale deals: count", "k", ("deals",)),
             _row_by_row(connection, e["mart_stale_deals"], a["mart_stale_deals"], "stale deals: row by row",
-                        "deal_id", {"days_in_stage": None, "days_over_threshold": None, "amount_cny": 0.011}),
+                        "deal_id", {"days_in_stage": None, "days_over_threshold": None, "amount_reporting": 0.011}),
             _keyed_counts(connection,
                           f"(select loss_reason_code, sum(lost_deals) as lost_deals from {e['mart_loss_reasons']} "
                           "group by 1)",
@@ -175,9 +175,11 @@ def compare(expected: dict[str, str], actual: dict[str, str], attach: dict[str, 
                           "group by 1)",
                           "loss reasons: lost deals per reason", "loss_reason_code", ("lost_deals",)),
             _keyed_counts(connection,
-                          f"(select loss_reason_code, sum(amount_lost_cny) as amount from {e['mart_loss_reasons']} "
+                          f"(select loss_reason_code, sum(amount_lost_reporting) as amount "
+                          f"from {e['mart_loss_reasons']} "
                           "group by 1)",
-                          f"(select loss_reason_code, sum(amount_lost_cny) as amount from {a['mart_loss_reasons']} "
+                          f"(select loss_reason_code, sum(amount_lost_reporting) as amount "
+                          f"from {a['mart_loss_reasons']} "
                           "group by 1)",
                           "loss reasons: amount lost per reason (±0.01)", "loss_reason_code", ("amount",),
                           tolerance=0.011),
@@ -187,7 +189,7 @@ def compare(expected: dict[str, str], actual: dict[str, str], attach: dict[str, 
                         f"(select *, concat_ws('|', lost_month, loss_reason_code, lost_from_stage_code) as k "
                         f"from {a['mart_loss_reasons']})",
                         "loss reasons: month × reason × stage rows", "k",
-                        {"lost_deals": None, "share_of_month": 0.00011, "amount_lost_cny": 0.011,
+                        {"lost_deals": None, "share_of_month": 0.00011, "amount_lost_reporting": 0.011,
                          "reason_rank": None, "is_top3_reason": None}),
             _row_by_row(connection, e["fct_deals"], a["fct_deals"], "fct_deals: row by row", "deal_id",
                         DEAL_COLUMNS),

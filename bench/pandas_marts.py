@@ -602,12 +602,14 @@ def compute(raw_inputs: dict[str, Any], seeds_dir: Path, as_of: str) -> dict[str
     stale = stale.rename(columns={"is_entry_time_known": "is_stage_entry_known"})[[
         "deal_id", "source", "current_stage_code", "current_stage_entered_at", "is_stage_entry_known",
         "days_in_stage", "stale_after_days", "days_over_threshold", "amount_cny"]].reset_index(drop=True)
+    stale = stale.rename(columns={"amount_cny": "amount_reporting"})  # the default reporting currency, CNY
 
     # loss reasons
     lost_deals = fct_deals[fct_deals["is_lost"]].copy()
     lost_deals["lost_month"] = lost_deals["closed_at"].dt.to_period("M").dt.to_timestamp().dt.date
     grouped = lost_deals.groupby(["lost_month", "loss_reason_code", "lost_from_stage_code"], dropna=False).agg(
-        lost_deals=("deal_id", "size"), amount_lost_cny=("amount_cny", lambda v: v.sum(min_count=1))).reset_index()
+        lost_deals=("deal_id", "size"),
+        amount_lost_reporting=("amount_cny", lambda v: v.sum(min_count=1))).reset_index()
     month_totals = lost_deals.groupby("lost_month").size().rename("month_lost_deals")
     named = lost_deals[lost_deals["loss_reason_code"] != "unspecified"].merge(
         reasons[["reason_code", "reason_order"]], left_on="loss_reason_code", right_on="reason_code", how="left")
@@ -620,7 +622,7 @@ def compute(raw_inputs: dict[str, Any], seeds_dir: Path, as_of: str) -> dict[str
     loss["share_of_month"] = round_half_up(loss["lost_deals"] / loss["month_lost_deals"], 4)
     loss["is_top3_reason"] = (loss["reason_rank"] <= 3).fillna(False).astype(bool)
     loss = loss[["lost_month", "loss_reason_code", "lost_from_stage_code", "lost_deals", "share_of_month",
-                 "amount_lost_cny", "reason_rank", "is_top3_reason"]]
+                 "amount_lost_reporting", "reason_rank", "is_top3_reason"]]
 
     return {
         "fct_deals": fct_deals,

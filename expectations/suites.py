@@ -449,7 +449,7 @@ def _marts__mart_stale_deals(context: BuildContext) -> list[Expectation]:
             "a stale deal is in an open stage of seeds/funnel/funnel_stages.csv",
         ),
         non_negative("days_over_threshold"),
-        non_negative("amount_cny"),
+        non_negative("amount_reporting"),
         is_false("entered_after_as_of", "current_stage_entered_at is not after as_of_date"),
         row_count_within_bounds(context),
     ]
@@ -479,7 +479,7 @@ def _marts__mart_loss_reasons(context: BuildContext) -> list[Expectation]:
             description=f"a month's shares add up to 1 (± {SHARE_SUM_TOLERANCE})",
         ),
         between("lost_deals", 1, None, description="lost_deals is at least 1"),
-        non_negative("amount_lost_cny"),
+        non_negative("amount_lost_reporting"),
         is_false("lost_after_as_of", "lost_month is not after as_of_date"),
         row_count_within_bounds(context),
     ]

@@ -107,12 +107,14 @@ def funnel_table(stages: Iterable) -> Table:
 
 def loss_reason_table(reasons: Iterable) -> Table:
     """The most frequent normalised loss reasons with their share of lost deals and the amount lost."""
+    reasons = list(reasons)
+    currency = reasons[0].reporting_currency if reasons else "CNY"
     table = Table(title="Top loss reasons", title_justify="left")
-    for column in ("reason", "lost deals", "share of lost", "amount lost (CNY)"):
+    for column in ("reason", "lost deals", "share of lost", f"amount lost ({currency})"):
         table.add_column(column, justify="left" if column == "reason" else "right")
     for reason in reasons:
         table.add_row(f"{reason.name_zh} {reason.name_en}", f"{reason.lost_deals:,}", _percent(reason.share_of_lost),
-                      f"{reason.amount_lost_cny:,.0f}")
+                      f"{reason.amount_lost_reporting:,.0f}")
     return table
 
 

@@ -42,7 +42,8 @@ class LossReason(NamedTuple):
     name_en: str
     lost_deals: int
     share_of_lost: float  # of all lost deals, those without a written reason included
-    amount_lost_cny: float
+    amount_lost_reporting: float
+    reporting_currency: str = "CNY"  # the currency of amount_lost_reporting (the mart's column)
 
 
 @contextmanager
@@ -272,13 +273,15 @@ def top_loss_reasons(warehouse: Path, n: int = 3) -> list[LossReason]:
                 min(reason_name_zh) as name_zh,
                 min(reason_name_en) as name_en,
                 sum(lost_deals) as lost_deals,
-                coalesce(sum(amount_lost_cny), 0) as amount_lost_cny,
-                min(reason_rank) as reason_rank
+                coalesce(sum(amount_lost_reporting), 0) as amount_lost_reporting,
+                min(reason_rank) as reason_rank,
+                min(reporting_currency) as reporting_currency
             from marts.mart_loss_reasons
             group by 1
         ),
         totals as (select sum(lost_deals) as all_lost from reasons)
-        select loss_reason_code, name_zh, name_en, lost_deals, lost_deals / all_lost, amount_lost_cny
+        select loss_reason_code, name_zh, name_en, lost_deals, lost_deals / all_lost, amount_lost_reporting,
+            reporting_currency
         from reasons cross join totals
         where reason_rank is not null
         order by reason_rank
@@ -287,6 +290,6 @@ def top_loss_reasons(warehouse: Path, n: int = 3) -> list[LossReason]:
         [int(n)],
     )
     return [
-        LossReason(code, zh, en, int(lost), float(share), float(amount))
-        for code, zh, en, lost, share, amount in rows
+        LossReason(code, zh, en, int(lost), float(share), float(amount), currency or "CNY")
+        for code, zh, en, lost, share, amount, currency in rows
     ]

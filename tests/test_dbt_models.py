@@ -214,7 +214,7 @@ def test_forecast_falls_back_to_the_pooled_rate_and_decays_stale_deals(built: Si
 def test_amounts_loss_reasons_and_identity(built: SimpleNamespace) -> None:
     assert query(built.warehouse, "select amount_cny from marts.fct_deals where deal_id = 'hubspot:77'") == [(405600,)]
     top = top_loss_reasons(built.warehouse)
-    assert [(r.reason_code, r.lost_deals, r.share_of_lost, r.amount_lost_cny) for r in top] == [
+    assert [(r.reason_code, r.lost_deals, r.share_of_lost, r.amount_lost_reporting) for r in top] == [
         ("price", 1, 0.5, 800000.0),  # D-005 "Price too high"; HubSpot 31 has no reason (unspecified, not ranked)
     ]
     # one person across a form (tf1, tf3 by email) and a tracker row (phone only, tf1's phone): the tracker deal

@@ -54,7 +54,7 @@ TABLES: dict[str, dict[str, str]] = {
     "marts.fct_deals": {"deal_id": "varchar", "is_won": "boolean"},
     "marts.mart_loss_reasons": {
         "lost_month": "date", "loss_reason_code": "varchar", "lost_from_stage_code": "varchar", "lost_deals": "integer",
-        "share_of_month": "decimal(28,6)", "amount_lost_cny": "decimal(28,6)", "as_of_date": "date",
+        "share_of_month": "decimal(28,6)", "amount_lost_reporting": "decimal(28,6)", "as_of_date": "date",
     },
 }
 
@@ -462,11 +462,11 @@ def test_a_deal_won_then_lost_reconciles_on_the_deals_won_now(db):
 def test_loss_reason_shares(db):
     rows = [
         {"lost_month": date(2026, 1, 1), "loss_reason_code": "price", "lost_from_stage_code": "proposal",
-         "lost_deals": 3, "share_of_month": 0.75, "amount_lost_cny": 10, "as_of_date": date(2026, 3, 31)},
+         "lost_deals": 3, "share_of_month": 0.75, "amount_lost_reporting": 10, "as_of_date": date(2026, 3, 31)},
         {"lost_month": date(2026, 1, 1), "loss_reason_code": "timing", "lost_from_stage_code": "need",
-         "lost_deals": 1, "share_of_month": 0.25, "amount_lost_cny": 0, "as_of_date": date(2026, 3, 31)},
+         "lost_deals": 1, "share_of_month": 0.25, "amount_lost_reporting": 0, "as_of_date": date(2026, 3, 31)},
         {"lost_month": date(2026, 2, 1), "loss_reason_code": "price", "lost_from_stage_code": "need",
-         "lost_deals": 2, "share_of_month": 1.0, "amount_lost_cny": 5, "as_of_date": date(2026, 3, 31)},
+         "lost_deals": 2, "share_of_month": 1.0, "amount_lost_reporting": 5, "as_of_date": date(2026, 3, 31)},
     ]
     put(db, "marts.mart_loss_reasons", rows)
     assert validate(db, "marts__mart_loss_reasons", as_of=AS_OF).success

@@ -57,7 +57,7 @@ def test_only_open_deals_get_the_prior_with_no_decay_and_the_backtest_judges_not
     forecast = query(warehouse, """
         select deal_id, stage_code, age_bucket, days_in_stage, deal_age_days, probability_basis, evidence_closed_count,
             base_win_rate, pooled_win_rate, stage_win_rate, cell_win_probability, p90_won_cycle_days, decay_factor,
-            win_probability, expected_close_date, weighted_amount_cny
+            win_probability, expected_close_date, weighted_amount_reporting
         from marts.mart_forecast order by deal_id""")
     half, one = Decimal("0.5"), Decimal(1)
     assert forecast == [
@@ -70,8 +70,8 @@ def test_only_open_deals_get_the_prior_with_no_decay_and_the_backtest_judges_not
     # per owner, no expected month: Emily Chen O-1 + O-2 = 2 deals, 30000, 0.5 + 0.5 = 1 expected, 15000 weighted;
     # Frank Zhou O-3 = 1 deal, no amount, 0.5
     by_month = query(warehouse, """
-        select expected_close_month, owner_name, open_deals, pipeline_amount_cny, expected_won_deals,
-            weighted_amount_cny
+        select expected_close_month, owner_name, open_deals, pipeline_amount_reporting, expected_won_deals,
+            weighted_amount_reporting
         from marts.mart_forecast_by_month order by owner_name""")
     assert by_month == [(None, "Emily Chen", 2, Decimal(30000), one, Decimal(15000)),
                         (None, "Frank Zhou", 1, None, half, None)]
@@ -79,7 +79,8 @@ def test_only_open_deals_get_the_prior_with_no_decay_and_the_backtest_judges_not
     # have passed by 06-30 (3 months have not). Open at 04-30: O-2; at 05-31: O-1, O-2 (O-3 entered 06-20).
     # Nothing was expected to close (no close time learned), nothing was won, nothing closed → nothing to score.
     backtest = query(warehouse, """
-        select forecast_month_end, horizon_months, open_deals, open_amount_cny, predicted_won_deals, actual_won_deals,
+        select forecast_month_end, horizon_months, open_deals, open_amount_reporting, predicted_won_deals,
+            actual_won_deals,
             percentage_error_won_deals, brier_deals, brier_score, base_rate_brier_score
         from marts.mart_forecast_backtest order by 1, 2""")
     assert backtest == [

@@ -52,7 +52,7 @@ def row(**values: Any) -> dict[str, Any]:
         "current_stage_entered_at": datetime(2026, 7, 28, 3, 50), "is_stage_entry_known": True,
         "days_in_stage": 64, "stale_after_days": 30, "days_over_threshold": 34, "owner_id": "hubspot:102",
         "owner_name": "张立", "team_name": "华南渠道部", "company_id": "c1", "company_name": "杭州信科零售有限公司",
-        "channel_code": "referral", "amount_cny": Decimal("23666.000000"), "as_of_date": AS_OF,
+        "channel_code": "referral", "amount_reporting": Decimal("23666.000000"), "as_of_date": AS_OF,
     }
     return {**base, **values}
 
@@ -61,19 +61,19 @@ STALE_ROWS = [
     row(deal_id="hubspot:3208", deal_name="科润融资租赁 - 私有化部署", current_stage_code="proposal",
         stage_name_zh="方案/报价", stage_name_en="Proposal", days_in_stage=33, stale_after_days=30,
         days_over_threshold=3, owner_id="hubspot:107", owner_name="刘悦", team_name="华东大客户部",
-        amount_cny=Decimal("133000.000000")),
+        amount_reporting=Decimal("133000.000000")),
     row(deal_id="tracker_cn:ea32", deal_name="常州金程融资租赁", current_stage_code="interest",
         stage_name_zh="意向", stage_name_en="Interest", is_stage_entry_known=False, days_in_stage=157,
         stale_after_days=30, days_over_threshold=127, owner_id="hubspot:107", owner_name="刘悦",
-        team_name="华东大客户部", amount_cny=Decimal("215000.000000")),
+        team_name="华东大客户部", amount_reporting=Decimal("215000.000000")),
     row(deal_id="hubspot:3468", deal_name="信科零售 - 企业版升级", owner_id="hubspot:110", owner_name="Daniel Ma",
-        amount_cny=Decimal("23666.500000")),
+        amount_reporting=Decimal("23666.500000")),
     row(deal_id="hubspot:3470", deal_name="Acme & <Sons> 扩容", current_stage_code="negotiation",
         stage_name_zh="商务谈判", stage_name_en="Negotiation", days_in_stage=50, stale_after_days=21,
-        days_over_threshold=29, owner_id="hubspot:110", owner_name="Daniel Ma", amount_cny=None),
+        days_over_threshold=29, owner_id="hubspot:110", owner_name="Daniel Ma", amount_reporting=None),
     row(deal_id="forms:77", source="forms", deal_name="无主商机", current_stage_code="lead", stage_name_zh="线索",
         stage_name_en="Lead", days_in_stage=20, stale_after_days=14, days_over_threshold=6, owner_id=None,
-        owner_name=None, team_name=None, amount_cny=Decimal("1000000")),
+        owner_name=None, team_name=None, amount_reporting=Decimal("1000000")),
 ]
 
 DIGEST_TITLE = "funnelhouse: 5 stale deals on 2026-09-30 (3 owners, CNY 1,371,666.50)"
@@ -148,11 +148,11 @@ def test_stale_digest_groups_deals_per_owner_busiest_first() -> None:
     assert notification.title == DIGEST_TITLE
     assert notification.text == DIGEST_TEXT
     assert notification.facts == {
-        "as_of": "2026-09-30", "stale_deals": 5, "amount_cny": 1371666.5,
+        "as_of": "2026-09-30", "stale_deals": 5, "amount_reporting": 1371666.5, "reporting_currency": "CNY",
         "owners": [
-            {"owner": "Daniel Ma", "team": "华南渠道部", "stale_deals": 2, "amount_cny": 23666.5},
-            {"owner": "刘悦", "team": "华东大客户部", "stale_deals": 2, "amount_cny": 348000.0},
-            {"owner": "未分配 unassigned", "team": None, "stale_deals": 1, "amount_cny": 1000000.0},
+            {"owner": "Daniel Ma", "team": "华南渠道部", "stale_deals": 2, "amount_reporting": 23666.5},
+            {"owner": "刘悦", "team": "华东大客户部", "stale_deals": 2, "amount_reporting": 348000.0},
+            {"owner": "未分配 unassigned", "team": None, "stale_deals": 1, "amount_reporting": 1000000.0},
         ],
     }
 
@@ -172,7 +172,8 @@ def test_stale_digest_without_stale_deals_says_so() -> None:
 
     assert notification.title == "funnelhouse: no stale deals on 2026-09-30"
     assert notification.text == "No open deal is past its stage's threshold as of 2026-09-30."
-    assert notification.facts == {"as_of": "2026-09-30", "stale_deals": 0, "amount_cny": 0.0, "owners": []}
+    assert notification.facts == {"as_of": "2026-09-30", "stale_deals": 0, "amount_reporting": 0.0,
+                                  "reporting_currency": "CNY", "owners": []}
 
 
 def test_messages_never_carry_emails_or_phone_numbers() -> None:

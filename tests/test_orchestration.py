@@ -347,14 +347,14 @@ def test_stale_deals_digest_goes_to_each_configured_channel(refreshed: SimpleNam
     # 1,250,000), 深圳星河 (刘洋, 80万) and 广州云帆 (张伟, 12.5万); hubspot:77 is Grace Hopper's 52,000 EUR = 405,600
     assert webhook["kind"] == "stale_deals_digest"
     assert webhook["facts"] == {
-        "as_of": AS_OF, "stale_deals": 8, "amount_cny": 2950320.0,
+        "as_of": AS_OF, "stale_deals": 8, "amount_reporting": 2950320.0, "reporting_currency": "CNY",
         "owners": [
-            {"owner": "Ada Lovelace", "team": "West Sales", "stale_deals": 2, "amount_cny": 257400.0},
-            {"owner": "Grace Hopper", "team": "West Sales", "stale_deals": 2, "amount_cny": 440700.0},
-            {"owner": "Emily Chen", "team": "unknown", "stale_deals": 1, "amount_cny": 1250000.0},
-            {"owner": "刘洋", "team": "华南", "stale_deals": 1, "amount_cny": 800000.0},
-            {"owner": "张伟", "team": "华南", "stale_deals": 1, "amount_cny": 125000.0},
-            {"owner": "未分配 unassigned", "team": None, "stale_deals": 1, "amount_cny": 77220.0},
+            {"owner": "Ada Lovelace", "team": "West Sales", "stale_deals": 2, "amount_reporting": 257400.0},
+            {"owner": "Grace Hopper", "team": "West Sales", "stale_deals": 2, "amount_reporting": 440700.0},
+            {"owner": "Emily Chen", "team": "unknown", "stale_deals": 1, "amount_reporting": 1250000.0},
+            {"owner": "刘洋", "team": "华南", "stale_deals": 1, "amount_reporting": 800000.0},
+            {"owner": "张伟", "team": "华南", "stale_deals": 1, "amount_reporting": 125000.0},
+            {"owner": "未分配 unassigned", "team": None, "stale_deals": 1, "amount_reporting": 77220.0},
         ],
     }
     assert wecom["msgtype"] == "markdown" and webhook["title"] in wecom["markdown"]["content"]

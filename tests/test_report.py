@@ -46,16 +46,16 @@ DDL = {
         as_of_date date""",
     "mart_loss_reasons": """lost_month date, loss_reason_code varchar, reason_name_zh varchar, reason_name_en varchar,
         lost_from_stage_code varchar, lost_deals integer, share_of_month decimal(28, 6),
-        amount_lost_cny decimal(28, 6), reason_rank integer, is_top3_reason boolean, as_of_date date""",
+        amount_lost_reporting decimal(28, 6), reason_rank integer, is_top3_reason boolean, as_of_date date""",
     "mart_stale_deals": """deal_id varchar, source varchar, deal_name varchar, current_stage_code varchar,
         stage_name_zh varchar, stage_name_en varchar, current_stage_entered_at timestamp, is_stage_entry_known boolean,
         days_in_stage integer, stale_after_days integer, days_over_threshold integer, owner_id varchar,
         owner_name varchar, team_name varchar, company_id varchar, company_name varchar, channel_code varchar,
-        amount_cny decimal(28, 6), as_of_date date""",
+        amount_reporting decimal(28, 6), as_of_date date""",
     "dim_channel": "channel_code varchar, channel_order integer, name_zh varchar, name_en varchar",
     # as dbt_project/models/marts/forecast builds it (the columns the report reads)
     "mart_forecast": """deal_id varchar, owner_name varchar, stage_code varchar, win_probability decimal(28, 6),
-        expected_close_month date, amount_cny decimal(28, 6), weighted_amount_cny decimal(28, 6)""",
+        expected_close_month date, amount_reporting decimal(28, 6), weighted_amount_reporting decimal(28, 6)""",
 }
 VELOCITY = [("time_in_stage", code, 11.5 * order, 9.25 * order, 20.0 * order) for code, order, *_ in STAGES[:5]] + [
     ("cycle_length", "won", 85.6, 73.8, 137.7), ("cycle_length", "lost", 48.4, 40.0, 94.2)]
@@ -235,13 +235,13 @@ def test_without_the_forecast_mart_the_section_says_so(tmp_path: Path) -> None:
 def test_a_forecast_mart_without_the_columns_it_needs_is_a_note_not_a_failure(tmp_path: Path) -> None:
     warehouse = build_warehouse(tmp_path / "w.duckdb", forecast_ddl="deal_id varchar, owner varchar")
     page = write_report(warehouse, tmp_path).read_text(encoding="utf-8")  # a folder: funnel_report.html in it
-    assert ("marts.mart_forecast has no column expected_close_month, weighted_amount_cny; rebuild it with the "
+    assert ("marts.mart_forecast has no column expected_close_month, weighted_amount_reporting; rebuild it with the "
             "refresh" in page)
     assert (tmp_path / "funnel_report.html").exists()
 
 
 def test_a_forecast_of_close_dates_with_a_weighted_amount_column_draws_one_bar_per_month(tmp_path: Path) -> None:
-    """The brief's column names (weighted_amount, no amount_cny) and close dates instead of month starts."""
+    """The brief's column names (weighted_amount, no amount_reporting) and close dates instead of month starts."""
     ddl = "deal_id varchar, expected_close_month date, weighted_amount double"
     warehouse = build_warehouse(tmp_path / "w.duckdb", forecast_ddl=ddl)
     with duckdb.connect(str(warehouse)) as connection:

@@ -206,7 +206,7 @@ def test_conversion_and_deal_metrics_without_grouping(built: SimpleNamespace) ->
     [facts] = query(built.warehouse, """
         select (select count(*) from marts.fct_leads), count(*), count(*) filter (where is_open),
                count(*) filter (where is_won), count(*) filter (where is_lost),
-               avg(amount_cny) filter (where is_won), avg(cycle_days)
+               avg(amount_reporting) filter (where is_won), avg(cycle_days)
         from marts.fct_deals
     """)
     leads, deals, open_deals, won, lost, average_won_amount, cycle_days = facts

@@ -305,7 +305,7 @@ def test_owner_performance_by_manager_and_office(maven: SimpleNamespace) -> None
     ]
     teams = query(
         maven.warehouse,
-        "select performance_key, won_deals, win_rate, open_pipeline_cny from marts.mart_owner_performance "
+        "select performance_key, won_deals, win_rate, open_pipeline_reporting from marts.mart_owner_performance "
         "where performance_level = 'team' order by 1",
     )
     # the office is the team. Central: 3 won of 4 closed, open F5J3 4800 + W7C5 60 USD at list price = 4860 USD =

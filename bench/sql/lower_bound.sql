@@ -671,7 +671,7 @@ select
     s.stale_after_days,
     cast(datediff('day', cast(d.current_stage_entered_at as date), date '${as_of}') - s.stale_after_days as integer)
         as days_over_threshold,
-    d.amount_cny
+    d.amount_cny as amount_reporting  -- the bench builds at the default reporting currency, CNY
 from fct_deals as d
 inner join funnel_stages as s on d.current_stage_code = s.stage_code
 left join fct_deal_stage_events as e on d.deal_id = e.deal_id and e.is_current_stage
@@ -685,7 +685,7 @@ with lost as (
 ),
 grouped as (
     select lost_month, loss_reason_code, lost_from_stage_code, count(*) as lost_deals,
-        sum(amount_cny) as amount_lost_cny
+        sum(amount_cny) as amount_lost_reporting
     from lost group by 1, 2, 3
 ),
 month_totals as (select lost_month, count(*) as month_lost_deals from lost group by 1),
@@ -700,7 +700,7 @@ reason_ranks as (
 select
     g.lost_month, g.loss_reason_code, g.lost_from_stage_code, cast(g.lost_deals as integer) as lost_deals,
     cast(round(g.lost_deals * 1.0 / m.month_lost_deals, 4) as decimal(28, 6)) as share_of_month,
-    cast(g.amount_lost_cny as decimal(28, 6)) as amount_lost_cny,
+    cast(g.amount_lost_reporting as decimal(28, 6)) as amount_lost_reporting,
     cast(rr.reason_rank as integer) as reason_rank, coalesce(rr.reason_rank <= 3, false) as is_top3_reason
 from grouped as g
 inner join month_totals as m on g.lost_month = m.lost_month

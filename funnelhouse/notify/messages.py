@@ -68,20 +68,23 @@ def stale_deals_digest(rows: Iterable[Mapping[str, Any]], as_of: date) -> Notifi
     groups = _group_by_owner(rows)
     total_deals = sum(len(deals) for _, _, deals in groups)
     total_amount = sum((_amount_of(deals) for _, _, deals in groups), Decimal(0))
+    currency = _currency_of([deal for _, _, deals in groups for deal in deals])
     facts: dict[str, Any] = {
         "as_of": as_of.isoformat(),
         "stale_deals": total_deals,
-        "amount_cny": float(total_amount),
-        "owners": [{"owner": owner, "team": team, "stale_deals": len(deals), "amount_cny": float(_amount_of(deals))}
-                   for owner, team, deals in groups],
+        "amount_reporting": float(total_amount),
+        "reporting_currency": currency,
+        "owners": [{"owner": owner, "team": team, "stale_deals": len(deals),
+                    "amount_reporting": float(_amount_of(deals))} for owner, team, deals in groups],
     }
     if not groups:
         text = f"No open deal is past its stage's threshold as of {as_of.isoformat()}."
         return _notification("stale_deals_digest", f"funnelhouse: no stale deals on {as_of.isoformat()}", text, facts)
     owners = _plural(len(groups), "owner")
-    title = f"funnelhouse: {_plural(total_deals, 'stale deal')} on {as_of.isoformat()} ({owners}, {_cny(total_amount)})"
+    total = _money(total_amount, currency)
+    title = f"funnelhouse: {_plural(total_deals, 'stale deal')} on {as_of.isoformat()} ({owners}, {total})"
     lines = [f"Open deals past their stage's threshold as of {as_of.isoformat()}: "
-             f"{_plural(total_deals, 'deal')} worth {_cny(total_amount)}, {owners}."]
+             f"{_plural(total_deals, 'deal')} worth {total}, {owners}."]
     for owner, team, deals in groups:
         lines += ["", *_owner_lines(owner, team, deals)]
     return _notification("stale_deals_digest", title, "\n".join(lines), facts)
@@ -102,14 +105,14 @@ def _team_of(deals: list[Mapping[str, Any]]) -> str | None:
 
 
 def _deal_order(deal: Mapping[str, Any]) -> tuple:
-    amount = deal.get("amount_cny")
+    amount = deal.get("amount_reporting")
     return (-int(deal.get("days_over_threshold") or 0), -(Decimal(amount) if amount is not None else Decimal(0)),
             str(deal.get("deal_name") or ""), str(deal.get("deal_id") or ""))
 
 
 def _owner_lines(owner: str, team: str | None, deals: list[Mapping[str, Any]]) -> list[str]:
     heading = f"{owner} ({team})" if team else owner
-    lines = [f"{heading}: {_plural(len(deals), 'stale deal')}, {_cny(_amount_of(deals))}"]
+    lines = [f"{heading}: {_plural(len(deals), 'stale deal')}, {_money(_amount_of(deals), _currency_of(deals))}"]
     lines += [f"  - {_deal_line(deal)}" for deal in deals[:MAX_DEALS_PER_OWNER]]
     if len(deals) > MAX_DEALS_PER_OWNER:
         lines.append(f"  … and {len(deals) - MAX_DEALS_PER_OWNER} more")
@@ -121,18 +124,24 @@ def _deal_line(deal: Mapping[str, Any]) -> str:
     stage = " ".join(_one_line(deal[key]) for key in ("stage_name_zh", "stage_name_en") if deal.get(key))
     stage = stage or _one_line(deal.get("current_stage_code") or "?")
     inferred = " (entry date inferred)" if deal.get("is_stage_entry_known") is False else ""
-    amount = deal.get("amount_cny")
+    amount = deal.get("amount_reporting")
     return (f"{name} · {stage} · {deal.get('days_in_stage')} days in stage{inferred}, "
             f"{deal.get('days_over_threshold')} over the {deal.get('stale_after_days')}-day limit · "
-            f"{_cny(Decimal(amount)) if amount is not None else 'amount unknown'}")
+            f"{_money(Decimal(amount), _currency_of([deal])) if amount is not None else 'amount unknown'}")
 
 
 def _amount_of(deals: list[Mapping[str, Any]]) -> Decimal:
-    return sum((Decimal(deal["amount_cny"]) for deal in deals if deal.get("amount_cny") is not None), Decimal(0))
+    return sum((Decimal(deal["amount_reporting"]) for deal in deals if deal.get("amount_reporting") is not None),
+               Decimal(0))
 
 
-def _cny(amount: Decimal) -> str:
-    return f"CNY {amount:,.2f}"
+def _currency_of(deals: list[Mapping[str, Any]]) -> str:
+    """The reporting currency the mart rows say (column reporting_currency); CNY, the default, when they say none."""
+    return next((str(deal["reporting_currency"]) for deal in deals if deal.get("reporting_currency")), "CNY")
+
+
+def _money(amount: Decimal, currency: str) -> str:
+    return f"{currency} {amount:,.2f}"
 
 
 def _plural(count: int, noun: str) -> str:

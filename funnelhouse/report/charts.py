@@ -106,16 +106,17 @@ def velocity_figure(velocity: pd.DataFrame) -> go.Figure:
     return _style(figure, height=420, barmode="group", legend={"orientation": "h", "y": -0.15})
 
 
-def pareto_figure(reasons: pd.DataFrame) -> go.Figure:
+def pareto_figure(reasons: pd.DataFrame, currency: str = "CNY") -> go.Figure:
     """Lost deals per normalised reason (most frequent first, 'not given' last) and their cumulative share."""
     labels = [stage_label(zh, en) for zh, en in zip(reasons["reason_name_zh"], reasons["reason_name_en"])]
     colours = [GREY if not_given else RED for not_given in reasons["is_not_given"]]
     figure = make_subplots(specs=[[{"secondary_y": True}]])
     figure.add_trace(go.Bar(
         x=labels, y=reasons["lost_deals"].tolist(), name="lost deals", marker={"color": colours},
-        customdata=list(zip(reasons["share"], reasons["amount_lost_cny"])), texttemplate="%{y:,}",
+        customdata=list(zip(reasons["share"], reasons["amount_lost_reporting"])), texttemplate="%{y:,}",
         textposition="outside",
-        hovertemplate="%{x}<br>lost deals: %{y:,} (%{customdata[0]:.1%})<br>amount lost: CNY %{customdata[1]:,.0f}"
+        hovertemplate="%{x}<br>lost deals: %{y:,} (%{customdata[0]:.1%})<br>amount lost: " + currency
+                      + " %{customdata[1]:,.0f}"
                       "<extra></extra>",
     ), secondary_y=False)
     figure.add_trace(go.Scatter(
@@ -130,19 +131,21 @@ def pareto_figure(reasons: pd.DataFrame) -> go.Figure:
     return _style(figure, height=420, legend={"orientation": "h", "y": -0.2})
 
 
-def forecast_figure(forecast: pd.DataFrame) -> go.Figure:
+def forecast_figure(forecast: pd.DataFrame, currency: str = "CNY") -> go.Figure:
     """Expected (probability-weighted) amount per expected close month, and the unweighted amount when known."""
     months = forecast["month"].tolist()
     figure = go.Figure(go.Bar(
         x=months, y=forecast["weighted_amount"].tolist(), name="expected (weighted) amount", marker={"color": BLUE},
         customdata=forecast["deals"].tolist(), texttemplate="%{y:,.0f}", textposition="outside",
-        hovertemplate="%{x}<br>expected: CNY %{y:,.0f}<br>deals: %{customdata:,}<extra></extra>",
+        hovertemplate="%{x}<br>expected: " + currency + " %{y:,.0f}<br>deals: %{customdata:,}<extra></extra>",
     ))
-    if forecast["amount_cny"].notna().any():
+    if forecast["amount_reporting"].notna().any():
         figure.add_trace(go.Scatter(
-            x=months, y=forecast["amount_cny"].tolist(), name="pipeline amount (unweighted)", mode="markers+lines",
-            line={"color": ORANGE, "dash": "dot"}, hovertemplate="%{x}<br>unweighted: CNY %{y:,.0f}<extra></extra>",
+            x=months, y=forecast["amount_reporting"].tolist(), name="pipeline amount (unweighted)",
+            mode="markers+lines",
+            line={"color": ORANGE, "dash": "dot"},
+            hovertemplate="%{x}<br>unweighted: " + currency + " %{y:,.0f}<extra></extra>",
         ))
     figure.update_xaxes(type="category", title_text="expected close month")
-    figure.update_yaxes(title_text="CNY", tickformat=",.0f")
+    figure.update_yaxes(title_text=currency, tickformat=",.0f")
     return _style(figure, height=400, legend={"orientation": "h", "y": -0.25})

@@ -52,9 +52,9 @@ def render_report(data: ReportData, generated_at: datetime, source: str) -> str:
                                    "no channel segments in the funnel mart")),
         ("velocity", chart_or_note(data.velocity, charts.velocity_figure, VELOCITY_CAPTION,
                                    "no stage durations in the velocity mart")),
-        ("loss-reasons", loss_reason_section(data.loss_reasons)),
-        ("stale-deals", stale_deal_section(data.stale_deals, data.stale_total)),
-        ("forecast", forecast_section(data.forecast, data.forecast_note, data.forecast_undated)),
+        ("loss-reasons", loss_reason_section(data.loss_reasons, data.currency)),
+        ("stale-deals", stale_deal_section(data.stale_deals, data.stale_total, data.currency)),
+        ("forecast", forecast_section(data.forecast, data.forecast_note, data.forecast_undated, data.currency)),
     ]
     body = "\n".join(section(key, html) for key, html in sections)
     return PAGE.format(title=escape(TITLE), css=CSS, header=header(data.as_of_dates, generated_at, source),
@@ -160,7 +160,7 @@ def funnel_table(funnel: pd.DataFrame) -> str:
                       table_id="funnel-table")
 
 
-def loss_reason_section(reasons: pd.DataFrame) -> str:
+def loss_reason_section(reasons: pd.DataFrame, currency: str = "CNY") -> str:
     total = int(reasons["lost_deals"].sum())
     if total == 0:
         return note("no lost deals in the loss-reason mart")
@@ -170,32 +170,35 @@ def loss_reason_section(reasons: pd.DataFrame) -> str:
     text = (f"{total:,} lost deals over all months. The top 3 given reasons account for {top3:,} "
             f"({percent(top3 / total)}); {not_given:,} ({percent(not_given / total)}) have no reason given (grey, "
             "last). The line is the cumulative share of all lost deals; the dotted line marks 80%.")
-    return caption(text) + figure_html(charts.pareto_figure(reasons), "chart-pareto")
+    return caption(text) + figure_html(charts.pareto_figure(reasons, currency), "chart-pareto")
 
 
-def stale_deal_section(deals: pd.DataFrame, total: int) -> str:
+def stale_deal_section(deals: pd.DataFrame, total: int, currency: str = "CNY") -> str:
     if deals.empty:
         return note("no stale deals: every open deal moved within its stage's threshold")
     shown = f"the {len(deals):,} most overdue of {total:,}" if total > len(deals) else f"all {total:,}"
     rows = [[_text(r.deal_name), _text(r.owner_name), stage_label(r.stage_name_zh, r.stage_name_en),
-             _integer(r.days_in_stage), _integer(r.days_over_threshold), _integer(r.amount_cny)]
+             _integer(r.days_in_stage), _integer(r.days_over_threshold), _integer(r.amount_reporting)]
             for r in deals.itertuples()]
     return (caption(f"Open deals that stayed in their stage longer than its threshold, most overdue first ({shown}).")
-            + html_table(["deal", "owner", "stage", "days in stage", "days over threshold", "amount (CNY)"], rows,
+            + html_table(["deal", "owner", "stage", "days in stage", "days over threshold", f"amount ({currency})"],
+                         rows,
                          numeric_from=3, table_id="stale-deals-table"))
 
 
-def forecast_section(forecast: pd.DataFrame | None, forecast_note: str | None, undated: int) -> str:
+def forecast_section(forecast: pd.DataFrame | None, forecast_note: str | None, undated: int,
+                     currency: str = "CNY") -> str:
     if forecast is None:
         return note(forecast_note or "no forecast")
     weighted = forecast["weighted_amount"].sum()
-    text = f"Expected (probability-weighted) amount: CNY {weighted:,.0f} over {int(forecast['deals'].sum()):,} deals"
-    if forecast["amount_cny"].notna().any():
-        text += f" (unweighted pipeline CNY {forecast['amount_cny'].sum():,.0f})"
+    deals = int(forecast["deals"].sum())
+    text = f"Expected (probability-weighted) amount: {currency} {weighted:,.0f} over {deals:,} deals"
+    if forecast["amount_reporting"].notna().any():
+        text += f" (unweighted pipeline {currency} {forecast['amount_reporting'].sum():,.0f})"
     text += ", by expected close month."
     if undated:
         text += f" {undated:,} more open deals have no expected close month and are not shown."
-    return caption(text) + figure_html(charts.forecast_figure(forecast), "chart-forecast")
+    return caption(text) + figure_html(charts.forecast_figure(forecast, currency), "chart-forecast")
 
 
 def html_table(columns: list[str], rows: list[list[str]], numeric_from: int, table_id: str) -> str:

@@ -16,10 +16,12 @@ SCHEMA = "marts"
 REQUIRED_TABLES = ("mart_funnel_conversion", "mart_stage_velocity", "mart_loss_reasons", "mart_stale_deals")
 FORECAST_TABLE = "mart_forecast"
 FORECAST_MONTH = "expected_close_month"
-FORECAST_WEIGHTED = ("weighted_amount_cny", "weighted_amount")  # the first one the mart has
+FORECAST_WEIGHTED = ("weighted_amount_reporting", "weighted_amount")  # the first one the mart has
 BUILD_HINT = "run `funnelhouse refresh` or the demo first"
 FORECAST_MISSING_NOTE = "forecast not built yet (run the refresh)"
 STALE_DEALS_SHOWN = 200
+DEFAULT_CURRENCY = "CNY"  # the reporting currency of marts built before they said theirs
+CURRENCY_TABLES = ("mart_loss_reasons", "mart_stale_deals", FORECAST_TABLE)
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,7 @@ class ReportData:
     forecast: pd.DataFrame | None  # weighted amount per expected close month; None when not available
     forecast_note: str | None  # why there is no forecast chart
     forecast_undated: int = 0  # forecast deals without an expected close month (left out of the chart)
+    currency: str = DEFAULT_CURRENCY  # the marts' reporting currency (their column reporting_currency)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -83,6 +86,18 @@ def as_of_dates(connection: duckdb.DuckDBPyConnection) -> list[date]:
     return [value for (value,) in rows]
 
 
+def reporting_currency(connection: duckdb.DuckDBPyConnection) -> str:
+    """The reporting currency the amount marts say (column reporting_currency); CNY when none says one."""
+    for table in CURRENCY_TABLES:
+        if "reporting_currency" in columns_of(connection, table):
+            row = connection.execute(
+                f"select min(reporting_currency) from {SCHEMA}.{table} where reporting_currency is not null"
+            ).fetchone()
+            if row and row[0]:
+                return str(row[0])
+    return DEFAULT_CURRENCY
+
+
 def funnel(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return connection.execute(f"""
         select stage_code, stage_order, stage_name_zh, stage_name_en, stage_type, deals_in_segment, reached, entered,
@@ -126,7 +141,7 @@ def loss_reasons(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     frame = connection.execute(f"""
         select loss_reason_code, min(reason_name_zh) as reason_name_zh, min(reason_name_en) as reason_name_en,
                cast(sum(lost_deals) as bigint) as lost_deals,
-               cast(coalesce(sum(amount_lost_cny), 0) as double) as amount_lost_cny,
+               cast(coalesce(sum(amount_lost_reporting), 0) as double) as amount_lost_reporting,
                min(reason_rank) is null as is_not_given
         from {SCHEMA}.mart_loss_reasons
         group by loss_reason_code
@@ -142,9 +157,9 @@ def stale_deals(connection: duckdb.DuckDBPyConnection, limit: int = STALE_DEALS_
     """The most overdue stale deals (no emails or phones: the mart has none) and how many there are in all."""
     frame = connection.execute(f"""
         select deal_name, owner_name, team_name, current_stage_code, stage_name_zh, stage_name_en, days_in_stage,
-               stale_after_days, days_over_threshold, cast(amount_cny as double) as amount_cny
+               stale_after_days, days_over_threshold, cast(amount_reporting as double) as amount_reporting
         from {SCHEMA}.mart_stale_deals
-        order by days_over_threshold desc nulls last, amount_cny desc nulls last, deal_name
+        order by days_over_threshold desc nulls last, amount_reporting desc nulls last, deal_name
         limit ?
     """, [int(limit)]).df()
     (total,) = connection.execute(f"select count(*) from {SCHEMA}.mart_stale_deals").fetchone()
@@ -162,7 +177,7 @@ def forecast(
     missing = ([] if FORECAST_MONTH in columns else [FORECAST_MONTH]) + ([] if weighted else [FORECAST_WEIGHTED[0]])
     if missing:
         return None, f"{SCHEMA}.{FORECAST_TABLE} has no column {', '.join(missing)}; rebuild it with the refresh", 0
-    amount = "cast(sum(amount_cny) as double)" if "amount_cny" in columns else "cast(null as double)"
+    amount = "cast(sum(amount_reporting) as double)" if "amount_reporting" in columns else "cast(null as double)"
     try:
         frame = _forecast_by_month(connection, weighted, amount)
     except duckdb.Error as exc:  # a half-built or differently typed mart must not take the whole report down
@@ -173,14 +188,14 @@ def forecast(
         return None, f"{SCHEMA}.{FORECAST_TABLE} has no deals with an expected close month", undated
     frame["month"] = [_month_label(value) for value in frame[FORECAST_MONTH]]
     # dates within one month (a close date rather than a month) become one bar
-    sums = ["weighted_amount", "amount_cny", "deals"]
+    sums = ["weighted_amount", "amount_reporting", "deals"]
     frame = frame.groupby("month", as_index=False, sort=True)[sums].sum(min_count=1)
     return frame, None, undated
 
 
 def _forecast_by_month(connection: duckdb.DuckDBPyConnection, weighted: str, amount: str) -> pd.DataFrame:
     return connection.execute(f"""
-        select {FORECAST_MONTH}, cast(sum({weighted}) as double) as weighted_amount, {amount} as amount_cny,
+        select {FORECAST_MONTH}, cast(sum({weighted}) as double) as weighted_amount, {amount} as amount_reporting,
                count(*) as deals
         from {SCHEMA}.{FORECAST_TABLE}
         group by {FORECAST_MONTH}
@@ -213,6 +228,7 @@ def load_report_data(warehouse: Path) -> ReportData:
                 forecast=forecast_frame,
                 forecast_note=forecast_note,
                 forecast_undated=undated,
+                currency=reporting_currency(connection),
             )
         except duckdb.Error as exc:
             raise FunnelhouseError(f"{warehouse}: cannot read the marts ({_first_line(exc)}); {BUILD_HINT}") from exc

@@ -50,7 +50,7 @@ final as (
         cast(amount_original as {{ dbt.type_numeric() }}) as amount_original,
         coalesce(is_amount_list_price, false) as is_amount_list_price,
         cast(round(amount_reporting, 2) as {{ dbt.type_numeric() }}) as amount_reporting,
-        cast('{{ var("reporting_currency", "CNY") | upper }}' as {{ dbt.type_string() }}) as reporting_currency,
+        {{ reporting_currency() }} as reporting_currency,
         cast(currency_code as {{ dbt.type_string() }}) as currency_code,
         cast(loss_reason_code as {{ dbt.type_string() }}) as loss_reason_code,
         cast(lost_from_stage_code as {{ dbt.type_string() }}) as lost_from_stage_code,

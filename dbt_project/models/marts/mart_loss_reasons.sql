@@ -22,7 +22,7 @@ lost as (
         cast({{ dbt.date_trunc('month', 'closed_at') }} as date) as lost_month,
         loss_reason_code,
         lost_from_stage_code,
-        amount_cny
+        amount_reporting
 
     from deals
 
@@ -37,7 +37,7 @@ grouped as (
         loss_reason_code,
         lost_from_stage_code,
         count(*) as lost_deals,
-        sum(amount_cny) as amount_lost_cny
+        sum(amount_reporting) as amount_lost_reporting
 
     from lost
 
@@ -62,7 +62,7 @@ reason_totals as (
     select
         lost.loss_reason_code,
         count(*) as reason_lost_deals,
-        coalesce(sum(lost.amount_cny), 0) as reason_amount_lost_cny,
+        coalesce(sum(lost.amount_reporting), 0) as reason_amount_lost_reporting,
         min(reasons.reason_order) as reason_order
 
     from lost
@@ -82,7 +82,7 @@ reason_ranks as (
         loss_reason_code,
         reason_lost_deals,
         row_number() over (
-            order by reason_lost_deals desc, reason_amount_lost_cny desc, reason_order asc, loss_reason_code asc
+            order by reason_lost_deals desc, reason_amount_lost_reporting desc, reason_order asc, loss_reason_code asc
         ) as reason_rank
 
     from reason_totals
@@ -100,9 +100,10 @@ final as (
         cast(grouped.lost_deals as {{ dbt.type_int() }}) as lost_deals,
         cast(round(grouped.lost_deals * 1.0 / month_totals.month_lost_deals, 4) as {{ dbt.type_numeric() }})
             as share_of_month,
-        cast(grouped.amount_lost_cny as {{ dbt.type_numeric() }}) as amount_lost_cny,
+        cast(grouped.amount_lost_reporting as {{ dbt.type_numeric() }}) as amount_lost_reporting,
         cast(reason_ranks.reason_rank as {{ dbt.type_int() }}) as reason_rank,
         coalesce(reason_ranks.reason_rank <= 3, false) as is_top3_reason,
+        {{ reporting_currency() }} as reporting_currency,
         {{ as_of_date() }} as as_of_date
 
     from grouped

@@ -64,7 +64,7 @@ open_deals as (
         deals.company_id,
         companies.company_name,
         deals.channel_code,
-        deals.amount_cny,
+        deals.amount_reporting,
         {{ as_of_date() }} as as_of_date
 
     from deals
@@ -105,7 +105,8 @@ final as (
         company_id,
         company_name,
         channel_code,
-        amount_cny,
+        amount_reporting,
+        {{ reporting_currency() }} as reporting_currency,
         as_of_date
 
     from open_deals

@@ -68,8 +68,9 @@ final as (
         on_as_of_day.expected_days_to_close,
         on_as_of_day.expected_close_date,
         on_as_of_day.expected_close_month,
-        on_as_of_day.amount_cny,
-        cast(round(on_as_of_day.weighted_amount_cny, 2) as {{ dbt.type_numeric() }}) as weighted_amount_cny,
+        on_as_of_day.amount_reporting,
+        cast(round(on_as_of_day.weighted_amount_reporting, 2) as {{ dbt.type_numeric() }}) as weighted_amount_reporting,
+        {{ reporting_currency() }} as reporting_currency,
         {{ as_of_date() }} as as_of_date
 
     from on_as_of_day

@@ -18,9 +18,9 @@ rolled_up as (
         min(coalesce(owner_name, 'unknown')) as owner_name,
         min(coalesce(team_name, 'unknown')) as team_name,
         count(*) as open_deals,
-        sum(amount_cny) as pipeline_amount_cny,
+        sum(amount_reporting) as pipeline_amount_reporting,
         sum(win_probability) as expected_won_deals,
-        sum(weighted_amount_cny) as weighted_amount_cny
+        sum(weighted_amount_reporting) as weighted_amount_reporting
 
     from forecast
 
@@ -36,9 +36,10 @@ final as (
         cast(owner_name as {{ dbt.type_string() }}) as owner_name,
         cast(team_name as {{ dbt.type_string() }}) as team_name,
         cast(open_deals as {{ dbt.type_int() }}) as open_deals,
-        cast(pipeline_amount_cny as {{ dbt.type_numeric() }}) as pipeline_amount_cny,
+        cast(pipeline_amount_reporting as {{ dbt.type_numeric() }}) as pipeline_amount_reporting,
         cast(expected_won_deals as {{ dbt.type_numeric() }}) as expected_won_deals,
-        cast(weighted_amount_cny as {{ dbt.type_numeric() }}) as weighted_amount_cny,
+        cast(weighted_amount_reporting as {{ dbt.type_numeric() }}) as weighted_amount_reporting,
+        {{ reporting_currency() }} as reporting_currency,
         {{ as_of_date() }} as as_of_date
 
     from rolled_up

@@ -7,11 +7,13 @@
       won_leads        of those, leads whose person won a deal on the lead's day or later (fct_leads.won_date),
                        whenever; lead_to_won_rate = won_leads / leads
       deals_created    deals created that month (cohort_month), deal channel; not deals without any date
-      deals_won        deals won that month (closing day), deal channel; won_amount_cny their amount
-      spend_cny        the sheet's spend; null when the sheet has no row for the channel and month
-      cost_per_*       spend_cny / count; null when there is no spend row or the count is 0
-      roi              (won_amount_cny − spend_cny) / spend_cny, won amount of the month against spend of the month
-                       (no lag, no attribution model); null without spend or with spend 0. -#}
+      deals_won        deals won that month (closing day), deal channel; won_amount_reporting their amount
+      spend_reporting  the sheet's spend in the reporting currency; null when the sheet has no row for the channel
+                       and month
+      cost_per_*       spend_reporting / count; null when there is no spend row or the count is 0
+      roi              (won_amount_reporting − spend_reporting) / spend_reporting, won amount of the month against
+                       spend of the month (no lag, no attribution model); null without spend or with spend 0.
+    Every amount is in the reporting currency (var reporting_currency; column reporting_currency). -#}
 with
 
 leads as (
@@ -80,7 +82,7 @@ won_counts as (
         cast({{ dbt.date_trunc('month', 'closed_date') }} as date) as month_start,
         channel_code,
         count(*) as deals_won,
-        sum(amount_cny) as won_amount_cny
+        sum(amount_reporting) as won_amount_reporting
 
     from deals
 
@@ -138,8 +140,8 @@ joined as (
         coalesce(lead_counts.won_leads, 0) as won_leads,
         coalesce(created_counts.deals_created, 0) as deals_created,
         coalesce(won_counts.deals_won, 0) as deals_won,
-        coalesce(won_counts.won_amount_cny, 0) as won_amount_cny,
-        spend.spend_cny
+        coalesce(won_counts.won_amount_reporting, 0) as won_amount_reporting,
+        spend.spend_reporting
 
     from grid
 
@@ -181,17 +183,21 @@ final as (
         cast(round({{ safe_divide('won_leads', 'leads') }}, 4) as {{ dbt.type_numeric() }}) as lead_to_won_rate,
         cast(deals_created as {{ dbt.type_int() }}) as deals_created,
         cast(deals_won as {{ dbt.type_int() }}) as deals_won,
-        cast(won_amount_cny as {{ dbt.type_numeric() }}) as won_amount_cny,
-        cast(spend_cny as {{ dbt.type_numeric() }}) as spend_cny,
-        cast(round({{ safe_divide('spend_cny', 'leads') }}, 2) as {{ dbt.type_numeric() }}) as cost_per_lead_cny,
-        cast(round({{ safe_divide('spend_cny', 'qualified_leads') }}, 2) as {{ dbt.type_numeric() }})
-            as cost_per_qualified_lead_cny,
-        cast(round({{ safe_divide('spend_cny', 'deals_won') }}, 2) as {{ dbt.type_numeric() }})
-            as cost_per_won_deal_cny,
-        cast(round({{ safe_divide('won_amount_cny - spend_cny', 'spend_cny') }}, 4) as {{ dbt.type_numeric() }})
-            as roi,
+        cast(won_amount_reporting as {{ dbt.type_numeric() }}) as won_amount_reporting,
+        cast(spend_reporting as {{ dbt.type_numeric() }}) as spend_reporting,
+        cast(round({{ safe_divide('spend_reporting', 'leads') }}, 2) as {{ dbt.type_numeric() }})
+            as cost_per_lead_reporting,
+        cast(round({{ safe_divide('spend_reporting', 'qualified_leads') }}, 2) as {{ dbt.type_numeric() }})
+            as cost_per_qualified_lead_reporting,
+        cast(round({{ safe_divide('spend_reporting', 'deals_won') }}, 2) as {{ dbt.type_numeric() }})
+            as cost_per_won_deal_reporting,
+        cast(
+            round({{ safe_divide('won_amount_reporting - spend_reporting', 'spend_reporting') }}, 4)
+            as {{ dbt.type_numeric() }}
+        ) as roi,
         {{ dbt.dateadd('day', -1, dbt.dateadd('month', 1, 'month_start')) }} <= {{ as_of_date() }}
             as is_complete_month,
+        {{ reporting_currency() }} as reporting_currency,
         {{ as_of_date() }} as as_of_date
 
     from joined

@@ -2,12 +2,13 @@
     One row per owner (performance_level owner; every dim_owner owner, also without deals, and 'unknown' for deals
     without an owner), per team (level team: the owners' deals added up, not an average of owners) and one overall.
       win_rate          won / (won + lost)
-      avg_won_amount    average amount_cny of the won deals that have an amount
+      avg_won_amount    average amount_reporting of the won deals that have an amount
       median_won_cycle  median cycle_days (whole calendar days) of the won deals with a known creation time
                         (trackers have none)
-      sales_velocity    open deals × win rate × average won amount ÷ median won cycle days = CNY the open
-                        pipeline is expected to close per day. The median, not the average, cycle: a few
-                        very long deals do not drag the velocity down. Null when a part is unknown or the median is 0.
+      sales_velocity    open deals × win rate × average won amount ÷ median won cycle days = the amount
+                        (reporting currency) the open pipeline is expected to close per day. The median, not the
+                        average, cycle: a few very long deals do not drag the velocity down. Null when a part is
+                        unknown or the median is 0.
       stale_deals       open deals listed in mart_stale_deals
     Ranks (1 = best, ties share a rank) are among the rows of the same level; null when the measure is null. -#}
 with
@@ -39,7 +40,7 @@ deal_facts as (
         deals.is_open,
         deals.is_won,
         deals.is_lost,
-        deals.amount_cny,
+        deals.amount_reporting,
         deals.cycle_days,
         stale_deals.deal_id is not null as is_stale
 
@@ -117,14 +118,14 @@ stats as (
         sum(case when is_open then 1 else 0 end) as open_deals,
         sum(case when is_won then 1 else 0 end) as won_deals,
         sum(case when is_lost then 1 else 0 end) as lost_deals,
-        sum(case when is_won then amount_cny end) as won_amount_cny,
-        avg(case when is_won then amount_cny end) as avg_won_amount_cny,
+        sum(case when is_won then amount_reporting end) as won_amount_reporting,
+        avg(case when is_won then amount_reporting end) as avg_won_amount_reporting,
         count(case when is_won then cycle_days end) as won_deals_with_cycle,
         {{ percentile('case when is_won then cycle_days end', 0.5) }} as median_won_cycle_days,
         avg(case when is_won then cycle_days end) as avg_won_cycle_days,
-        sum(case when is_open then amount_cny end) as open_pipeline_cny,
+        sum(case when is_open then amount_reporting end) as open_pipeline_reporting,
         sum(case when is_stale then 1 else 0 end) as stale_deals,
-        sum(case when is_stale then amount_cny end) as stale_amount_cny
+        sum(case when is_stale then amount_reporting end) as stale_amount_reporting
 
     from scoped_deals
 
@@ -143,14 +144,14 @@ measured as (
         coalesce(stats.lost_deals, 0) as lost_deals,
         coalesce(stats.won_deals, 0) + coalesce(stats.lost_deals, 0) as closed_deals,
         {{ safe_divide('stats.won_deals', 'stats.won_deals + stats.lost_deals') }} as win_rate,
-        coalesce(stats.won_amount_cny, 0) as won_amount_cny,
-        stats.avg_won_amount_cny,
+        coalesce(stats.won_amount_reporting, 0) as won_amount_reporting,
+        stats.avg_won_amount_reporting,
         coalesce(stats.won_deals_with_cycle, 0) as won_deals_with_cycle,
         stats.median_won_cycle_days,
         stats.avg_won_cycle_days,
-        coalesce(stats.open_pipeline_cny, 0) as open_pipeline_cny,
+        coalesce(stats.open_pipeline_reporting, 0) as open_pipeline_reporting,
         coalesce(stats.stale_deals, 0) as stale_deals,
-        coalesce(stats.stale_amount_cny, 0) as stale_amount_cny
+        coalesce(stats.stale_amount_reporting, 0) as stale_amount_reporting
 
     from scopes
 
@@ -165,8 +166,8 @@ velocities as (
 
     select
         *,
-        {{ safe_divide('open_deals * win_rate * avg_won_amount_cny', 'median_won_cycle_days') }}
-            as sales_velocity_cny_per_day
+        {{ safe_divide('open_deals * win_rate * avg_won_amount_reporting', 'median_won_cycle_days') }}
+            as sales_velocity_reporting_per_day
 
     from measured
 
@@ -177,8 +178,8 @@ ranked as (
     select
         *,
         rank() over (
-            partition by performance_level, sales_velocity_cny_per_day is null
-            order by sales_velocity_cny_per_day desc
+            partition by performance_level, sales_velocity_reporting_per_day is null
+            order by sales_velocity_reporting_per_day desc
         ) as velocity_position,
         rank() over (
             partition by performance_level, win_rate is null
@@ -213,18 +214,19 @@ final as (
         cast(ranked.lost_deals as {{ dbt.type_int() }}) as lost_deals,
         cast(ranked.closed_deals as {{ dbt.type_int() }}) as closed_deals,
         cast(round(ranked.win_rate, 4) as {{ dbt.type_numeric() }}) as win_rate,
-        cast(ranked.won_amount_cny as {{ dbt.type_numeric() }}) as won_amount_cny,
-        cast(round(ranked.avg_won_amount_cny, 2) as {{ dbt.type_numeric() }}) as avg_won_amount_cny,
+        cast(ranked.won_amount_reporting as {{ dbt.type_numeric() }}) as won_amount_reporting,
+        cast(round(ranked.avg_won_amount_reporting, 2) as {{ dbt.type_numeric() }}) as avg_won_amount_reporting,
         cast(ranked.won_deals_with_cycle as {{ dbt.type_int() }}) as won_deals_with_cycle,
         cast(round(ranked.median_won_cycle_days, 2) as {{ dbt.type_numeric() }}) as median_won_cycle_days,
         cast(round(ranked.avg_won_cycle_days, 2) as {{ dbt.type_numeric() }}) as avg_won_cycle_days,
-        cast(ranked.open_pipeline_cny as {{ dbt.type_numeric() }}) as open_pipeline_cny,
+        cast(ranked.open_pipeline_reporting as {{ dbt.type_numeric() }}) as open_pipeline_reporting,
         cast(ranked.stale_deals as {{ dbt.type_int() }}) as stale_deals,
-        cast(ranked.stale_amount_cny as {{ dbt.type_numeric() }}) as stale_amount_cny,
-        cast(round(ranked.sales_velocity_cny_per_day, 2) as {{ dbt.type_numeric() }}) as sales_velocity_cny_per_day,
+        cast(ranked.stale_amount_reporting as {{ dbt.type_numeric() }}) as stale_amount_reporting,
+        cast(round(ranked.sales_velocity_reporting_per_day, 2) as {{ dbt.type_numeric() }})
+            as sales_velocity_reporting_per_day,
         cast(
             case
-                when ranked.performance_level <> 'overall' and ranked.sales_velocity_cny_per_day is not null
+                when ranked.performance_level <> 'overall' and ranked.sales_velocity_reporting_per_day is not null
                     then ranked.velocity_position
             end as {{ dbt.type_int() }}
         ) as velocity_rank,
@@ -234,6 +236,7 @@ final as (
                     then ranked.win_rate_position
             end as {{ dbt.type_int() }}
         ) as win_rate_rank,
+        {{ reporting_currency() }} as reporting_currency,
         {{ as_of_date() }} as as_of_date
 
     from ranked

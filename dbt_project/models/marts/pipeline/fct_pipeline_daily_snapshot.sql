@@ -154,7 +154,7 @@ open_deal_days as (
         open_stays.stage_code,
         deals.pipeline_id,
         coalesce(deals.owner_id, 'unknown') as owner_id,
-        deals.amount_cny
+        deals.amount_reporting
 
     from open_stays
 
@@ -176,8 +176,8 @@ grouped as (
         pipeline_id,
         owner_id,
         count(*) as open_deals,
-        coalesce(sum(amount_cny), 0) as open_amount_cny,
-        sum(case when amount_cny is null then 1 else 0 end) as open_deals_without_amount
+        coalesce(sum(amount_reporting), 0) as open_amount_reporting,
+        sum(case when amount_reporting is null then 1 else 0 end) as open_deals_without_amount
 
     from open_deal_days
 
@@ -193,8 +193,9 @@ final as (
         cast(pipeline_id as {{ dbt.type_string() }}) as pipeline_id,
         cast(owner_id as {{ dbt.type_string() }}) as owner_id,
         cast(open_deals as {{ dbt.type_int() }}) as open_deals,
-        cast(open_amount_cny as {{ dbt.type_numeric() }}) as open_amount_cny,
+        cast(open_amount_reporting as {{ dbt.type_numeric() }}) as open_amount_reporting,
         cast(open_deals_without_amount as {{ dbt.type_int() }}) as open_deals_without_amount,
+        {{ reporting_currency() }} as reporting_currency,
         {{ as_of_date() }} as as_of_date
 
     from grouped

@@ -1,7 +1,7 @@
 {#- The pipeline waterfall of a period: the open deals at its start, what came in, moved and went out, and the open
-    deals at its end, in deals and in amount (CNY). One row per calendar month from the first deal's month to the
-    as-of month (which ends at the as-of day), and one more for the period vars movement_from / movement_to when
-    both are set (YYYY-MM-DD, inclusive; the end is cut at the as-of day).
+    deals at its end, in deals and in amount (reporting currency). One row per calendar month from the first deal's
+    month to the as-of month (which ends at the as-of day), and one more for the period vars movement_from /
+    movement_to when both are set (YYYY-MM-DD, inclusive; the end is cut at the as-of day).
       opening     deals open at the end of the day before the period starts
       new         deals whose first stage change (creation) in the period put them in an open stage
       advanced    moves forward between open stages in the period (a deal moving twice counts twice)
@@ -13,7 +13,7 @@
     as fct_pipeline_daily_snapshot). A deal is counted once per move, so the columns add up exactly:
         opening + new + reopened − won − lost = closing            (balance_check_deals = 0)
     and, with amounts, + amount_changed (0: amounts have no history yet, every deal counts at its current
-    amount_cny; a deal without an amount counts 0). A deal created straight into won or lost was never open and
+    amount_reporting; a deal without an amount counts 0). A deal created straight into won or lost was never open and
     is in no column. advanced and moved_back do not change the balance. -#}
 {%- set custom_dates = [] -%}
 {%- for name in ['movement_from', 'movement_to'] -%}
@@ -137,7 +137,7 @@ open_stays as (
         stays.deal_id,
         stays.entered_date,
         stays.left_date,
-        coalesce(deals.amount_cny, 0) as amount_cny
+        coalesce(deals.amount_reporting, 0) as amount_reporting
 
     from stays
 
@@ -161,7 +161,7 @@ open_stays as (
         period_bounds.period_type,
         period_bounds.period_start,
         count(*) as deals,
-        sum(open_stays.amount_cny) as amount_cny
+        sum(open_stays.amount_reporting) as amount_reporting
 
     from period_bounds
 
@@ -180,7 +180,7 @@ moves as (
     select
         events.deal_id,
         events.changed_date,
-        coalesce(deals.amount_cny, 0) as amount_cny,
+        coalesce(deals.amount_reporting, 0) as amount_reporting,
         case
             when events.from_stage_code is null and to_stages.stage_type = 'open' then 'new'
             when from_stages.stage_type = 'open' and to_stages.stage_type = 'won' then 'won'
@@ -216,7 +216,8 @@ period_moves as (
         period_bounds.period_start,
         {%- for movement in movements %}
         sum(case when moves.movement = '{{ movement }}' then 1 else 0 end) as {{ movement }}_deals,
-        sum(case when moves.movement = '{{ movement }}' then moves.amount_cny else 0 end) as {{ movement }}_amount_cny,
+        sum(case when moves.movement = '{{ movement }}' then moves.amount_reporting else 0 end)
+            as {{ movement }}_amount_reporting,
         {%- endfor %}
         count(*) as stage_changes  -- closes the list; not used further
 
@@ -240,14 +241,14 @@ waterfall as (
         period_bounds.period_label,
         period_bounds.is_partial_period,
         coalesce(openings.deals, 0) as opening_deals,
-        coalesce(openings.amount_cny, 0) as opening_amount_cny,
+        coalesce(openings.amount_reporting, 0) as opening_amount_reporting,
         {%- for movement in movements %}
         coalesce(period_moves.{{ movement }}_deals, 0) as {{ movement }}_deals,
-        coalesce(period_moves.{{ movement }}_amount_cny, 0) as {{ movement }}_amount_cny,
+        coalesce(period_moves.{{ movement }}_amount_reporting, 0) as {{ movement }}_amount_reporting,
         {%- endfor %}
-        0 as amount_changed_cny,
+        0 as amount_changed_reporting,
         coalesce(closings.deals, 0) as closing_deals,
-        coalesce(closings.amount_cny, 0) as closing_amount_cny
+        coalesce(closings.amount_reporting, 0) as closing_amount_reporting
 
     from period_bounds
 
@@ -286,17 +287,18 @@ final as (
             opening_deals + new_deals + reopened_deals - won_deals - lost_deals - closing_deals
             as {{ dbt.type_int() }}
         ) as balance_check_deals,
-        cast(opening_amount_cny as {{ dbt.type_numeric() }}) as opening_amount_cny,
+        cast(opening_amount_reporting as {{ dbt.type_numeric() }}) as opening_amount_reporting,
         {%- for movement in movements %}
-        cast({{ movement }}_amount_cny as {{ dbt.type_numeric() }}) as {{ movement }}_amount_cny,
+        cast({{ movement }}_amount_reporting as {{ dbt.type_numeric() }}) as {{ movement }}_amount_reporting,
         {%- endfor %}
-        cast(amount_changed_cny as {{ dbt.type_numeric() }}) as amount_changed_cny,
-        cast(closing_amount_cny as {{ dbt.type_numeric() }}) as closing_amount_cny,
+        cast(amount_changed_reporting as {{ dbt.type_numeric() }}) as amount_changed_reporting,
+        cast(closing_amount_reporting as {{ dbt.type_numeric() }}) as closing_amount_reporting,
         cast(
-            opening_amount_cny + new_amount_cny + reopened_amount_cny - won_amount_cny - lost_amount_cny
-            + amount_changed_cny - closing_amount_cny
+            opening_amount_reporting + new_amount_reporting + reopened_amount_reporting - won_amount_reporting
+            - lost_amount_reporting + amount_changed_reporting - closing_amount_reporting
             as {{ dbt.type_numeric() }}
-        ) as balance_check_amount_cny,
+        ) as balance_check_amount_reporting,
+        {{ reporting_currency() }} as reporting_currency,
         {{ as_of_date() }} as as_of_date
 
     from waterfall

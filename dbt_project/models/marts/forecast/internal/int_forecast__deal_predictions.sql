@@ -16,7 +16,7 @@
                            at least 1 (still open at the end of F), rounded to whole days. A deal already older
                            than the typical T still needs the time won deals took after leaving the stage.
       expected_close_date  F + expected_days_to_close; null when no won deal visited the stage before F.
-    amount_cny and owner_id are the deal's current ones (fct_deals keeps no history of them). -#}
+    amount_reporting and owner_id are the deal's current ones (fct_deals keeps no history of them). -#}
 with
 
 snapshots as (
@@ -151,7 +151,7 @@ joined as (
     select
         expected.*,
         deals.owner_id,
-        deals.amount_cny,
+        deals.amount_reporting,
         win_rates.probability_basis,
         win_rates.basis_closed_count,
         win_rates.bucket_closed_visits,
@@ -227,8 +227,8 @@ final as (
             'month', dbt.dateadd('day', 'expected_days_to_close', 'forecast_date')
         ) }} as date) as expected_close_month,
         owner_id,
-        amount_cny,
-        cast(round(amount_cny * win_probability, 6) as {{ dbt.type_numeric() }}) as weighted_amount_cny
+        amount_reporting,
+        cast(round(amount_reporting * win_probability, 6) as {{ dbt.type_numeric() }}) as weighted_amount_reporting
 
     from probabilities
 
