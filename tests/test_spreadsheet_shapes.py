@@ -314,6 +314,24 @@ def test_owner_performance_by_manager_and_office(maven: SimpleNamespace) -> None
         ("Central", 3, 0.75, 34992.0),
         ("West", 1, 0.3333, 59472.0),
     ]
+    managers = query(
+        maven.warehouse,
+        "select performance_key, deals_total, won_deals, win_rate, won_amount_reporting, team_name "
+        "from marts.mart_owner_performance where performance_level = 'manager' order by 1",
+    )
+    # the hand counts above by manager: Lena Ortiz 6 deals, 3 won of 4 closed, 5725 USD = 41220 CNY (USD 7.2);
+    # Omar Reyes 6 deals, 1 won of 3 closed (K9P2, J8F6 lost), 3350 USD = 24120 CNY; a manager row has no team
+    assert [(a, b, int(c), float(d), float(e), f) for a, b, c, d, e, f in managers] == [
+        ("Lena Ortiz", 6, 3, 0.75, 41220.0, None),
+        ("Omar Reyes", 6, 1, 0.3333, 24120.0, None),
+    ]
+    levels = query(
+        maven.warehouse,
+        "select performance_level, count(*) from marts.mart_owner_performance group by 1 order by 1",
+    )
+    # every office is the owner's team (regional_office), so no office level repeating the team level;
+    # 4 owners, 2 teams, 2 managers, 1 overall
+    assert levels == [("manager", 2), ("overall", 1), ("owner", 4), ("team", 2)]
 
 
 def test_conversion_by_industry(maven: SimpleNamespace) -> None:

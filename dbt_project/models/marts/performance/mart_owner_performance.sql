@@ -1,6 +1,11 @@
 {#- How each sales rep and team performs, over every deal in fct_deals as of the as-of day (no time window).
     One row per owner (performance_level owner; every dim_owner owner, also without deals, and 'unknown' for deals
-    without an owner), per team (level team: the owners' deals added up, not an average of owners) and one overall.
+    without an owner), per team (level team: the owners' deals added up, not an average of owners), per manager
+    (level manager, from an owner lookup sheet: the deals of the owners with that manager; owners without a manager
+    are left out of the level rather than pooled under a made-up manager, which would rank against real ones and,
+    with no lookup sheet, repeat overall), per office (level office, likewise, and only when some owner's office
+    differs from the team: where the office is the team, as in Maven's export, the level would repeat team) and one
+    overall.
       win_rate          won / (won + lost)
       avg_won_amount    average amount_reporting of the won deals that have an amount
       median_won_cycle  median cycle_days (whole calendar days) of the won deals with a known creation time
@@ -31,12 +36,28 @@ stale_deals as (
 
 ),
 
+owner_groups as (
+
+    select
+        owner_id,
+        team_name,
+        manager_name,
+        case
+            when max(case when office <> team_name then 1 else 0 end) over () = 1 then office
+        end as office_name
+
+    from owners
+
+),
+
 deal_facts as (
 
     select
         deals.deal_id,
         coalesce(deals.owner_id, 'unknown') as owner_id,
-        coalesce(owners.team_name, 'unknown') as team_name,
+        coalesce(owner_groups.team_name, 'unknown') as team_name,
+        owner_groups.manager_name,
+        owner_groups.office_name,
         deals.is_open,
         deals.is_won,
         deals.is_lost,
@@ -46,8 +67,8 @@ deal_facts as (
 
     from deals
 
-    left join owners
-        on deals.owner_id = owners.owner_id
+    left join owner_groups
+        on deals.owner_id = owner_groups.owner_id
 
     left join stale_deals
         on deals.deal_id = stale_deals.deal_id
@@ -75,6 +96,28 @@ scoped_deals as (
     union all
 
     select
+        'manager' as performance_level,
+        deal_facts.manager_name as performance_key,
+        deal_facts.*
+
+    from deal_facts
+
+    where deal_facts.manager_name is not null
+
+    union all
+
+    select
+        'office' as performance_level,
+        deal_facts.office_name as performance_key,
+        deal_facts.*
+
+    from deal_facts
+
+    where deal_facts.office_name is not null
+
+    union all
+
+    select
         'overall' as performance_level,
         'all' as performance_key,
         deal_facts.*
@@ -98,6 +141,26 @@ scopes as (
         team_name as performance_key
 
     from owners
+
+    union
+
+    select
+        'manager' as performance_level,
+        manager_name as performance_key
+
+    from owner_groups
+
+    where manager_name is not null
+
+    union
+
+    select
+        'office' as performance_level,
+        office_name as performance_key
+
+    from owner_groups
+
+    where office_name is not null
 
     union
 
