@@ -4,7 +4,9 @@ from __future__ import annotations
 import base64
 import itertools
 import json
+import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -33,6 +35,7 @@ class Browser:
              f"--window-size={window[0]},{window[1]}",
              "about:blank"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True,  # its own process group: its helper processes are stopped with it
         )
         self._ids = itertools.count(1)
         self._socket = None
@@ -57,12 +60,26 @@ class Browser:
     def __exit__(self, *exc_info: object) -> None:
         if self._socket is not None:
             self._socket.close()
-        self._process.terminate()
+        self._stop(signal.SIGTERM)
         try:
             self._process.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            self._process.kill()
+            self._stop(signal.SIGKILL)
+            self._process.wait(timeout=10)
+        # Chromium's helpers may still be writing the profile for a moment after the browser is gone
+        for _ in range(50):
+            shutil.rmtree(self._profile.name, ignore_errors=True)
+            if not Path(self._profile.name).exists():
+                break
+            time.sleep(0.1)
         self._profile.cleanup()
+
+    def _stop(self, signum: int) -> None:
+        """Send `signum` to Chromium's whole process group (the browser, its renderers and helpers)."""
+        try:
+            os.killpg(self._process.pid, signum)
+        except ProcessLookupError:
+            pass
 
     def _call(self, method: str, **params: object) -> dict:
         message_id = next(self._ids)
