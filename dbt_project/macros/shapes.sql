@@ -36,3 +36,33 @@
     {%- endif %}
     {%- endfor %}
 {%- endmacro %}
+
+{#- Every deal with the attributes the segmented marts group by (cohort month, channel, owner, team, industry, size
+    band), unknowns named: the one definition mart_funnel_conversion and mart_stage_velocity_by_segment share. The
+    arguments name the import CTEs of fct_deals, dim_channel, dim_owner and dim_company. -#}
+{% macro deal_segment_attributes(deals='deals', channels='channels', owners='owners', companies='companies') -%}
+    select
+        {{ deals }}.deal_id,
+        {{ deals }}.is_won,
+        substring(cast({{ deals }}.cohort_month as {{ dbt.type_string() }}), 1, 7) as cohort_month,
+        {{ deals }}.channel_code,
+        coalesce({{ channels }}.name_zh, {{ deals }}.channel_code) as channel_name,
+        coalesce({{ deals }}.owner_id, 'unknown') as owner_id,
+        coalesce({{ owners }}.owner_name, 'unknown') as owner_name,
+        coalesce({{ owners }}.team_name, 'unknown') as team_name,
+        coalesce({{ companies }}.industry_code, 'other') as industry_code,
+        coalesce({{ companies }}.industry_name_zh, '其他') as industry_name,
+        coalesce({{ companies }}.size_band_code, 'unknown') as size_band_code,
+        coalesce({{ companies }}.size_band_name_zh, '未知') as size_band_name
+
+    from {{ deals }}
+
+    left join {{ channels }}
+        on {{ deals }}.channel_code = {{ channels }}.channel_code
+
+    left join {{ owners }}
+        on {{ deals }}.owner_id = {{ owners }}.owner_id
+
+    left join {{ companies }}
+        on {{ deals }}.company_id = {{ companies }}.company_id
+{%- endmacro %}

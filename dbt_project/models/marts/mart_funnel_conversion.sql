@@ -66,30 +66,7 @@ companies as (
 
 deal_attributes as (
 
-    select
-        deals.deal_id,
-        deals.is_won,
-        substring(cast(deals.cohort_month as {{ string_type }}), 1, 7) as cohort_month,
-        deals.channel_code,
-        channels.name_zh as channel_name,
-        coalesce(deals.owner_id, 'unknown') as owner_id,
-        coalesce(owners.owner_name, 'unknown') as owner_name,
-        coalesce(owners.team_name, 'unknown') as team_name,
-        coalesce(companies.industry_code, 'other') as industry_code,
-        coalesce(companies.industry_name_zh, '其他') as industry_name,
-        coalesce(companies.size_band_code, 'unknown') as size_band_code,
-        coalesce(companies.size_band_name_zh, '未知') as size_band_name
-
-    from deals
-
-    left join channels
-        on deals.channel_code = channels.channel_code
-
-    left join owners
-        on deals.owner_id = owners.owner_id
-
-    left join companies
-        on deals.company_id = companies.company_id
+    {{ deal_segment_attributes() }}
 
 ),
 

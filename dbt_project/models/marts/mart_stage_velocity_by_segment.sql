@@ -51,24 +51,15 @@ owners as (
 
 ),
 
+companies as (
+
+    select * from {{ ref('dim_company') }}
+
+),
+
 deal_attributes as (
 
-    select
-        deals.deal_id,
-        substring(cast(deals.cohort_month as {{ dbt.type_string() }}), 1, 7) as cohort_month,
-        deals.channel_code,
-        coalesce(channels.name_zh, deals.channel_code) as channel_name,
-        coalesce(deals.owner_id, 'unknown') as owner_id,
-        coalesce(owners.owner_name, 'unknown') as owner_name,
-        coalesce(owners.team_name, 'unknown') as team_name
-
-    from deals
-
-    left join channels
-        on deals.channel_code = channels.channel_code
-
-    left join owners
-        on deals.owner_id = owners.owner_id
+    {{ deal_segment_attributes() }}
 
 ),
 
