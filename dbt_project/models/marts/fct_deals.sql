@@ -1,3 +1,7 @@
+{#- The deals of int_deals in the funnel (exclusion_reason null). A deal whose owner is not in the owners list
+    (int_owners) points at dim_owner's member 'unknown' (the warn test warn_deals_with_owner_not_in_owners lists
+    them); a deal without an owner keeps owner_id null. is_amount_unconverted flags an amount fx_rates has no rate
+    for (the warn test warn_deal_amounts_without_fx_rate names the currency, the day and the fix). -#}
 with
 
 deals as (
@@ -6,16 +10,30 @@ deals as (
 
 ),
 
+owners as (
+
+    select * from {{ ref('int_owners') }}
+
+),
+
 in_funnel as (
 
     select
-        *,
-        {{ dbt.datediff('cast(current_stage_entered_at as date)', as_of_date(), 'day') }} as days_since_stage_entry,
-        {{ whole_days_between('created_at', 'closed_at') }} as days_created_to_closed
+        deals.*,
+        case
+            when deals.owner_id is null or owners.owner_id is not null then deals.owner_id
+            else 'unknown'
+        end as known_owner_id,
+        {{ dbt.datediff('cast(deals.current_stage_entered_at as date)', as_of_date(), 'day') }}
+            as days_since_stage_entry,
+        {{ whole_days_between('deals.created_at', 'deals.closed_at') }} as days_created_to_closed
 
     from deals
 
-    where exclusion_reason is null
+    left join owners
+        on deals.owner_id = owners.owner_id
+
+    where deals.exclusion_reason is null
 
 ),
 
@@ -50,11 +68,13 @@ final as (
         cast(amount_original as {{ dbt.type_numeric() }}) as amount_original,
         coalesce(is_amount_list_price, false) as is_amount_list_price,
         cast(round(amount_reporting, 2) as {{ dbt.type_numeric() }}) as amount_reporting,
+        coalesce(amount_original is not null and (amount_cny is null or amount_reporting is null), false)
+            as is_amount_unconverted,
         {{ reporting_currency() }} as reporting_currency,
         cast(currency_code as {{ dbt.type_string() }}) as currency_code,
         cast(loss_reason_code as {{ dbt.type_string() }}) as loss_reason_code,
         cast(lost_from_stage_code as {{ dbt.type_string() }}) as lost_from_stage_code,
-        cast(owner_id as {{ dbt.type_string() }}) as owner_id,
+        cast(known_owner_id as {{ dbt.type_string() }}) as owner_id,
         cast(company_id as {{ dbt.type_string() }}) as company_id,
         cast(person_id as {{ dbt.type_string() }}) as person_id,
         cast(channel_code as {{ dbt.type_string() }}) as channel_code,

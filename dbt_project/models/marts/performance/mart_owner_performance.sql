@@ -126,6 +126,7 @@ scoped_deals as (
 
 ),
 
+-- every owner and team, also without deals; dim_owner's member 'unknown' only through the deals that point at it
 scopes as (
 
     select
@@ -134,6 +135,8 @@ scopes as (
 
     from owners
 
+    where owner_id <> 'unknown'
+
     union
 
     select
@@ -141,6 +144,8 @@ scopes as (
         team_name as performance_key
 
     from owners
+
+    where owner_id <> 'unknown'
 
     union
 
