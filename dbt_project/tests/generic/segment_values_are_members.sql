@@ -22,20 +22,18 @@ segments as (
 
 ),
 
-owners as (
-
-    select * from {{ ref('dim_owner') }}
-
-),
-
 members as (
 
     select
         cast('overall' as {{ string_type }}) as segment_type,
         cast('all' as {{ string_type }}) as segment_value
 
-    {%- for segment_type, column in [('owner', 'owner_id'), ('team', 'team_name'), ('manager', 'manager_name'),
-                                     ('office', 'office')] %}
+    {%- for segment_type, relation, column in [
+        ('owner', ref('dim_owner'), 'owner_id'), ('team', ref('dim_owner'), 'team_name'),
+        ('manager', ref('dim_owner'), 'manager_name'), ('office', ref('dim_owner'), 'office'),
+        ('channel', ref('dim_channel'), 'channel_code'), ('industry', ref('industries'), 'industry_code'),
+        ('size_band', ref('company_size_bands'), 'size_band_code'), ('cohort_month', ref('dim_date'), 'month_label'),
+    ] %}
 
     union all
 
@@ -43,40 +41,8 @@ members as (
         '{{ segment_type }}' as segment_type,
         {{ column }} as segment_value
 
-    from owners
+    from {{ relation }}
     {%- endfor %}
-
-    union all
-
-    select
-        'channel' as segment_type,
-        channel_code as segment_value
-
-    from {{ ref('dim_channel') }}
-
-    union all
-
-    select
-        'industry' as segment_type,
-        industry_code as segment_value
-
-    from {{ ref('industries') }}
-
-    union all
-
-    select
-        'size_band' as segment_type,
-        size_band_code as segment_value
-
-    from {{ ref('company_size_bands') }}
-
-    union all
-
-    select
-        'cohort_month' as segment_type,
-        month_label as segment_value
-
-    from {{ ref('dim_date') }}
 
 )
 
