@@ -9,7 +9,9 @@ from dagster._core.events import DagsterEventType
 from dagster._core.launcher import CheckRunHealthResult, WorkerStatus
 from dagster._core.launcher.default_run_launcher import DefaultRunLauncher
 
-PID_EVENT_PREFIX = "Started process for run (pid: "  # the engine event every launched run worker writes first
+# engine events naming the process that runs the steps: a launched run worker's first event, and the in-process
+# executor's (also a refresh run in-process from the command line, e.g. `funnelhouse refresh`)
+PID_EVENT_PREFIXES = ("Started process for run (pid: ", "Executing steps in process (pid: ")
 START_SLACK_SECONDS = 5.0  # a process started this long after the run worker's event is another (reused pid)
 
 
@@ -49,7 +51,7 @@ class FunnelhouseRunLauncher(DefaultRunLauncher):
 
     def check_run_worker_health(self, run) -> CheckRunHealthResult:
         worker = self.worker_process(run.run_id)
-        if worker is None:  # not launched by a run worker (e.g. in-process from the CLI): nothing to tell
+        if worker is None:  # no process recorded yet: nothing to tell
             return CheckRunHealthResult(WorkerStatus.RUNNING, "no run worker process recorded")
         pid, timestamp = worker
         if process_alive(pid, timestamp):
@@ -59,13 +61,14 @@ class FunnelhouseRunLauncher(DefaultRunLauncher):
         )
 
     def worker_process(self, run_id: str) -> tuple[int, float] | None:
-        """(pid, epoch seconds) of the run's last 'Started process for run' engine event, or None."""
+        """(pid, epoch seconds) of the run's last engine event naming the process that runs it, or None."""
         found = None
         for record in self._instance.all_logs(run_id, of_type=DagsterEventType.ENGINE_EVENT):
             message = (record.dagster_event.message if record.dagster_event else "") or record.user_message or ""
-            if message.startswith(PID_EVENT_PREFIX):
+            prefix = next((p for p in PID_EVENT_PREFIXES if message.startswith(p)), None)
+            if prefix is not None:
                 try:
-                    found = (int(message[len(PID_EVENT_PREFIX):].split(")", 1)[0]), record.timestamp)
+                    found = (int(message[len(prefix):].split(")", 1)[0]), record.timestamp)
                 except ValueError:
                     continue
         return found

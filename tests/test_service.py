@@ -268,3 +268,48 @@ def test_the_service_runs_a_short_cron_and_its_monitor_fails_a_killed_run(fixtur
     assert alive(children) == set()
     # nothing else started on its own: no refresh by the sensor (no drop files) or the nightly schedule (02:00)
     assert {run.job_name for run in instance.get_runs() if run.run_id != run_id} == {"stale_deals_digest"}
+
+
+SLOW_JOB = """
+import time, dagster as dg
+from orchestration.instance import project_instance
+
+@dg.op(pool="warehouse")
+def hold_the_warehouse():
+    time.sleep(600)
+
+@dg.job
+def refresh():
+    hold_the_warehouse()
+
+with project_instance() as instance:
+    refresh.execute_in_process(instance=instance)
+"""
+
+
+def test_the_monitor_fails_a_command_line_run_killed_with_kill_9(isolated_data_dir: Path) -> None:
+    """A run in-process (as `funnelhouse refresh` runs) killed while it holds the warehouse slot: the service's run
+    monitoring marks it failed (one monitoring pass, as the daemon does every poll)."""
+    import logging
+
+    from dagster._daemon.monitoring.run_monitoring import monitor_started_run
+
+    from orchestration.instance import project_instance
+
+    process = subprocess.Popen([sys.executable, "-c", SLOW_JOB], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with project_instance() as instance:
+        try:
+            run = wait_until(lambda: [r for r in instance.get_runs() if r.status == dg.DagsterRunStatus.STARTED
+                                      and instance.run_launcher.worker_process(r.run_id)], 90, "the run started")[0]
+            assert instance.run_launcher.check_run_worker_health(run).status.value == "RUNNING"
+        finally:
+            process.kill()
+            process.wait()
+        record = instance.get_run_records(dg.RunsFilter(run_ids=[run.run_id]))[0]
+        assert record.dagster_run.status == dg.DagsterRunStatus.STARTED  # the killed process told nobody
+        monitor_started_run(instance, None, record, logging.getLogger("test"))
+        assert instance.get_run_by_id(run.run_id).status == dg.DagsterRunStatus.FAILURE
+        failure = instance.all_logs(run.run_id, of_type=dg.DagsterEventType.RUN_FAILURE)[-1].dagster_event.message
+        assert failure.startswith(f"Detected run worker status FAILED: 'run worker process {process.pid} is gone "
+                                  f"(killed, out of memory, or the machine restarted)'. Marking run {run.run_id} "
+                                  f"as failed.")
