@@ -248,18 +248,44 @@ def report(
 def ui(
     port: int = typer.Option(3000, help="Port of the Dagster UI on 127.0.0.1."),
 ) -> None:
-    """Open the Dagster UI (dagster dev) on the project's instance: asset graph, checks, runs, schedules, sensors."""
-    import subprocess
-    import sys
-
+    """Open the Dagster UI (dagster dev: webserver + daemon) on the project's instance: asset graph, checks, runs,
+    schedules, sensors. Ctrl+C stops it and every process it started."""
     from orchestration.instance import instance_home
+    from orchestration.service import check_port, supervise, ui_commands
 
-    env = {**os.environ, "DAGSTER_HOME": str(instance_home())}
-    dagster = Path(sys.executable).parent / "dagster"
-    # no -m: `dagster dev` in the project root reads [tool.dagster] of pyproject.toml (code location "funnelhouse")
-    command = [str(dagster) if dagster.exists() else "dagster", "dev", "--host", "127.0.0.1", "--port", str(port)]
+    try:
+        check_port("127.0.0.1", port)
+        home = instance_home()
+    except Exception as exc:  # noqa: BLE001
+        fail(exc)
     console.print(f"Dagster UI on http://127.0.0.1:{port} (Ctrl+C stops it)")
-    raise typer.Exit(subprocess.call(command, cwd=settings.PROJECT_ROOT, env=env))
+    raise typer.Exit(supervise(ui_commands(home, "127.0.0.1", port), home))
+
+
+@app.command()
+def serve(
+    port: int = typer.Option(3000, help="Port of the Dagster webserver."),
+    host: str = typer.Option("127.0.0.1", help="Address the webserver listens on (0.0.0.0: every interface)."),
+    dagster_home: Path = typer.Option(None, "--dagster-home", help="The Dagster instance folder, its dagster.yaml "
+                                      "used as it is. Default: data/dagster, written from the project's "
+                                      "dagster.yaml."),
+) -> None:
+    """Run funnelhouse as a service: the Dagster daemon (schedules, sensors, the run queue, run monitoring) and the
+    webserver, until SIGTERM or Ctrl+C; exits non-zero when either of them dies (for systemd's Restart=)."""
+    from orchestration.instance import instance_home
+    from orchestration.service import check_port, service_commands, supervise
+
+    try:
+        check_port(host, port)
+        home = Path(dagster_home).resolve() if dagster_home else instance_home()
+        if not (home / "dagster.yaml").is_file():
+            raise FunnelhouseError(f"{home / 'dagster.yaml'}: no such file; pass a folder that holds the "
+                                   f"instance's dagster.yaml or leave --dagster-home out")
+    except Exception as exc:  # noqa: BLE001
+        fail(exc)
+    console.print(f"funnelhouse service: Dagster daemon and webserver on http://{host}:{port} "
+                  f"(instance {home}; SIGTERM or Ctrl+C stops it)", highlight=False, soft_wrap=True)
+    raise typer.Exit(supervise(service_commands(home, host, port), home))
 
 
 @app.command()

@@ -48,9 +48,14 @@ class LossReason(NamedTuple):
 
 @contextmanager
 def warehouse_env(warehouse: Path, target: str | None = None) -> Iterator[None]:
-    """The environment dbt_project/profiles.yml reads: FUNNELHOUSE_WAREHOUSE (the DuckDB file) and, on a postgres
-    target (default: settings.warehouse_kind()) with FUNNELHOUSE_POSTGRES_DSN given, the PG* variables from it."""
-    values = {WAREHOUSE_ENV: str(Path(warehouse).resolve())}
+    """The environment dbt_project/profiles.yml and the models read: FUNNELHOUSE_WAREHOUSE (the DuckDB file),
+    FUNNELHOUSE_PII_SALT (the secret salt of the contact hashes, generated on first use: settings.pii_salt) and, on a
+    postgres target (default: settings.warehouse_kind()) with FUNNELHOUSE_POSTGRES_DSN given, the PG* variables."""
+    try:
+        salt = settings.pii_salt()
+    except settings.SecretError as error:
+        raise FunnelhouseError(str(error)) from None
+    values = {WAREHOUSE_ENV: str(Path(warehouse).resolve()), settings.PII_SALT_ENV: salt}
     if (target or settings.warehouse_kind()) == "postgres" and os.environ.get(settings.POSTGRES_DSN_ENV, "").strip():
         values.update(settings.postgres_settings().libpq_env())
     previous = {name: os.environ.get(name) for name in values}
