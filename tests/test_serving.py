@@ -85,8 +85,11 @@ def test_a_refresh_succeeds_while_a_bi_tool_holds_the_serving_file(served: Simpl
     assert served.first.success, served.first.error
     assert served.second.success, served.second.error
     assert {"serving/funnelhouse_serving", "serving/parquet_marts"} <= set(served.second.materialized)
-    # 8 open deals, each a month (31 days) longer in its stage as of 07-31 than as of 06-30
-    assert int(served.held_before) > 0
+    # 8 open deals, each a month (31 days) longer in its stage as of 07-31 than as of 06-30. As of 06-30, days in
+    # stage: hubspot:7 need since 2024-01-20 527, 11 and 150 since 2024-03-01 486, 64 since 03-10 477, 77 in
+    # negotiation since 02-20 (contractsent on 03-05 is the same stage) 496, the trackers 云帆 and 星河 since
+    # 2024-03-05 482 each, D-002 since 2025-03-05 117: 3553
+    assert int(served.held_before) == 3553
     assert served.held_after == served.held_before  # the held connection still reads the old file
     assert read(served.serving, STALE_DAYS) == int(served.held_before) + 8 * 31  # a new one reads the new numbers
     assert read(served.root / "warehouse.duckdb", STALE_DAYS) == read(served.serving, STALE_DAYS)
