@@ -22,7 +22,9 @@ won stage each reached (L lead, I interest, N need, P proposal, G negotiation, W
   星河      G               2024-02  other            sheet:刘洋       华南        retail         s
 
 `reached` of a stage = deals of the segment whose furthest stage is at or after it (lost: deals lost). Emily Chen is
-in the owners list without a team ('unknown'); hubspot:150 has no owner at all (owner and team 'unknown').
+in the owners list without a team ('unknown'); hubspot:150 has no owner at all (owner and team 'unknown', from the
+segment's coalesce): were a missing owner given another member than 'unknown' (or its team another name), the owner
+'unknown' and team 'unknown' rows are the ones that move.
 """
 from __future__ import annotations
 
@@ -140,6 +142,16 @@ def test_conversion_rates_by_channel(warehouse: Path) -> None:
     assert win_rate[("team", "华南")] == (3, 0.3333, 0.3333, 0.3333, 0.5, 0.5, 1.0, None)
 
 
+def identity_groups(warehouse: Path, model: str, key: str) -> tuple[list[tuple], dict[str, list[tuple]]]:
+    """The records of an identity model and {key: [(record_source, record_id, matched_by), ...]}."""
+    rows = query(warehouse, f"select {key}, record_source, record_id, matched_by from intermediate.{model} "
+                            "order by record_source, record_id")
+    groups: dict[str, list[tuple]] = {}
+    for group, source, record, matched_by in rows:
+        groups.setdefault(group, []).append((source, record, matched_by))
+    return rows, groups
+
+
 def test_person_identities_across_sources(warehouse: Path) -> None:
     """22 places a person is seen: 7 form submissions (tf1, tf2, tf3; 金数据 fhTrial-1, -2; website WS-000001, -2),
     9 HubSpot contacts (ids 1-8, 10), 3 tracker rows, 3 export rows. They are 17 people:
@@ -151,14 +163,7 @@ def test_person_identities_across_sources(warehouse: Path) -> None:
         email): by phone, whatever the name;
       D-002 (bob@@beta is no email: its phone alone), trackers 云杉 and 星河 (phones only) and the other 10 records
       (an email each) are people of their own: 22 - 2 - 2 - 1 = 17."""
-    rows = query(
-        warehouse,
-        "select person_id, record_source, record_id, matched_by from intermediate.int_person_identities "
-        "order by record_source, record_id",
-    )
-    people: dict[str, list[tuple[str, str, str]]] = {}
-    for person, source, record, matched_by in rows:
-        people.setdefault(person, []).append((source, record, matched_by))
+    rows, people = identity_groups(warehouse, "int_person_identities", "person_id")
     tracker = dict(query(warehouse, "select deal_name, source_deal_id from marts.fct_deals where source = 'tracker_cn'"))
     assert (len(rows), len(people)) == (22, 17)
     assert sorted(group for group in people.values() if len(group) > 1) == [
@@ -187,14 +192,7 @@ def test_company_identities_across_sources(warehouse: Path) -> None:
     alice@acme.example) joins company 3 by its email domain although its name differs; D-005's domain
     epsilon.example is no HubSpot company's (a company by domain); D-002's email is invalid (by name); forms and
     trackers name companies no HubSpot company has (by name; tf1 and tf3 both name 华信科技: one company)."""
-    rows = query(
-        warehouse,
-        "select company_key, record_source, record_id, matched_by from intermediate.int_company_identities "
-        "order by record_source, record_id",
-    )
-    companies: dict[str, list[tuple[str, str, str]]] = {}
-    for key, source, record, matched_by in rows:
-        companies.setdefault(key, []).append((source, record, matched_by))
+    rows, companies = identity_groups(warehouse, "int_company_identities", "company_key")
     assert (len(rows), len(companies)) == (29, 18)
     assert companies["hubspot:3"] == [("export_en", "D-001", "hubspot_domain"), ("hubspot_company", "3", "hubspot_id"),
                                       ("hubspot_contact", "1", "hubspot_id"), ("hubspot_contact", "2", "hubspot_id")]
