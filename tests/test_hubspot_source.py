@@ -348,11 +348,9 @@ def test_server_errors_beyond_the_retries_end_in_one_line(hubspot: HubSpotEmulat
 
 def test_unreachable_base_url_ends_in_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RUNTIME__REQUEST_MAX_ATTEMPTS", "1")
-    import socket
+    from support.sinks import closed_port
 
-    with socket.socket() as probe:  # a port nobody listens on
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = closed_port()  # held bound, never listening: refused for the whole test
     with pytest.raises(PipelineStepFailed) as failure:
         load(type("Nowhere", (), {"base_url": f"http://127.0.0.1:{port}"})(), tmp_path)
     assert explain(failure.value) == (

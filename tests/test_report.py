@@ -184,8 +184,10 @@ def test_report_is_one_self_contained_file_with_every_section_and_the_marts_numb
 def test_report_renders_its_charts_in_headless_chromium(chromium: str, warehouse: Path) -> None:
     path = write_report(warehouse)
     with Browser(chromium, window=(1600, 3400)) as browser:
-        text = browser.open(path.resolve().as_uri(), until=SECTION_TITLES + ["Acme renewal"], timeout=30)
-        drawn = wait_for_charts(browser, expected=5)
+        # generous deadlines, not waits: both return as soon as the page shows what they look for, and a loaded
+        # machine (CI beside another build) may need far longer than an idle one
+        text = browser.open(path.resolve().as_uri(), until=SECTION_TITLES + ["Acme renewal"], timeout=120)
+        drawn = wait_for_charts(browser, expected=5, timeout=120)
         shot = browser.screenshot(settings.data_dir() / "reports" / "funnel_report.png")
     assert [title for title in SECTION_TITLES if title not in text] == []
     assert drawn["plots"] == ["chart-funnel", "chart-channel", "chart-velocity", "chart-pareto", "chart-forecast"]

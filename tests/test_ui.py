@@ -32,11 +32,18 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+class UiEnded(AssertionError):
+    """The UI process ended before it answered."""
+
+
+UI_START_ATTEMPTS = 3  # the free port may be taken by another process before the UI binds it: try another
+
+
 def wait_for(url: str, process: subprocess.Popen, timeout: float = 180) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise AssertionError(f"the UI process ended with {process.returncode}")
+            raise UiEnded(f"the UI process ended with {process.returncode}")
         try:
             with urllib.request.urlopen(url, timeout=5):
                 return
@@ -55,16 +62,44 @@ def chromium() -> str:
     return path
 
 
+def start_ui(log: Path) -> tuple[subprocess.Popen, int]:
+    """`funnelhouse ui` on a free port, once it answers; another port when it ends first (its port was taken)."""
+    funnelhouse = Path(sys.executable).parent / "funnelhouse"
+    for attempt in range(1, UI_START_ATTEMPTS + 1):
+        port = free_port()
+        with log.open("w") as output:
+            process = subprocess.Popen([str(funnelhouse), "ui", "--port", str(port)], stdout=output,
+                                       stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            wait_for(f"http://127.0.0.1:{port}/server_info", process)
+            return process, port
+        except UiEnded:
+            stop(process)  # what it started may still run
+            if attempt == UI_START_ATTEMPTS:
+                raise AssertionError(f"the UI ended {attempt} times; last log:\n{log.read_text()[-3000:]}")
+        except BaseException:
+            stop(process)
+            raise
+    raise AssertionError("unreachable")
+
+
+def stop(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+
+
 def test_ui_renders_the_marts_asset_graph_with_checks(chromium: str, isolated_data_dir: Path) -> None:
-    port = free_port()
     log = (isolated_data_dir / "ui.log")
     isolated_data_dir.mkdir(parents=True, exist_ok=True)
-    funnelhouse = Path(sys.executable).parent / "funnelhouse"
-    with log.open("w") as output:
-        process = subprocess.Popen([str(funnelhouse), "ui", "--port", str(port)], stdout=output,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
+    process, port = start_ui(log)
     try:
-        wait_for(f"http://127.0.0.1:{port}/server_info", process)
         marts = mart_names()
         with Browser(chromium, window=(2400, 1600)) as browser:
             url = f"http://127.0.0.1:{port}/locations/{CODE_LOCATION}/asset-groups/marts/lineage"
@@ -79,8 +114,4 @@ def test_ui_renders_the_marts_asset_graph_with_checks(chromium: str, isolated_da
         assert "Asset checks" in text
         assert shot.stat().st_size > 20_000
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+        stop(process)

@@ -25,6 +25,25 @@ def find_chromium() -> str | None:
     return None
 
 
+def _group_alive(group: int) -> bool:
+    """Whether a process of process group `group` still runs (zombies waiting for their parent do not count)."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return False
+        return True
+    for stat in proc.glob("[0-9]*/stat"):
+        try:
+            state, _, process_group = stat.read_text().rsplit(")", 1)[1].split()[:3]
+        except (OSError, ValueError):
+            continue  # ended while we looked
+        if int(process_group) == group and state != "Z":
+            return True
+    return False
+
+
 class Browser:
     """One headless Chromium with one page; `open(url, until=[texts])` waits for every text in the page's text."""
 
@@ -62,17 +81,25 @@ class Browser:
             self._socket.close()
         self._stop(signal.SIGTERM)
         try:
-            self._process.wait(timeout=10)
+            self._process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             self._stop(signal.SIGKILL)
-            self._process.wait(timeout=10)
-        # Chromium's helpers may still be writing the profile for a moment after the browser is gone
-        for _ in range(50):
-            shutil.rmtree(self._profile.name, ignore_errors=True)
-            if not Path(self._profile.name).exists():
-                break
-            time.sleep(0.1)
+            self._process.wait(timeout=30)
+        # the browser is gone, its helpers (renderers, GPU, crashpad) may still be writing the profile: the profile
+        # is removed only once the whole process group has exited
+        if not self._wait_for_group(timeout=30):
+            self._stop(signal.SIGKILL)
+            self._wait_for_group(timeout=30)
         self._profile.cleanup()
+
+    def _wait_for_group(self, timeout: float) -> bool:
+        """Wait until no live process is left in Chromium's process group; False after `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while _group_alive(self._process.pid):
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+        return True
 
     def _stop(self, signum: int) -> None:
         """Send `signum` to Chromium's whole process group (the browser, its renderers and helpers)."""

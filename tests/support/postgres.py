@@ -45,10 +45,18 @@ def _version_key(name: str) -> tuple[int, ...]:
     return tuple(int(part) for part in name.split(".") if part.isdigit())
 
 
+START_ATTEMPTS = 5  # a free port may be taken by another process before the server binds it: try another
+
+
 def free_port() -> int:
+    """A port of 127.0.0.1 free a moment ago (the server binds it later: see START_ATTEMPTS)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def _port_taken(error: RuntimeError) -> bool:
+    return "Address already in use" in str(error) or "could not create any TCP/IP sockets" in str(error)
 
 
 @dataclass
@@ -133,7 +141,6 @@ def throwaway_postgres(database: str = "funnelhouse", user: str = "funnelhouse_o
     if as_root:
         for path in (root, sockets, pwfile):
             os.chown(path, owner.pw_uid, owner.pw_gid)
-    port = free_port()
     started = False
     try:
         _run([
@@ -141,11 +148,20 @@ def throwaway_postgres(database: str = "funnelhouse", user: str = "funnelhouse_o
             "--encoding=UTF8", "--no-locale", "--no-sync",
         ])
         pwfile.unlink()
-        options = " ".join([
-            f"-p {port}", f"-k {sockets}", "-c listen_addresses=127.0.0.1", "-c fsync=off",
-            "-c synchronous_commit=off", "-c full_page_writes=off", "-c timezone=UTC", "-c max_connections=40",
-        ])
-        _run([str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options, "-w", "-t", "60", "start"], log)
+        for attempt in range(1, START_ATTEMPTS + 1):
+            port = free_port()
+            options = " ".join([
+                f"-p {port}", f"-k {sockets}", "-c listen_addresses=127.0.0.1", "-c fsync=off",
+                "-c synchronous_commit=off", "-c full_page_writes=off", "-c timezone=UTC", "-c max_connections=40",
+            ])
+            log.unlink(missing_ok=True)  # this attempt's log only
+            try:
+                _run([str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options, "-w", "-t", "60",
+                      "start"], log)
+                break
+            except RuntimeError as error:
+                if attempt == START_ATTEMPTS or not _port_taken(error):
+                    raise
         started = True
         server = PostgresServer(port=port, database="postgres", user=user, password=password, root=root)
         server.execute(f'create database "{database}"')

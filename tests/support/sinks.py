@@ -20,11 +20,17 @@ POLL_SECONDS = 0.01  # how fast serve_forever notices shutdown(); its default (0
 MAX_LINE = 64 * 1024
 
 
+_HELD: list[socket.socket] = []  # bound, never listening: their ports stay refused until the test process ends
+
+
 def closed_port() -> int:
-    """A port on 127.0.0.1 that nothing listens on (bound, then released): connecting to it is refused."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """A port on 127.0.0.1 that refuses connections for the rest of the test session: a socket bound to it and held,
+    never listening (Linux answers a connection to it with RST). A port bound and then released could be taken by
+    another process before the test connects, and then answer."""
+    probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    probe.bind(("127.0.0.1", 0))
+    _HELD.append(probe)
+    return probe.getsockname()[1]
 
 
 @dataclass(frozen=True)

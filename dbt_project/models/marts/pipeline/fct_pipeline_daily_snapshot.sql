@@ -7,7 +7,10 @@
     Incremental (delete+insert by snapshot_date): a run rebuilds the days from the last snapshot day present (or
     the as-of day when it is earlier) minus var snapshot_lookback_days, up to the as-of day, so a missed night
     leaves no hole; a full refresh builds from the first deal's creation day, and so does a run when that day is
-    before the first snapshot day stored (older data was loaded: dim_date grew back to it). Every row of a rebuilt day is replaced
+    before the first snapshot day stored (older data was loaded: dim_date grew back to it), or when the deals
+    changed since the stored days were built (source_version: the deals in the funnel, their amounts and the funnel
+    definition; source_load_id: the newest dlt load of their stage history — a changed amount, owner or pipeline,
+    a deleted deal or a back-dated stage change alters past days too). Every row of a rebuilt day is replaced
     (a combination with no open deal any more disappears), and the post-hook removes days after the as-of day (when
     it moved back): the table ends up exactly as a full refresh would have it, and a re-run changes nothing. -#}
 {%- set lookback_days = var('snapshot_lookback_days', 3) | int -%}
@@ -16,6 +19,12 @@
     unique_key='snapshot_date',
     incremental_strategy='delete+insert',
     on_schema_change='append_new_columns',
+    pre_hook=[
+        "{% if is_incremental() %}alter table {{ this }} add column if not exists source_version "
+        ~ "{{ dbt.type_string() }}{% endif %}",
+        "{% if is_incremental() %}alter table {{ this }} add column if not exists source_load_id "
+        ~ "{{ dbt.type_string() }}{% endif %}"
+    ],
     post_hook=["delete from {{ this }} where snapshot_date > {{ as_of_date() }}"]
 ) }}
 
@@ -53,13 +62,52 @@ first_day as (
 
 ),
 
+deal_totals as (
+
+    select
+        count(*) as deal_count,
+        coalesce(sum(amount_reporting), 0) as amount_total
+
+    from deals
+
+),
+
+event_totals as (
+
+    select
+        max(deal_load_id) as deal_load_id,
+        max(funnel_version) as funnel_version
+
+    from events
+
+),
+
+source_version as (
+
+    -- what every past day depends on besides the stage history's dates
+    select
+        {{ dbt.concat([
+            "cast(deal_totals.deal_count as " ~ dbt.type_string() ~ ")", "'|'",
+            "cast(deal_totals.amount_total as " ~ dbt.type_string() ~ ")", "'|'",
+            "coalesce(event_totals.funnel_version, '')"
+        ]) }} as source_version,
+        coalesce(event_totals.deal_load_id, '') as source_load_id
+
+    from deal_totals
+
+    cross join event_totals
+
+),
+
 {% if is_incremental() %}
 
 previous_runs as (
 
     select
         min(snapshot_date) as first_snapshot_date,
-        max(snapshot_date) as last_snapshot_date
+        max(snapshot_date) as last_snapshot_date,
+        max(source_version) as source_version,
+        max(source_load_id) as source_load_id
 
     from {{ this }}
 
@@ -71,6 +119,12 @@ rebuild_from as (
         case
             when previous_runs.last_snapshot_date is null then first_day.first_date
             when first_day.first_date < previous_runs.first_snapshot_date then first_day.first_date
+            when
+                previous_runs.source_version is null
+                or previous_runs.source_load_id is null
+                or previous_runs.source_version <> source_version.source_version
+                or previous_runs.source_load_id <> source_version.source_load_id
+                then first_day.first_date
             when previous_runs.last_snapshot_date > {{ as_of_date() }}
                 then {{ dbt.dateadd('day', -lookback_days, as_of_date()) }}
             else {{ dbt.dateadd('day', -lookback_days, 'previous_runs.last_snapshot_date') }}
@@ -80,6 +134,8 @@ rebuild_from as (
     from previous_runs
 
     cross join first_day
+
+    cross join source_version
 
 ),
 
@@ -188,17 +244,21 @@ grouped as (
 final as (
 
     select
-        snapshot_date,
-        cast(stage_code as {{ dbt.type_string() }}) as stage_code,
-        cast(pipeline_id as {{ dbt.type_string() }}) as pipeline_id,
-        cast(owner_id as {{ dbt.type_string() }}) as owner_id,
-        cast(open_deals as {{ dbt.type_int() }}) as open_deals,
-        cast(open_amount_reporting as {{ dbt.type_numeric() }}) as open_amount_reporting,
-        cast(open_deals_without_amount as {{ dbt.type_int() }}) as open_deals_without_amount,
+        grouped.snapshot_date,
+        cast(grouped.stage_code as {{ dbt.type_string() }}) as stage_code,
+        cast(grouped.pipeline_id as {{ dbt.type_string() }}) as pipeline_id,
+        cast(grouped.owner_id as {{ dbt.type_string() }}) as owner_id,
+        cast(grouped.open_deals as {{ dbt.type_int() }}) as open_deals,
+        cast(grouped.open_amount_reporting as {{ dbt.type_numeric() }}) as open_amount_reporting,
+        cast(grouped.open_deals_without_amount as {{ dbt.type_int() }}) as open_deals_without_amount,
         {{ reporting_currency() }} as reporting_currency,
-        {{ as_of_date() }} as as_of_date
+        {{ as_of_date() }} as as_of_date,
+        cast(source_version.source_version as {{ dbt.type_string() }}) as source_version,
+        cast(source_version.source_load_id as {{ dbt.type_string() }}) as source_load_id
 
     from grouped
+
+    cross join source_version
 
 )
 
