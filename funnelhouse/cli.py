@@ -30,8 +30,51 @@ class SourceChoice(str, Enum):
     all = "all"
 
 
+def check_as_of(value: str | None, env: str = "") -> None:
+    """Stop before a run when --as-of (or, when it is not given, the env variable `env`) is not a day."""
+    from datetime import date
+
+    name, text = ("--as-of", value) if value or not env else (env, os.environ.get(env, ""))
+    if not text:
+        return
+    try:
+        date.fromisoformat(text)
+    except ValueError as error:
+        why = "" if str(error).startswith("Invalid isoformat") else f" ({error})"
+        fail(FunnelhouseError(f"{name} must be a date YYYY-MM-DD, e.g. 2026-09-30, got {text!r}{why}"))
+
+
+def wait_for_warehouse(warehouse: Path) -> None:
+    """Wait (FUNNELHOUSE_WAREHOUSE_LOCK_WAIT seconds) while another process holds the DuckDB warehouse."""
+    from funnelhouse.warehouse_lock import wait_for_warehouse as wait
+
+    def tell(message: str) -> None:
+        errors.print(f"[bold yellow]warning:[/] {escape(message)}", highlight=False, soft_wrap=True)
+
+    try:
+        wait(warehouse, on_wait=tell)
+    except Exception as exc:  # noqa: BLE001
+        fail(exc, EXIT_LOAD_FAILED)
+
+
+def require_loaded(warehouse: Path) -> None:
+    """`build` needs raw data: on an empty or missing DuckDB warehouse say to run `funnelhouse ingest` first."""
+    if settings.warehouse_kind() != "duckdb":
+        return
+    first = "run `funnelhouse ingest` (or `funnelhouse refresh`, which also builds) first"
+    if not warehouse.exists():
+        fail(FunnelhouseError(f"{warehouse}: no warehouse here, nothing loaded yet: {first}"))
+    import duckdb
+
+    with duckdb.connect(str(warehouse), read_only=True, config=settings.duckdb_config()) as db:
+        raw = db.execute("select count(*) from information_schema.schemata where schema_name like 'raw\\_%' "
+                         "escape '\\'").fetchone()[0]
+    if not raw:
+        fail(FunnelhouseError(f"{warehouse}: no source loaded into this warehouse yet: {first}"))
+
+
 def fail(exc: BaseException, code: int = 2) -> None:
-    errors.print(f"[bold red]error:[/] {explain(exc)}", highlight=False, soft_wrap=True)
+    errors.print(f"[bold red]error:[/] {escape(explain(exc))}", highlight=False, soft_wrap=True)
     if os.environ.get("FUNNELHOUSE_DEBUG"):
         raise exc
     raise typer.Exit(code)
@@ -77,6 +120,8 @@ def ingest(
     options.hubspot_base_url = hubspot_url or os.environ.get("FUNNELHOUSE_HUBSPOT_BASE_URL") or None
     options.hubspot_token = os.environ.get("FUNNELHOUSE_HUBSPOT_TOKEN") or None
     names = list(SOURCES) if source is SourceChoice.all else [source.value]
+    if settings.warehouse_kind() == "duckdb":
+        wait_for_warehouse(options.warehouse)
     try:
         summaries, file_errors = run_ingest(names, options)
     except Exception as exc:  # noqa: BLE001 - one line for the user, traceback with FUNNELHOUSE_DEBUG=1
@@ -141,7 +186,11 @@ def emulate_hubspot(
     """Serve a HubSpot CRM v3 API emulator in the foreground (Ctrl-C stops it)."""
     from emulators.hubspot.server import serve_forever
 
-    serve_forever(data or settings.inputs_dir() / "crm", token=token, host="127.0.0.1", port=port)
+    folder = data or settings.inputs_dir() / "crm"
+    if not folder.is_dir() or not any(folder.glob("*.jsonl")):
+        fail(FunnelhouseError(f"{folder}: no CRM seed files (deals.jsonl, owners.jsonl, ...): run `funnelhouse "
+                              "generate` first, or pass --data with a folder that has them"))
+    serve_forever(folder, token=token, host="127.0.0.1", port=port)
 
 
 @app.command()
@@ -173,6 +222,9 @@ def build(
     from funnelhouse.demo import show_funnel
     from funnelhouse.transform import dbt_build
 
+    check_as_of(as_of)
+    wait_for_warehouse(settings.warehouse_path())
+    require_loaded(settings.warehouse_path())
     try:
         dbt_build(settings.warehouse_path(), as_of=as_of, full_refresh=full_refresh, unit_tests=unit_tests)
         console.print("dbt build: all models and tests passed")
@@ -215,6 +267,9 @@ def refresh(
     from funnelhouse.demo import refresh_through_dagster, show_funnel
     from orchestration.resources import FunnelhouseResource
 
+    check_as_of(as_of, "FUNNELHOUSE_AS_OF")
+    if settings.warehouse_kind() == "duckdb":
+        wait_for_warehouse(settings.warehouse_path())
     try:
         resource = FunnelhouseResource(as_of=as_of)
         outcome = refresh_through_dagster(resource, full_refresh=full_refresh)
@@ -223,13 +278,13 @@ def refresh(
     except Exception as exc:  # noqa: BLE001
         fail(exc)
     if not outcome.success:
-        fail(RuntimeError(f"the refresh failed: {outcome.error or 'see ' + str(outcome.log_file)}"))
+        fail(FunnelhouseError(f"the refresh failed at {outcome.error or 'a step: see ' + str(outcome.log_file)}"))
 
 
 @app.command()
 def report(
-    out: Path = typer.Option(None, "--out", help="Where to write the HTML file (or a folder for it). Default: "
-                             "data/reports/funnel_report.html."),
+    out: str = typer.Option(None, "--out", help="Where to write the HTML file, or a folder for it (one that "
+                            "exists, or a name ending in /). Default: data/reports/funnel_report.html."),
     warehouse: Path = typer.Option(None, help="DuckDB warehouse file. Default: data/funnelhouse.duckdb, "
                                    "or env FUNNELHOUSE_WAREHOUSE."),
 ) -> None:

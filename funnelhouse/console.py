@@ -119,15 +119,15 @@ def loss_reason_table(reasons: Iterable) -> Table:
 
 
 def explain(exc: BaseException) -> str:
-    """The most useful one-line message in an exception chain (dlt wraps a source's errors several times)."""
-    from ingestion.common.errors import FunnelhouseError
+    """The root cause of a failure in one line, with what to do (ingestion.common.explain): a locked warehouse
+    names the process holding it; a wrapped error (dlt's PipelineStepFailed) shows what it wraps."""
+    from dlt.common.configuration.exceptions import ConfigFieldMissingException
 
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, FunnelhouseError):
-            return str(current)
-        current = current.__cause__ or current.__context__
-    first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return f"{type(exc).__name__}: {first_line}"
+    from ingestion.common.explain import exception_chain, explain_exception
+    from ingestion.hubspot.errors import explain as hubspot_explain
+
+    if any(isinstance(error, ConfigFieldMissingException) for error in exception_chain(exc)):
+        message = hubspot_explain(exc)  # a HubSpot setting missing when the source was built
+        if message:
+            return message
+    return explain_exception(exc)

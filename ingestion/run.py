@@ -76,8 +76,9 @@ def skip_reason(name: str, options: IngestOptions) -> str:
                                              ("api_token", options.hubspot_token, True))
                if not _configured(key, given, secret)]
     if missing:
-        where = {"base_url": "base_url under [sources.hubspot] in .dlt/config.toml or FUNNELHOUSE_HUBSPOT_BASE_URL",
-                 "api_token": "api_token under [sources.hubspot] in .dlt/secrets.toml or FUNNELHOUSE_HUBSPOT_TOKEN"}
+        from ingestion.hubspot.errors import BASE_URL_SETTING, TOKEN_SETTING  # the words of the source's errors
+
+        where = {"base_url": BASE_URL_SETTING, "api_token": TOKEN_SETTING}
         return (f"hubspot: skipped — no {'/'.join(missing)} configured (set "
                 f"{'; '.join(where[key] for key in missing)})")
     return ""

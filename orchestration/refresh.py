@@ -6,6 +6,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from ingestion.common.explain import step_failure_cause
 from ingestion.pipeline import LoadSummary
 from orchestration.assets.dbt import FULL_REFRESH_TAG
 from orchestration.assets.ingestion import summary_from_metadata
@@ -113,6 +114,6 @@ def run_refresh(
         load_summaries=summaries,
         file_errors=file_errors,
         seconds=time.perf_counter() - started,
-        error=(failures[0].message or "") if failures else "",
+        error=step_failure_cause(failures[0]) if failures else "",
         log_file=log_file,
     )
