@@ -16,7 +16,8 @@ errors = Console(stderr=True, width=None if sys.stderr.isatty() else 300)
 
 
 def reconciliation_table(summaries: Iterable[LoadSummary]) -> Table:
-    """One row per input: rows read = loaded + quarantined, and what happened to it."""
+    """One row per input: rows read = loaded + quarantined, and what happened to it; per source the time taken and
+    the rows read per second."""
     table = Table(title="Reconciliation: rows read = loaded + quarantined", title_justify="left")
     for column, justify in [("source", "left"), ("input", "left"), ("read", "right"), ("loaded", "right"),
                             ("quarantined", "right"), ("status", "left")]:
@@ -25,8 +26,10 @@ def reconciliation_table(summaries: Iterable[LoadSummary]) -> Table:
         for tally in summary.tallies:
             table.add_row(summary.source, tally.input_name, f"{tally.rows_read:,}", f"{tally.rows_loaded:,}",
                           f"{tally.rows_quarantined:,}", tally.status)
-        table.add_row(f"[bold]{summary.source}[/]", f"[bold]all ({summary.seconds:.1f} s)[/]",
-                      f"[bold]{sum(t.rows_read for t in summary.tallies):,}[/]", f"[bold]{summary.rows_loaded:,}[/]",
+        read = summary.rows_read
+        rate = f", {read / summary.seconds:,.0f} rows/s" if read and summary.seconds > 0 else ""
+        table.add_row(f"[bold]{summary.source}[/]", f"[bold]all ({summary.seconds:.1f} s{rate})[/]",
+                      f"[bold]{read:,}[/]", f"[bold]{summary.rows_loaded:,}[/]",
                       f"[bold]{summary.rows_quarantined:,}[/]", "", end_section=True)
     return table
 
