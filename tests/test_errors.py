@@ -95,6 +95,16 @@ def test_a_wrong_token_says_where_to_set_it() -> None:
         ".dlt/secrets.toml or FUNNELHOUSE_HUBSPOT_TOKEN"]
 
 
+def test_a_base_url_that_is_not_the_api_says_so() -> None:
+    with HubSpotEmulator(HUBSPOT_FIXTURES, token="the-right-token") as emulator:
+        result, seconds = ingest_hubspot(f"{emulator.base_url}/v2", "the-right-token")
+    assert seconds < 15, seconds
+    assert error_lines(result.output) == [
+        f"error: HubSpot answered 404 Not Found for /v2/crm/v3/pipelines/deals: is {emulator.base_url} HubSpot's API "
+        "(https://api.hubapi.com)? check base_url under [sources.hubspot] in .dlt/config.toml or "
+        "FUNNELHOUSE_HUBSPOT_BASE_URL (or --hubspot-url)"]
+
+
 def test_a_missing_token_says_where_to_set_it_in_the_same_words() -> None:
     result = runner.invoke(app, ["ingest", "hubspot", "--hubspot-url", "http://127.0.0.1:9"], env={"COLUMNS": "300"})
     assert result.exit_code == 3

@@ -60,9 +60,22 @@ def refuse_scope(response: Response, *args: Any, **kwargs: Any) -> None:
         )
 
 
-RESPONSE_ACTIONS: list[dict[str, Any]] = [
+def refuse_other_errors(response: Response, *args: Any, **kwargs: Any) -> None:
+    """Response hook for the other 4xx answers (429 and 5xx are retried first, see explained_send)."""
+    status = response.status_code
+    if 400 <= status < 500 and status != 429:
+        hint = ""
+        if status == 404:
+            hint = (f": is {_origin(response.request)} HubSpot's API (https://api.hubapi.com)? check {BASE_URL_SETTING}"
+                    " (or --hubspot-url)")
+        raise FunnelhouseError(response_message(response) + hint)
+
+
+# the last action answers every 4xx left; an endpoint that ignores a status lists that action first
+RESPONSE_ACTIONS: list[Any] = [
     {"status_code": 401, "action": reject_token},
     {"status_code": 403, "action": refuse_scope},
+    refuse_other_errors,
 ]
 
 

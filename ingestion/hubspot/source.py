@@ -273,7 +273,7 @@ def _object_endpoints(
                     "path": f"crm/v3/objects/{name}/{{resources.{live}.id}}",
                     "params": read_params,
                     # archived between the search and this read: the archived listing picks it up
-                    "response_actions": [*RESPONSE_ACTIONS, {"status_code": 404, "action": "ignore"}],
+                    "response_actions": [{"status_code": 404, "action": "ignore"}, *RESPONSE_ACTIONS],
                 },
             },
         ]
