@@ -57,20 +57,41 @@ def wait_for_warehouse(warehouse: Path) -> None:
         fail(exc, EXIT_LOAD_FAILED)
 
 
+def loaded_sources(warehouse: Path) -> int | None:
+    """How many raw_<source> datasets the DuckDB warehouse holds (None: no warehouse file)."""
+    if not warehouse.exists():
+        return None
+    import duckdb
+
+    with duckdb.connect(str(warehouse), read_only=True, config=settings.duckdb_config()) as db:
+        return db.execute("select count(*) from information_schema.schemata where schema_name like 'raw\\_%' "
+                          "escape '\\'").fetchone()[0]
+
+
 def require_loaded(warehouse: Path) -> None:
     """`build` needs raw data: on an empty or missing DuckDB warehouse say to run `funnelhouse ingest` first."""
     if settings.warehouse_kind() != "duckdb":
         return
     first = "run `funnelhouse ingest` (or `funnelhouse refresh`, which also builds) first"
-    if not warehouse.exists():
+    loaded = loaded_sources(warehouse)
+    if loaded is None:
         fail(FunnelhouseError(f"{warehouse}: no warehouse here, nothing loaded yet: {first}"))
-    import duckdb
-
-    with duckdb.connect(str(warehouse), read_only=True, config=settings.duckdb_config()) as db:
-        raw = db.execute("select count(*) from information_schema.schemata where schema_name like 'raw\\_%' "
-                         "escape '\\'").fetchone()[0]
-    if not raw:
+    if not loaded:
         fail(FunnelhouseError(f"{warehouse}: no source loaded into this warehouse yet: {first}"))
+
+
+def require_something_to_refresh(resource) -> None:
+    """A refresh with no source to run (no input files, no HubSpot settings) into a warehouse nothing was ever
+    loaded into would only build empty marts: say what is missing and what to run first."""
+    from ingestion.run import SOURCES, skip_reason
+
+    if settings.warehouse_kind() != "duckdb" or loaded_sources(resource.warehouse_path()):
+        return
+    reasons = [skip_reason(name, resource.ingest_options()) for name in SOURCES]
+    if all(reasons):
+        missing = "; ".join(reason.split(" — ", 1)[-1] for reason in reasons)
+        fail(FunnelhouseError(f"nothing to refresh, and nothing loaded before: {missing}; put files in the drop "
+                              "folders (or run `funnelhouse generate` for demo data, or `funnelhouse demo`) first"))
 
 
 def fail(exc: BaseException, code: int = 2) -> None:
@@ -147,15 +168,10 @@ def ingest(
 
 def is_configuration_error(exc: BaseException) -> bool:
     """Whether the exception chain holds a configuration mistake (mapping.yaml, forms.yaml, dlt settings, env)."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        name = type(current).__name__
-        if "Mapping" in name or "Config" in name or name == "ConfigFieldMissingException":
-            return True
-        current = current.__cause__ or current.__context__
-    return False
+    from ingestion.common.explain import exception_chain
+
+    names = [type(error).__name__ for error in exception_chain(exc)]
+    return any("Mapping" in name or "Config" in name for name in names)
 
 
 @app.command()
@@ -202,6 +218,8 @@ def demo(
     load forms, spreadsheets and HubSpot, and print the reconciliation. Safe to run again: nothing is loaded twice."""
     from funnelhouse.demo import run_demo
 
+    if settings.warehouse_kind() == "duckdb":
+        wait_for_warehouse(settings.warehouse_path())
     try:
         run_demo(seed=seed, scale=scale)
     except typer.Exit:
@@ -268,10 +286,11 @@ def refresh(
     from orchestration.resources import FunnelhouseResource
 
     check_as_of(as_of, "FUNNELHOUSE_AS_OF")
+    resource = FunnelhouseResource(as_of=as_of)
     if settings.warehouse_kind() == "duckdb":
-        wait_for_warehouse(settings.warehouse_path())
+        wait_for_warehouse(resource.warehouse_path())
+    require_something_to_refresh(resource)
     try:
-        resource = FunnelhouseResource(as_of=as_of)
         outcome = refresh_through_dagster(resource, full_refresh=full_refresh)
         if outcome.success:
             show_funnel(resource.warehouse_path())

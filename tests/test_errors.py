@@ -76,7 +76,7 @@ def test_an_unknown_host_name_fails_in_one_line_within_15_seconds() -> None:
 def test_a_url_without_a_scheme_is_refused_before_any_request() -> None:
     result, seconds = ingest_hubspot("localhost:8765")
     assert seconds < 10, seconds
-    assert result.exit_code == 4
+    assert result.exit_code == 2  # a configuration error
     assert error_lines(result.output) == [
         "error: HubSpot base URL 'localhost:8765' is not an http(s) URL: write it with its scheme, e.g. "
         "'http://localhost:8765', in base_url under [sources.hubspot] in .dlt/config.toml or "
@@ -88,7 +88,7 @@ def test_a_wrong_token_says_where_to_set_it() -> None:
         result, seconds = ingest_hubspot(emulator.base_url, "not-the-token-4711")
         assert emulator.stats()["statuses"] == {"401": 1}  # the first request, not retried
     assert seconds < 15, seconds
-    assert result.exit_code == 4
+    assert result.exit_code == 2  # a configuration error
     assert "not-the-token-4711" not in result.output
     assert error_lines(result.output) == [
         "error: HubSpot rejected the API token (401 Unauthorized): set api_token under [sources.hubspot] in "
@@ -257,6 +257,18 @@ def test_a_wrong_as_of_in_the_environment_is_named(monkeypatch) -> None:
     assert result.exit_code == 2
     assert result.output.splitlines() == [
         "error: FUNNELHOUSE_AS_OF must be a date YYYY-MM-DD, e.g. 2026-09-30, got '30.09.2026'"]
+
+
+def test_a_refresh_with_nothing_to_load_says_what_is_missing(isolated_data_dir: Path) -> None:
+    started = time.monotonic()
+    result = runner.invoke(app, ["refresh"], env={"COLUMNS": "300"})
+    assert time.monotonic() - started < 15  # before any run: no Dagster run, no dbt build
+    inputs = isolated_data_dir / "inputs"
+    assert (result.exit_code, result.output.splitlines()) == (2, [
+        f"error: nothing to refresh, and nothing loaded before: no input files in {inputs / 'forms'}; no input files "
+        f"in {inputs / 'spreadsheets'}; no api_token configured (set api_token under [sources.hubspot] in "
+        ".dlt/secrets.toml or FUNNELHOUSE_HUBSPOT_TOKEN); put files in the drop folders (or run `funnelhouse "
+        "generate` for demo data, or `funnelhouse demo`) first"])
 
 
 def test_build_before_ingest_says_to_ingest_first(isolated_data_dir: Path) -> None:

@@ -19,6 +19,11 @@ TOKEN_HELP = f"set {TOKEN_SETTING}"
 RETRY_HELP = "raise [runtime] request_max_attempts / request_max_retry_delay in .dlt/config.toml"
 
 
+class HubSpotConfigError(FunnelhouseError):
+    """A HubSpot setting is wrong (base URL, token, the private app's scopes): a configuration error, exit code 2
+    of `funnelhouse ingest` (funnelhouse.cli.is_configuration_error)."""
+
+
 def _hubspot_message(response: Response) -> str:
     """HubSpot's own `message` from an error body (never contains the token), or ''."""
     try:
@@ -46,14 +51,14 @@ def token_message(response: Response) -> str:
 def reject_token(response: Response, *args: Any, **kwargs: Any) -> None:
     """Response hook for 401: stop the run with a one-line FunnelhouseError instead of an HTTP traceback."""
     if response.status_code == 401:
-        raise FunnelhouseError(token_message(response))
+        raise HubSpotConfigError(token_message(response))
 
 
 def refuse_scope(response: Response, *args: Any, **kwargs: Any) -> None:
     """Response hook for 403: the token is valid but the private app lacks a scope for this endpoint."""
     if response.status_code == 403:
         detail = _hubspot_message(response)
-        raise FunnelhouseError(
+        raise HubSpotConfigError(
             f"HubSpot refused {_path(response)} (403 {response.reason or 'Forbidden'}): give the private app "
             "the crm.objects.*.read / crm.objects.owners.read scopes"
             + (f" (HubSpot: {detail})" if detail else "")
@@ -117,7 +122,7 @@ def check_base_url(base_url: str) -> None:
     if parts.scheme in ("http", "https") and parts.netloc:
         return
     hint = f"http://{base_url}" if "://" not in str(base_url) else "https://api.hubapi.com"
-    raise FunnelhouseError(
+    raise HubSpotConfigError(
         f"HubSpot base URL {str(base_url)!r} is not an http(s) URL: write it with its scheme, e.g. {hint!r}, in "
         f"{BASE_URL_SETTING} (or --hubspot-url)"
     )
