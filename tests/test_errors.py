@@ -170,21 +170,26 @@ def normalised(text: str) -> str:
     return re.sub(r"\(PID \d+: [^)]*\)", "(PID <pid>: <command>)", text)
 
 
-def test_a_locked_warehouse_is_waited_for_then_named(tmp_path: Path, fixtures_dir: Path, monkeypatch) -> None:
-    warehouse = tmp_path / "w.duckdb"
-    inputs = forms_inputs(tmp_path, fixtures_dir)
-    args = ["ingest", "forms", "--inputs", str(inputs), "--warehouse", str(warehouse)]
-    assert runner.invoke(app, args).exit_code == 0
-    monkeypatch.setenv("FUNNELHOUSE_WAREHOUSE_LOCK_WAIT", "1")
-    holder = hold(warehouse, "read", 60)
+def ingest_while_held(warehouse: Path, inputs: Path, mode: str, held_for: float):
+    """`ingest forms` while another process holds `warehouse` (for `held_for` seconds): (result, seconds, its pid)."""
+    holder = hold(warehouse, mode, held_for)
     try:
         started = time.monotonic()
-        result = runner.invoke(app, args, env={"COLUMNS": "400"})
-        seconds = time.monotonic() - started
-        assert f"(PID {holder.pid}: " in result.output  # the holder's own pid and command line
+        result = runner.invoke(app, ["ingest", "forms", "--inputs", str(inputs), "--warehouse", str(warehouse)],
+                               env={"COLUMNS": "400"})
+        return result, time.monotonic() - started, holder.pid
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_a_locked_warehouse_is_waited_for_then_named(tmp_path: Path, fixtures_dir: Path, monkeypatch) -> None:
+    warehouse = tmp_path / "w.duckdb"
+    inputs = forms_inputs(tmp_path, fixtures_dir)
+    assert runner.invoke(app, ["ingest", "forms", "--inputs", str(inputs), "--warehouse", str(warehouse)]).exit_code == 0
+    monkeypatch.setenv("FUNNELHOUSE_WAREHOUSE_LOCK_WAIT", "1")
+    result, seconds, pid = ingest_while_held(warehouse, inputs, "read", 60)
+    assert f"(PID {pid}: " in result.output  # the holder's own pid and command line
     assert 1 <= seconds < 10, seconds
     assert result.exit_code == 4
     serving = warehouse.parent / "serving" / "funnelhouse_serving.duckdb"
@@ -198,16 +203,8 @@ def test_a_locked_warehouse_is_waited_for_then_named(tmp_path: Path, fixtures_di
 
 def test_a_reader_that_lets_go_in_time_only_delays_the_load(tmp_path: Path, fixtures_dir: Path, monkeypatch) -> None:
     warehouse = tmp_path / "w.duckdb"
-    inputs = forms_inputs(tmp_path, fixtures_dir)
-    args = ["ingest", "forms", "--inputs", str(inputs), "--warehouse", str(warehouse)]
     monkeypatch.setenv("FUNNELHOUSE_WAREHOUSE_LOCK_WAIT", "30")
-    holder = hold(warehouse, "write", 2)
-    try:
-        started = time.monotonic()
-        result = runner.invoke(app, args, env={"COLUMNS": "400"})
-        seconds = time.monotonic() - started
-    finally:
-        holder.wait()
+    result, seconds, _ = ingest_while_held(warehouse, forms_inputs(tmp_path, fixtures_dir), "write", 2)
     assert result.exit_code == 0, result.output
     assert 1 < seconds < 30, seconds
     assert [normalised(line) for line in error_lines(result.output)] == [
