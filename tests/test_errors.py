@@ -148,6 +148,10 @@ def test_a_serialized_dagster_error_is_explained_like_the_exception() -> None:
     assert one_line(links_of_error_info(failed(FunnelhouseError("deals.csv: row 3: fix the amount")))) == (
         "deals.csv: row 3: fix the amount")
     assert one_line(links_of_error_info(failed(KeyError("amount")))) == "KeyError: 'amount'"
+    # a message that is a heading ends in a colon: the lines under it come along, on the same line
+    heading = RuntimeError("1 blocking asset check failed with ERROR severity:\nraw_hubspot/deals: gx_raw_hubspot__deals")
+    assert one_line(links_of_error_info(failed(heading))) == (
+        "RuntimeError: 1 blocking asset check failed with ERROR severity: raw_hubspot/deals: gx_raw_hubspot__deals")
 
 
 # ---------------------------------------------------------------- a warehouse another process holds

@@ -106,8 +106,13 @@ def lock_message(text: str, waited: float | None = None) -> str | None:
 
 
 def _first_line(text: str) -> str:
+    """The first line; when it ends in a colon (a heading, as "1 blocking asset check failed:"), the lines it
+    introduces too, up to 300 characters."""
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    return lines[0] if lines else ""
+    if not lines:
+        return ""
+    shown = " ".join(lines[:5]) if lines[0].endswith(":") else lines[0]
+    return shown if len(shown) <= 300 else shown[:297] + "..."
 
 
 def one_line(chain: Iterable[Link]) -> str:
