@@ -30,18 +30,13 @@ class SourceChoice(str, Enum):
     all = "all"
 
 
-def check_as_of(value: str | None, env: str = "") -> None:
-    """Stop before a run when --as-of (or, when it is not given, the env variable `env`) is not a day."""
-    from datetime import date
-
-    name, text = ("--as-of", value) if value or not env else (env, os.environ.get(env, ""))
-    if not text:
-        return
+def before_run(*checks) -> None:
+    """Run the preflight checks (funnelhouse.preflight) of a command; the first that fails ends it in one line."""
     try:
-        date.fromisoformat(text)
-    except ValueError as error:
-        why = "" if str(error).startswith("Invalid isoformat") else f" ({error})"
-        fail(FunnelhouseError(f"{name} must be a date YYYY-MM-DD, e.g. 2026-09-30, got {text!r}{why}"))
+        for check in checks:
+            check()
+    except FunnelhouseError as exc:
+        fail(exc)
 
 
 def wait_for_warehouse(warehouse: Path) -> None:
@@ -55,43 +50,6 @@ def wait_for_warehouse(warehouse: Path) -> None:
         wait(warehouse, on_wait=tell)
     except Exception as exc:  # noqa: BLE001
         fail(exc, EXIT_LOAD_FAILED)
-
-
-def loaded_sources(warehouse: Path) -> int | None:
-    """How many raw_<source> datasets the DuckDB warehouse holds (None: no warehouse file)."""
-    if not warehouse.exists():
-        return None
-    import duckdb
-
-    with duckdb.connect(str(warehouse), read_only=True, config=settings.duckdb_config()) as db:
-        return db.execute("select count(*) from information_schema.schemata where schema_name like 'raw\\_%' "
-                          "escape '\\'").fetchone()[0]
-
-
-def require_loaded(warehouse: Path) -> None:
-    """`build` needs raw data: on an empty or missing DuckDB warehouse say to run `funnelhouse ingest` first."""
-    if settings.warehouse_kind() != "duckdb":
-        return
-    first = "run `funnelhouse ingest` (or `funnelhouse refresh`, which also builds) first"
-    loaded = loaded_sources(warehouse)
-    if loaded is None:
-        fail(FunnelhouseError(f"{warehouse}: no warehouse here, nothing loaded yet: {first}"))
-    if not loaded:
-        fail(FunnelhouseError(f"{warehouse}: no source loaded into this warehouse yet: {first}"))
-
-
-def require_something_to_refresh(resource) -> None:
-    """A refresh with no source to run (no input files, no HubSpot settings) into a warehouse nothing was ever
-    loaded into would only build empty marts: say what is missing and what to run first."""
-    from ingestion.run import SOURCES, skip_reason
-
-    if settings.warehouse_kind() != "duckdb" or loaded_sources(resource.warehouse_path()):
-        return
-    reasons = [skip_reason(name, resource.ingest_options()) for name in SOURCES]
-    if all(reasons):
-        missing = "; ".join(reason.split(" — ", 1)[-1] for reason in reasons)
-        fail(FunnelhouseError(f"nothing to refresh, and nothing loaded before: {missing}; put files in the drop "
-                              "folders (or run `funnelhouse generate` for demo data, or `funnelhouse demo`) first"))
 
 
 def fail(exc: BaseException, code: int = 2) -> None:
@@ -141,8 +99,7 @@ def ingest(
     options.hubspot_base_url = hubspot_url or os.environ.get("FUNNELHOUSE_HUBSPOT_BASE_URL") or None
     options.hubspot_token = os.environ.get("FUNNELHOUSE_HUBSPOT_TOKEN") or None
     names = list(SOURCES) if source is SourceChoice.all else [source.value]
-    if settings.warehouse_kind() == "duckdb":
-        wait_for_warehouse(options.warehouse)
+    wait_for_warehouse(options.warehouse)
     try:
         summaries, file_errors = run_ingest(names, options)
     except Exception as exc:  # noqa: BLE001 - one line for the user, traceback with FUNNELHOUSE_DEBUG=1
@@ -202,10 +159,10 @@ def emulate_hubspot(
     """Serve a HubSpot CRM v3 API emulator in the foreground (Ctrl-C stops it)."""
     from emulators.hubspot.server import serve_forever
 
+    from funnelhouse.preflight import require_crm_seed
+
     folder = data or settings.inputs_dir() / "crm"
-    if not folder.is_dir() or not any(folder.glob("*.jsonl")):
-        fail(FunnelhouseError(f"{folder}: no CRM seed files (deals.jsonl, owners.jsonl, ...): run `funnelhouse "
-                              "generate` first, or pass --data with a folder that has them"))
+    before_run(lambda: require_crm_seed(folder))
     serve_forever(folder, token=token, host="127.0.0.1", port=port)
 
 
@@ -218,8 +175,7 @@ def demo(
     load forms, spreadsheets and HubSpot, and print the reconciliation. Safe to run again: nothing is loaded twice."""
     from funnelhouse.demo import run_demo
 
-    if settings.warehouse_kind() == "duckdb":
-        wait_for_warehouse(settings.warehouse_path())
+    wait_for_warehouse(settings.warehouse_path())
     try:
         run_demo(seed=seed, scale=scale)
     except typer.Exit:
@@ -238,11 +194,12 @@ def build(
     (DuckDB file or Postgres), without Dagster; then the deal-coverage check (fails, naming the values to map, when
     the marts are empty or too many deals have an unmapped stage or channel) and the funnel."""
     from funnelhouse.demo import show_funnel
+    from funnelhouse.preflight import check_as_of, require_loaded
     from funnelhouse.transform import dbt_build
 
-    check_as_of(as_of)
+    before_run(lambda: check_as_of(as_of))
     wait_for_warehouse(settings.warehouse_path())
-    require_loaded(settings.warehouse_path())
+    before_run(lambda: require_loaded(settings.warehouse_path()))
     try:
         dbt_build(settings.warehouse_path(), as_of=as_of, full_refresh=full_refresh, unit_tests=unit_tests)
         console.print("dbt build: all models and tests passed")
@@ -283,13 +240,13 @@ def refresh(
     """Run the refresh job through Dagster in this process: load every source, dbt build, checks. The run is
     recorded in the project's Dagster instance (data/dagster), so the UI shows it."""
     from funnelhouse.demo import refresh_through_dagster, show_funnel
+    from funnelhouse.preflight import check_as_of, require_something_to_refresh
     from orchestration.resources import FunnelhouseResource
 
-    check_as_of(as_of, "FUNNELHOUSE_AS_OF")
+    before_run(lambda: check_as_of(as_of, "FUNNELHOUSE_AS_OF"))
     resource = FunnelhouseResource(as_of=as_of)
-    if settings.warehouse_kind() == "duckdb":
-        wait_for_warehouse(resource.warehouse_path())
-    require_something_to_refresh(resource)
+    wait_for_warehouse(resource.warehouse_path())
+    before_run(lambda: require_something_to_refresh(resource))
     try:
         outcome = refresh_through_dagster(resource, full_refresh=full_refresh)
         if outcome.success:
