@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TextIO
@@ -110,13 +109,12 @@ class RefreshProgress:
 
 
 @contextmanager
-def refresh_progress(instance: dg.DagsterInstance, total: int, stream: TextIO | None = None,
-                     live: bool | None = None) -> Iterator[str]:
-    """A run id to pass to execute_in_process, with a listener on `instance` that shows the run's progress on
-    `stream` (default: sys.stdout as it is now, before any redirection); live when it is a terminal."""
+def refresh_progress(instance: dg.DagsterInstance, run_id: str, total: int, stream: TextIO | None = None,
+                     live: bool | None = None) -> Iterator[RefreshProgress]:
+    """Show the progress of run `run_id` (pass the same id to execute_in_process) on `stream` (default sys.stdout as
+    it is now, before any redirection of the run's logs): a listener on `instance`; live when it is a terminal."""
     stream = stream or sys.stdout
-    run_id = str(uuid.uuid4())  # what Dagster's make_new_run_id returns
     live = stream.isatty() if live is None else live
     with RefreshProgress(total, stream, live) as progress:
         instance.add_event_listener(run_id, progress.on_event)
-        yield run_id
+        yield progress

@@ -79,6 +79,8 @@ def run_refresh(
     """Execute `job_name` of the funnelhouse Definitions in this process; never raises for a failed step.
 
     With `log_file`, Dagster's and dbt's logs go to that file and the terminal shows progress (per asset)."""
+    from dagster._core.utils import make_new_run_id
+
     from orchestration.definitions import build_definitions
 
     defs = build_definitions(funnelhouse)
@@ -86,11 +88,10 @@ def run_refresh(
     started = time.perf_counter()
     run_config = {}
     instance = instance or dg.DagsterInstance.ephemeral()
+    run_id = make_new_run_id()
     with contextlib.ExitStack() as stack:
-        run_id = None
         if log_file is not None:  # the terminal shows progress instead of the logs (orchestration.progress)
-            total = len(job.asset_layer.selected_asset_keys)
-            run_id = stack.enter_context(refresh_progress(instance, total))
+            stack.enter_context(refresh_progress(instance, run_id, len(job.asset_layer.selected_asset_keys)))
             log_file.parent.mkdir(parents=True, exist_ok=True)
             stream = stack.enter_context(log_file.open("a", encoding="utf-8"))
             stack.enter_context(contextlib.redirect_stdout(stream))

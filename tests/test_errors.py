@@ -38,10 +38,12 @@ def no_hubspot_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RUNTIME__DLTHUB_TELEMETRY", "false")
 
 
-def closed_port() -> int:
+@pytest.fixture
+def closed_port():
+    """A port held bound and never listening: refused for the whole test, no other process can take it."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+        yield probe.getsockname()[1]
 
 
 def error_lines(output: str) -> list[str]:
@@ -56,8 +58,8 @@ def ingest_hubspot(url: str, token: str = "some-token", *extra: str):
 
 
 # ---------------------------------------------------------------- HubSpot: host, URL, token
-def test_a_closed_port_fails_in_one_line_within_15_seconds() -> None:
-    port = closed_port()
+def test_a_closed_port_fails_in_one_line_within_15_seconds(closed_port: int) -> None:
+    port = closed_port
     result, seconds = ingest_hubspot(f"http://127.0.0.1:{port}")
     # 4 tries (0, 1, 3, 5 s): retries of a refused connect stop after 5 s, not after request_max_attempts = 8
     assert seconds < 15, seconds
@@ -288,7 +290,7 @@ def test_build_before_ingest_says_to_ingest_first(isolated_data_dir: Path) -> No
 
 
 def test_emulate_before_generate_says_to_generate_first(isolated_data_dir: Path) -> None:
-    result = runner.invoke(app, ["emulate", "hubspot", "--port", str(closed_port())], env={"COLUMNS": "300"})
+    result = runner.invoke(app, ["emulate", "hubspot", "--port", "8765"], env={"COLUMNS": "300"})
     assert result.exit_code == 2
     assert result.output.splitlines() == [
         f"error: {isolated_data_dir / 'inputs' / 'crm'}: no CRM seed files (deals.jsonl, owners.jsonl, ...): run "
