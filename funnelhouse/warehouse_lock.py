@@ -46,10 +46,10 @@ def wait_for_warehouse(warehouse: Path, seconds: float | None = None,
         try:
             duckdb.connect(str(warehouse), config=settings.duckdb_config()).close()
             return time.monotonic() - started
-        except duckdb.IOException as error:
+        except duckdb.Error as error:
             holder = lock_holder(str(error))
-            if holder is None:
-                raise
+            if holder is None:  # not a lock (e.g. this process has it open otherwise): the step itself will tell
+                return time.monotonic() - started
             waited = time.monotonic() - started
             if waited >= limit:
                 raise FunnelhouseError(lock_message(str(error), waited=waited)) from None

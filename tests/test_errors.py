@@ -221,6 +221,25 @@ def test_a_reader_that_lets_go_in_time_only_delays_the_load(tmp_path: Path, fixt
     assert [cell.strip() for cell in row.split("│")[3:7]] == ["5", "3", "2", "loaded"]
 
 
+def test_each_source_of_a_dagster_run_waits_for_the_warehouse(tmp_path: Path, fixtures_dir: Path, monkeypatch) -> None:
+    """ingest_source (what the Dagster assets run) waits too: a reader that comes between two steps only delays."""
+    from ingestion.run import IngestOptions, ingest_source
+
+    warehouse = tmp_path / "w.duckdb"
+    options = IngestOptions(inputs_dir=forms_inputs(tmp_path, fixtures_dir), warehouse=warehouse)
+    monkeypatch.setenv("FUNNELHOUSE_WAREHOUSE_LOCK_WAIT", "30")
+    holder = hold(warehouse, "write", 2)
+    try:
+        started = time.monotonic()
+        summary, _ = ingest_source("forms", options)
+        seconds = time.monotonic() - started
+    finally:
+        holder.wait()
+    assert seconds > 1, seconds
+    # the typeform fixture: 5 rows read, 3 loaded, 2 quarantined
+    assert (summary.rows_read, summary.rows_loaded, summary.rows_quarantined) == (5, 3, 2)
+
+
 def test_build_and_refresh_wait_for_the_warehouse_too(tmp_path: Path, fixtures_dir: Path, monkeypatch) -> None:
     warehouse = tmp_path / "w.duckdb"
     inputs = forms_inputs(tmp_path, fixtures_dir)
