@@ -10,7 +10,9 @@ import hashlib
 import os
 import subprocess
 import sys
+import time
 import venv
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -37,21 +39,54 @@ def _pip(*args: str) -> None:
     subprocess.run(cmd, check=True, cwd=ROOT)
 
 
+def _locked_packages() -> int:
+    return sum(1 for line in LOCK.read_text().splitlines() if "==" in line and not line.startswith((" ", "#")))
+
+
+def _stages(stages: list[tuple[str, Callable[[], object]]]) -> None:
+    """Run each (what, step) in turn, one line before and one after each (plain lines: they read the same on a
+    terminal, in CI and in a service manager's journal); a failed step names its stage."""
+    total, started = len(stages), time.monotonic()
+    for number, (what, step) in enumerate(stages, 1):
+        print(f"funnelhouse: [{number}/{total}] {what} ...", flush=True)
+        began = time.monotonic()
+        try:
+            step()
+        except subprocess.CalledProcessError as error:
+            sys.exit(f"funnelhouse: [{number}/{total}] {what} failed (exit code {error.returncode}); the output "
+                     "above says why. Fix it, then run the same command again.")
+        print(f"funnelhouse: [{number}/{total}] {what}: done in {time.monotonic() - began:.0f} s "
+              f"({time.monotonic() - started:.0f} s in all)", flush=True)
+
+
+def _dbt_parse() -> None:
+    """The dbt manifest Dagster reads (orchestration.assets.dbt.manifest_path parses it when missing)."""
+    subprocess.run([str(BIN / "python"), "-c", "from orchestration.assets.dbt import manifest_path; manifest_path()"],
+                   check=True, cwd=ROOT)
+
+
 def ensure_environment() -> None:
-    """Create ./.venv and install the locked dependencies, unless the lock is unchanged since the last install."""
+    """Create ./.venv and install the locked dependencies, unless the lock is unchanged since the last install;
+    each stage says what it does and how long it took."""
     if sys.version_info < (3, 11):
         sys.exit(f"funnelhouse needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
     wanted = _fingerprint()
     if STAMP.exists() and STAMP.read_text() == wanted and (BIN / "funnelhouse").exists():
         return
     print("funnelhouse: preparing ./.venv from requirements.lock (first run only, a few minutes) ...", flush=True)
+    stages: list[tuple[str, Callable[[], object]]] = []
     if not (BIN / "python").exists():
-        venv.create(VENV, with_pip=True)
-    _pip("install", "--quiet", PIP_VERSION)  # the pip bundled with older Pythons mishandles hashed extras
+        stages.append(("creating the virtual environment ./.venv", lambda: venv.create(VENV, with_pip=True)))
+    # the pip bundled with older Pythons mishandles hashed extras
+    stages.append((f"installing {PIP_VERSION}", lambda: _pip("install", "--quiet", PIP_VERSION)))
     # wheels only, but for the few locked packages PyPI has as source only (pure Python; built once, hash-checked)
-    _pip("install", "--quiet", "--require-hashes", "--only-binary=:all:", *(f"--no-binary={name}" for name in SOURCE_ONLY),
-         "-r", str(LOCK))
-    _pip("install", "--quiet", "--no-deps", "--no-build-isolation", "--editable", str(ROOT))
+    stages.append((f"installing the {_locked_packages()} locked packages of requirements.lock (the longest stage)",
+                   lambda: _pip("install", "--quiet", "--require-hashes", "--only-binary=:all:",
+                                *(f"--no-binary={name}" for name in SOURCE_ONLY), "-r", str(LOCK))))
+    stages.append(("installing funnelhouse itself (editable)",
+                   lambda: _pip("install", "--quiet", "--no-deps", "--no-build-isolation", "--editable", str(ROOT))))
+    stages.append(("dbt parse (the manifest of dbt_project/ that Dagster reads)", _dbt_parse))
+    _stages(stages)
     STAMP.write_text(wanted)
 
 

@@ -30,8 +30,30 @@ class SourceChoice(str, Enum):
     all = "all"
 
 
+def before_run(*checks) -> None:
+    """Run the preflight checks (funnelhouse.preflight) of a command; the first that fails ends it in one line."""
+    try:
+        for check in checks:
+            check()
+    except FunnelhouseError as exc:
+        fail(exc)
+
+
+def wait_for_warehouse(warehouse: Path) -> None:
+    """Wait (FUNNELHOUSE_WAREHOUSE_LOCK_WAIT seconds) while another process holds the DuckDB warehouse."""
+    from funnelhouse.warehouse_lock import wait_for_warehouse as wait
+
+    def tell(message: str) -> None:
+        errors.print(f"[bold yellow]warning:[/] {escape(message)}", highlight=False, soft_wrap=True)
+
+    try:
+        wait(warehouse, on_wait=tell)
+    except Exception as exc:  # noqa: BLE001
+        fail(exc, EXIT_LOAD_FAILED)
+
+
 def fail(exc: BaseException, code: int = 2) -> None:
-    errors.print(f"[bold red]error:[/] {explain(exc)}", highlight=False, soft_wrap=True)
+    errors.print(f"[bold red]error:[/] {escape(explain(exc))}", highlight=False, soft_wrap=True)
     if os.environ.get("FUNNELHOUSE_DEBUG"):
         raise exc
     raise typer.Exit(code)
@@ -77,6 +99,7 @@ def ingest(
     options.hubspot_base_url = hubspot_url or os.environ.get("FUNNELHOUSE_HUBSPOT_BASE_URL") or None
     options.hubspot_token = os.environ.get("FUNNELHOUSE_HUBSPOT_TOKEN") or None
     names = list(SOURCES) if source is SourceChoice.all else [source.value]
+    wait_for_warehouse(options.warehouse)
     try:
         summaries, file_errors = run_ingest(names, options)
     except Exception as exc:  # noqa: BLE001 - one line for the user, traceback with FUNNELHOUSE_DEBUG=1
@@ -102,15 +125,10 @@ def ingest(
 
 def is_configuration_error(exc: BaseException) -> bool:
     """Whether the exception chain holds a configuration mistake (mapping.yaml, forms.yaml, dlt settings, env)."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        name = type(current).__name__
-        if "Mapping" in name or "Config" in name or name == "ConfigFieldMissingException":
-            return True
-        current = current.__cause__ or current.__context__
-    return False
+    from ingestion.common.explain import exception_chain
+
+    names = [type(error).__name__ for error in exception_chain(exc)]
+    return any("Mapping" in name or "Config" in name for name in names)
 
 
 @app.command()
@@ -141,7 +159,11 @@ def emulate_hubspot(
     """Serve a HubSpot CRM v3 API emulator in the foreground (Ctrl-C stops it)."""
     from emulators.hubspot.server import serve_forever
 
-    serve_forever(data or settings.inputs_dir() / "crm", token=token, host="127.0.0.1", port=port)
+    from funnelhouse.preflight import require_crm_seed
+
+    folder = data or settings.inputs_dir() / "crm"
+    before_run(lambda: require_crm_seed(folder))
+    serve_forever(folder, token=token, host="127.0.0.1", port=port)
 
 
 @app.command()
@@ -153,6 +175,7 @@ def demo(
     load forms, spreadsheets and HubSpot, and print the reconciliation. Safe to run again: nothing is loaded twice."""
     from funnelhouse.demo import run_demo
 
+    wait_for_warehouse(settings.warehouse_path())
     try:
         run_demo(seed=seed, scale=scale)
     except typer.Exit:
@@ -171,8 +194,12 @@ def build(
     (DuckDB file or Postgres), without Dagster; then the deal-coverage check (fails, naming the values to map, when
     the marts are empty or too many deals have an unmapped stage or channel) and the funnel."""
     from funnelhouse.demo import show_funnel
+    from funnelhouse.preflight import check_as_of, require_loaded
     from funnelhouse.transform import dbt_build
 
+    before_run(lambda: check_as_of(as_of))
+    wait_for_warehouse(settings.warehouse_path())
+    before_run(lambda: require_loaded(settings.warehouse_path()))
     try:
         dbt_build(settings.warehouse_path(), as_of=as_of, full_refresh=full_refresh, unit_tests=unit_tests)
         console.print("dbt build: all models and tests passed")
@@ -213,23 +240,27 @@ def refresh(
     """Run the refresh job through Dagster in this process: load every source, dbt build, checks. The run is
     recorded in the project's Dagster instance (data/dagster), so the UI shows it."""
     from funnelhouse.demo import refresh_through_dagster, show_funnel
+    from funnelhouse.preflight import check_as_of, require_something_to_refresh
     from orchestration.resources import FunnelhouseResource
 
+    before_run(lambda: check_as_of(as_of, "FUNNELHOUSE_AS_OF"))
+    resource = FunnelhouseResource(as_of=as_of)
+    wait_for_warehouse(resource.warehouse_path())
+    before_run(lambda: require_something_to_refresh(resource))
     try:
-        resource = FunnelhouseResource(as_of=as_of)
         outcome = refresh_through_dagster(resource, full_refresh=full_refresh)
         if outcome.success:
             show_funnel(resource.warehouse_path())
     except Exception as exc:  # noqa: BLE001
         fail(exc)
     if not outcome.success:
-        fail(RuntimeError(f"the refresh failed: {outcome.error or 'see ' + str(outcome.log_file)}"))
+        fail(FunnelhouseError(f"the refresh failed at {outcome.error or 'a step: see ' + str(outcome.log_file)}"))
 
 
 @app.command()
 def report(
-    out: Path = typer.Option(None, "--out", help="Where to write the HTML file (or a folder for it). Default: "
-                             "data/reports/funnel_report.html."),
+    out: str = typer.Option(None, "--out", help="Where to write the HTML file, or a folder for it (one that "
+                            "exists, or a name ending in /). Default: data/reports/funnel_report.html."),
     warehouse: Path = typer.Option(None, help="DuckDB warehouse file. Default: data/funnelhouse.duckdb, "
                                    "or env FUNNELHOUSE_WAREHOUSE."),
 ) -> None:

@@ -16,7 +16,8 @@ errors = Console(stderr=True, width=None if sys.stderr.isatty() else 300)
 
 
 def reconciliation_table(summaries: Iterable[LoadSummary]) -> Table:
-    """One row per input: rows read = loaded + quarantined, and what happened to it."""
+    """One row per input: rows read = loaded + quarantined, and what happened to it; per source the time taken and
+    the rows read per second."""
     table = Table(title="Reconciliation: rows read = loaded + quarantined", title_justify="left")
     for column, justify in [("source", "left"), ("input", "left"), ("read", "right"), ("loaded", "right"),
                             ("quarantined", "right"), ("status", "left")]:
@@ -25,8 +26,10 @@ def reconciliation_table(summaries: Iterable[LoadSummary]) -> Table:
         for tally in summary.tallies:
             table.add_row(summary.source, tally.input_name, f"{tally.rows_read:,}", f"{tally.rows_loaded:,}",
                           f"{tally.rows_quarantined:,}", tally.status)
-        table.add_row(f"[bold]{summary.source}[/]", f"[bold]all ({summary.seconds:.1f} s)[/]",
-                      f"[bold]{sum(t.rows_read for t in summary.tallies):,}[/]", f"[bold]{summary.rows_loaded:,}[/]",
+        read = summary.rows_read
+        rate = f", {read / summary.seconds:,.0f} rows/s" if read and summary.seconds > 0 else ""
+        table.add_row(f"[bold]{summary.source}[/]", f"[bold]all ({summary.seconds:.1f} s{rate})[/]",
+                      f"[bold]{read:,}[/]", f"[bold]{summary.rows_loaded:,}[/]",
                       f"[bold]{summary.rows_quarantined:,}[/]", "", end_section=True)
     return table
 
@@ -119,15 +122,15 @@ def loss_reason_table(reasons: Iterable) -> Table:
 
 
 def explain(exc: BaseException) -> str:
-    """The most useful one-line message in an exception chain (dlt wraps a source's errors several times)."""
-    from ingestion.common.errors import FunnelhouseError
+    """The root cause of a failure in one line, with what to do (ingestion.common.explain): a locked warehouse
+    names the process holding it; a wrapped error (dlt's PipelineStepFailed) shows what it wraps."""
+    from dlt.common.configuration.exceptions import ConfigFieldMissingException
 
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, FunnelhouseError):
-            return str(current)
-        current = current.__cause__ or current.__context__
-    first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return f"{type(exc).__name__}: {first_line}"
+    from ingestion.common.explain import exception_chain, explain_exception
+    from ingestion.hubspot.errors import explain as hubspot_explain
+
+    if any(isinstance(error, ConfigFieldMissingException) for error in exception_chain(exc)):
+        message = hubspot_explain(exc)  # a HubSpot setting missing when the source was built
+        if message:
+            return message
+    return explain_exception(exc)

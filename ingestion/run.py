@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from funnelhouse import settings
+from funnelhouse.warehouse_lock import wait_for_warehouse
 from ingestion.common.files import list_files
 from ingestion.common.reconcile import Reconciliation
 from ingestion.pipeline import LoadSummary, make_pipeline, run_source
@@ -76,8 +77,9 @@ def skip_reason(name: str, options: IngestOptions) -> str:
                                              ("api_token", options.hubspot_token, True))
                if not _configured(key, given, secret)]
     if missing:
-        where = {"base_url": "base_url under [sources.hubspot] in .dlt/config.toml or FUNNELHOUSE_HUBSPOT_BASE_URL",
-                 "api_token": "api_token under [sources.hubspot] in .dlt/secrets.toml or FUNNELHOUSE_HUBSPOT_TOKEN"}
+        from ingestion.hubspot.errors import BASE_URL_SETTING, TOKEN_SETTING  # the words of the source's errors
+
+        where = {"base_url": BASE_URL_SETTING, "api_token": TOKEN_SETTING}
         return (f"hubspot: skipped — no {'/'.join(missing)} configured (set "
                 f"{'; '.join(where[key] for key in missing)})")
     return ""
@@ -112,6 +114,7 @@ def ingest_source(name: str, options: IngestOptions | None = None) -> tuple[Load
     reason = skip_reason(name, options)
     if reason:
         return LoadSummary(name, [], skipped=reason), []
+    wait_for_warehouse(options.warehouse)  # held by a reader: wait (FUNNELHOUSE_WAREHOUSE_LOCK_WAIT), then name it
     recon = Reconciliation(name)
     pipeline = make_pipeline(name, options.warehouse, options.pipelines_dir, options.progress)
     # built after its pipeline exists: the HubSpot source reads the pipeline's cursors to choose list vs. search

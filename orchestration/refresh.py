@@ -6,9 +6,11 @@ from pathlib import Path
 
 import dagster as dg
 
+from ingestion.common.explain import step_failure_cause
 from ingestion.pipeline import LoadSummary
 from orchestration.assets.dbt import FULL_REFRESH_TAG
 from orchestration.assets.ingestion import summary_from_metadata
+from orchestration.progress import refresh_progress
 from orchestration.resources import FunnelhouseResource
 
 
@@ -76,22 +78,28 @@ def run_refresh(
 ) -> RefreshOutcome:
     """Execute `job_name` of the funnelhouse Definitions in this process; never raises for a failed step.
 
-    With `log_file`, Dagster's and dbt's logs go to that file instead of the terminal."""
+    With `log_file`, Dagster's and dbt's logs go to that file and the terminal shows progress (per asset)."""
+    from dagster._core.utils import make_new_run_id
+
     from orchestration.definitions import build_definitions
 
     defs = build_definitions(funnelhouse)
     job = defs.resolve_job_def(job_name)
     started = time.perf_counter()
     run_config = {}
+    instance = instance or dg.DagsterInstance.ephemeral()
+    run_id = make_new_run_id()
     with contextlib.ExitStack() as stack:
-        if log_file is not None:
+        if log_file is not None:  # the terminal shows progress instead of the logs (orchestration.progress)
+            stack.enter_context(refresh_progress(instance, run_id, len(job.asset_layer.selected_asset_keys)))
             log_file.parent.mkdir(parents=True, exist_ok=True)
             stream = stack.enter_context(log_file.open("a", encoding="utf-8"))
             stack.enter_context(contextlib.redirect_stdout(stream))
             stack.enter_context(contextlib.redirect_stderr(stream))
             run_config = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
         result = job.execute_in_process(
-            instance=instance or dg.DagsterInstance.ephemeral(),
+            instance=instance,
+            run_id=run_id,
             raise_on_error=False,
             run_config=run_config,
             tags={FULL_REFRESH_TAG: "true"} if full_refresh else {},
@@ -113,6 +121,6 @@ def run_refresh(
         load_summaries=summaries,
         file_errors=file_errors,
         seconds=time.perf_counter() - started,
-        error=(failures[0].message or "") if failures else "",
+        error=step_failure_cause(failures[0]) if failures else "",
         log_file=log_file,
     )

@@ -11,6 +11,7 @@ from dagster_dbt import DbtCliResource
 
 from funnelhouse import settings
 from funnelhouse.transform import DBT_PROJECT_DIR
+from ingestion.common.explain import serving_copy
 from ingestion.run import IngestOptions
 
 
@@ -32,8 +33,7 @@ class FunnelhouseResource(dg.ConfigurableResource):
     def serving_file(self) -> Path:
         """The published DuckDB file for BI tools: env FUNNELHOUSE_SERVING_FILE, default
         serving/funnelhouse_serving.duckdb next to the warehouse."""
-        default = self.warehouse_path().parent / "serving" / "funnelhouse_serving.duckdb"
-        return Path(os.environ.get("FUNNELHOUSE_SERVING_FILE", default))
+        return serving_copy(self.warehouse_path())
 
     def parquet_folder(self) -> Path:
         """env FUNNELHOUSE_PARQUET_DIR, default serving/parquet next to the warehouse."""

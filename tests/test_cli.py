@@ -69,7 +69,7 @@ def test_build_runs_dbt_on_the_warehouse_and_prints_the_funnel(fixture_build, tm
                if "线索 Lead" in line), result.output
     bad = runner.invoke(app, ["build", "--as-of", "30.06.2025"])
     assert bad.exit_code == 2
-    assert bad.output.strip() == "error: as_of must be a date YYYY-MM-DD, got '30.06.2025'"
+    assert bad.output.strip() == "error: --as-of must be a date YYYY-MM-DD, e.g. 2026-09-30, got '30.06.2025'"
 
 
 def test_generate_writes_into_the_data_folder_by_default(isolated_data_dir: Path) -> None:

@@ -25,8 +25,8 @@ from ingestion.pipeline import PARALLEL_NORMALIZE_ROWS, LoadSummary, make_pipeli
 FIXTURES = Path(__file__).parent / "fixtures" / "hubspot"
 TOKEN = "emulator-token"
 TOKEN_ERROR = (
-    "HubSpot rejected the API token (401 Unauthorized): set sources.hubspot.api_token in .dlt/secrets.toml "
-    "or SOURCES__HUBSPOT__API_TOKEN"
+    "HubSpot rejected the API token (401 Unauthorized): set api_token under [sources.hubspot] in .dlt/secrets.toml "
+    "or FUNNELHOUSE_HUBSPOT_TOKEN"
 )
 
 
@@ -354,7 +354,8 @@ def test_unreachable_base_url_ends_in_one_line(tmp_path: Path, monkeypatch: pyte
     with pytest.raises(PipelineStepFailed) as failure:
         load(type("Nowhere", (), {"base_url": f"http://127.0.0.1:{port}"})(), tmp_path)
     assert explain(failure.value) == (
-        f"Cannot reach HubSpot at http://127.0.0.1:{port} (ConnectionError): check sources.hubspot.base_url and the network"
+        f"Cannot reach HubSpot at http://127.0.0.1:{port} (connection refused): check base_url under [sources.hubspot] "
+        "in .dlt/config.toml or FUNNELHOUSE_HUBSPOT_BASE_URL (or --hubspot-url), and the network"
     )
 
 
@@ -363,8 +364,8 @@ def test_missing_token_is_explained(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(Exception) as failure:
         hubspot_source(reconciliation=Reconciliation("hubspot"))
     assert explain(failure.value) == (
-        "HubSpot API token is not configured: set sources.hubspot.api_token in .dlt/secrets.toml or "
-        "SOURCES__HUBSPOT__API_TOKEN"
+        "HubSpot API token is not configured: set api_token under [sources.hubspot] in .dlt/secrets.toml or "
+        "FUNNELHOUSE_HUBSPOT_TOKEN"
     )
 
 

@@ -1,6 +1,7 @@
 """The HTML funnel report: one self-contained file (plotly.js inline) drawn from the warehouse's marts."""
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from pathlib import Path
 
@@ -16,7 +17,7 @@ def default_report_path() -> Path:
     return settings.data_dir() / "reports" / REPORT_NAME
 
 
-def write_report(warehouse: Path, out: Path | None = None) -> Path:
+def write_report(warehouse: Path, out: str | Path | None = None) -> Path:
     """Read the marts of `warehouse` (read-only), write the report to `out` (a file, or a folder to put
     funnel_report.html in; default under the data folder) and return its path.
 
@@ -37,8 +38,10 @@ def write_report(warehouse: Path, out: Path | None = None) -> Path:
     return target
 
 
-def _target(out: Path | None) -> Path:
+def _target(out: str | Path | None) -> Path:
+    """A folder (one that exists, or a name ending in a slash, created) gets funnel_report.html; else a file."""
     if out is None:
         return default_report_path()
+    folder = str(out).endswith(("/", os.sep))
     out = Path(out)
-    return out / REPORT_NAME if out.is_dir() else out
+    return out / REPORT_NAME if folder or out.is_dir() else out

@@ -12,11 +12,12 @@ from dlt.extract import DltResource
 from dlt.sources.rest_api import rest_api_resources
 
 from ingestion.common.errors import FunnelhouseError
+from ingestion.common.http import rest_session
 from ingestion.common.parsing import FieldError
 from ingestion.common.quarantine import quarantine_row
 from ingestion.common.reconcile import InputTally, Reconciliation
 from ingestion.common.schema import declare_table
-from ingestion.hubspot.errors import RESPONSE_ACTIONS
+from ingestion.hubspot.errors import RESPONSE_ACTIONS, check_base_url, explained_send
 from ingestion.hubspot.paging import SearchPaginator
 from ingestion.hubspot.rows import (
     OWNER_COLUMNS,
@@ -272,7 +273,7 @@ def _object_endpoints(
                     "path": f"crm/v3/objects/{name}/{{resources.{live}.id}}",
                     "params": read_params,
                     # archived between the search and this read: the archived listing picks it up
-                    "response_actions": [*RESPONSE_ACTIONS, {"status_code": 404, "action": "ignore"}],
+                    "response_actions": [{"status_code": 404, "action": "ignore"}, *RESPONSE_ACTIONS],
                 },
             },
         ]
@@ -314,8 +315,11 @@ def hubspot_source(
     or the arguments. Build the source after the pipeline exists (`make_pipeline`): it reads the pipeline's
     saved cursors to decide between listing everything and searching for changes.
     """
+    check_base_url(base_url)
     recon = reconciliation if reconciliation is not None else Reconciliation("hubspot")
-    client = {"base_url": base_url, "auth": {"type": "bearer", "token": api_token}}
+    session = rest_session()  # an unreachable host fails within seconds; what retries leave is said in one line
+    session.send = explained_send(session.send)
+    client = {"base_url": base_url, "auth": {"type": "bearer", "token": api_token}, "session": session}
 
     configs: list[dict[str, Any]] = []
     loaders: list[tuple[str, str, str, Any]] = []  # (resource name, table, feed resource, transformer body)

@@ -8,6 +8,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
 from funnelhouse.transform import DBT_PROJECT_DIR, EXCLUDE_UNIT_TESTS, warehouse_env
+from funnelhouse.warehouse_lock import wait_for_warehouse
 from orchestration.resources import FunnelhouseResource
 
 SEED_SCHEMA = "funnel_config"
@@ -63,5 +64,7 @@ def dbt_models(
     args = ["build", *EXCLUDE_UNIT_TESTS, "--vars", json.dumps({"as_of": funnelhouse.as_of_date().isoformat()})]
     if context.run.tags.get(FULL_REFRESH_TAG) == "true":
         args.append("--full-refresh")
+    # a reader (a dashboard) holding the warehouse: wait FUNNELHOUSE_WAREHOUSE_LOCK_WAIT s, then fail naming it
+    wait_for_warehouse(funnelhouse.warehouse_path(), on_wait=context.log.warning)
     with warehouse_env(funnelhouse.warehouse_path()):
         yield from dbt.cli(args, context=context).stream()

@@ -1,0 +1,66 @@
+"""Checks before a command starts a run: arguments that cannot work, and commands run before the one they need.
+Each raises a FunnelhouseError whose one line says what to give or what to run first."""
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+from funnelhouse import settings
+from ingestion.common.errors import FunnelhouseError
+
+
+def check_as_of(value: str | None, env: str = "") -> None:
+    """--as-of (or, when it is not given, the env variable `env`) must be a day YYYY-MM-DD."""
+    name, text = ("--as-of", value) if value or not env else (env, os.environ.get(env, ""))
+    if not text:
+        return
+    try:
+        date.fromisoformat(text)
+    except ValueError as error:
+        why = "" if str(error).startswith("Invalid isoformat") else f" ({error})"
+        raise FunnelhouseError(f"{name} must be a date YYYY-MM-DD, e.g. 2026-09-30, got {text!r}{why}") from None
+
+
+def loaded_sources(warehouse: Path) -> int | None:
+    """How many raw_<source> datasets the DuckDB warehouse holds (None: no warehouse file)."""
+    if not warehouse.exists():
+        return None
+    import duckdb
+
+    with duckdb.connect(str(warehouse), read_only=True, config=settings.duckdb_config()) as db:
+        return db.execute("select count(*) from information_schema.schemata where schema_name like 'raw\\_%' "
+                          "escape '\\'").fetchone()[0]
+
+
+def require_loaded(warehouse: Path) -> None:
+    """`build` needs raw data: on an empty or missing DuckDB warehouse say to run `funnelhouse ingest` first."""
+    if settings.warehouse_kind() != "duckdb":
+        return
+    first = "run `funnelhouse ingest` (or `funnelhouse refresh`, which also builds) first"
+    loaded = loaded_sources(warehouse)
+    if loaded is None:
+        raise FunnelhouseError(f"{warehouse}: no warehouse here, nothing loaded yet: {first}")
+    if not loaded:
+        raise FunnelhouseError(f"{warehouse}: no source loaded into this warehouse yet: {first}")
+
+
+def require_something_to_refresh(resource) -> None:
+    """A refresh with no source to run (no input files, no HubSpot settings) into a warehouse nothing was ever
+    loaded into would only build empty marts: say what is missing and what to run first."""
+    from ingestion.run import SOURCES, skip_reason
+
+    if settings.warehouse_kind() != "duckdb" or loaded_sources(resource.warehouse_path()):
+        return
+    reasons = [skip_reason(name, resource.ingest_options()) for name in SOURCES]
+    if all(reasons):
+        missing = "; ".join(reason.split(" — ", 1)[-1] for reason in reasons)
+        raise FunnelhouseError(f"nothing to refresh, and nothing loaded before: {missing}; put files in the drop "
+                               "folders (or run `funnelhouse generate` for demo data, or `funnelhouse demo`) first")
+
+
+def require_crm_seed(folder: Path) -> None:
+    """`emulate hubspot` serves the files `funnelhouse generate` writes."""
+    if not folder.is_dir() or not any(folder.glob("*.jsonl")):
+        raise FunnelhouseError(f"{folder}: no CRM seed files (deals.jsonl, owners.jsonl, ...): run `funnelhouse "
+                               "generate` first, or pass --data with a folder that has them")

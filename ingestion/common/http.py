@@ -1,0 +1,70 @@
+"""The HTTP session of REST sources: dlt's retries of 429 and 5xx as configured, but a host that refuses, does not
+resolve or does not answer the connect is given up within seconds (UNREACHABLE_GIVE_UP_SECONDS), not minutes."""
+from __future__ import annotations
+
+from typing import Any
+
+from dlt.sources.helpers.requests import Client
+from requests import ConnectionError as RequestsConnectionError
+from requests import ConnectTimeout
+from tenacity import RetryCallState, stop_any
+from tenacity.stop import stop_base
+from tenacity.wait import wait_base
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+
+CONNECT_TIMEOUT_SECONDS = 4.0  # the connect of one request; reading the answer keeps [runtime] request_timeout
+UNREACHABLE_GIVE_UP_SECONDS = 5.0  # retries of an unreachable host stop once this much time has passed
+UNREACHABLE_MAX_WAIT_SECONDS = 2.0  # and wait at most this long between two tries
+
+
+def cannot_connect(error: BaseException | None) -> bool:
+    """Whether `error` is a failed connect (refused, unknown host, connect timeout), not a dropped answer."""
+    if isinstance(error, ConnectTimeout):
+        return True
+    if not isinstance(error, RequestsConnectionError):
+        return False
+    reason = getattr(error.args[0], "reason", None) if error.args else None
+    return isinstance(reason, (NewConnectionError, ConnectTimeoutError))
+
+
+def connect_failure(state: RetryCallState) -> bool:
+    outcome = state.outcome
+    return outcome is not None and outcome.failed and cannot_connect(outcome.exception())
+
+
+class _stop_when_unreachable(stop_base):
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        return connect_failure(retry_state) and (retry_state.seconds_since_start or 0) >= self.seconds
+
+
+class _short_wait_when_unreachable(wait_base):
+    def __init__(self, wait: Any, cap: float) -> None:
+        self.wait, self.cap = wait, cap
+
+    def __call__(self, retry_state: RetryCallState) -> float:
+        delay = self.wait(retry_state)
+        return min(delay, self.cap) if connect_failure(retry_state) else delay
+
+
+class BoundedClient(Client):
+    """dlt's retrying client (settings from [runtime] request_*), with the connect bounded as said above."""
+
+    def _make_session(self) -> Any:
+        timeout = self._session_kwargs.get("timeout")
+        if isinstance(timeout, (int, float)) and timeout > 0:
+            self._session_kwargs["timeout"] = (min(CONNECT_TIMEOUT_SECONDS, float(timeout)), float(timeout))
+        session = super()._make_session()
+        retrying = session.send.retry
+        session.send = session.send.retry_with(
+            stop=stop_any(retrying.stop, _stop_when_unreachable(UNREACHABLE_GIVE_UP_SECONDS)),
+            wait=_short_wait_when_unreachable(retrying.wait, UNREACHABLE_MAX_WAIT_SECONDS),
+        )
+        return session
+
+
+def rest_session() -> Any:
+    """A session for dlt's RESTClient (`client.session` of a rest_api config); raise_for_status is left to dlt."""
+    return BoundedClient(raise_for_status=False).session
