@@ -2,14 +2,17 @@
 from __future__ import annotations
 
 import csv
+import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from xml.etree.ElementTree import iterparse
 
 import openpyxl
+from openpyxl.utils.cell import coordinate_to_tuple
 
 from ingestion.common.errors import InputFileError
 from ingestion.common.files import DropFile
@@ -24,6 +27,21 @@ csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # long 关键动作记录 cel
 
 
 @dataclass
+class NulBytes:
+    """NUL bytes removed from a CSV file while it was read (a damaged export), and the first line that had one."""
+
+    count: int = 0
+    first_line: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.count} NUL byte{'s' if self.count != 1 else ''} (the first on line {self.first_line})"
+
+
+class UncachedFormula(str):
+    """A formula cell saved without its value (written by a program that does not calculate): never read as blank."""
+
+
+@dataclass
 class Sheet:
     """One grid of cells: a CSV file or one worksheet. `problem` rejects it before any row is read."""
 
@@ -32,6 +50,7 @@ class Sheet:
     rows: Iterator[Row]
     listed: bool = True  # named by the mapping (or a CSV): an empty one is an error, not skipped
     problem: InputFileError | None = None
+    nul_bytes: NulBytes = field(default_factory=NulBytes)
 
 
 @contextmanager
@@ -44,9 +63,10 @@ def open_sheets(drop: DropFile, spec: InputSpec) -> Iterator[list[Sheet]]:
         raise InputFileError(drop.name, "old .xls workbooks cannot be read; save it as .xlsx")
     if suffix not in EXCEL_SUFFIXES:
         encoding = text_encoding(drop.path, drop.name, spec.encoding)
-        rows = _csv_rows(drop.path, encoding, spec.delimiter)
+        nul_bytes = NulBytes()
+        rows = _csv_rows(drop.path, encoding, spec.delimiter, nul_bytes)
         try:
-            yield [Sheet(drop.name, None, rows)]
+            yield [Sheet(drop.name, None, rows, nul_bytes=nul_bytes)]
         finally:
             rows.close()
         return
@@ -60,9 +80,18 @@ def open_sheets(drop: DropFile, spec: InputSpec) -> Iterator[list[Sheet]]:
         workbook.close()
 
 
-def _csv_rows(path: Path, encoding: str, delimiter: str) -> Iterator[Row]:
+def _without_nul(lines: Iterable[str], nul_bytes: NulBytes) -> Iterator[str]:
+    for number, line in enumerate(lines, start=1):
+        if "\x00" in line:
+            nul_bytes.first_line = nul_bytes.first_line or number
+            nul_bytes.count += line.count("\x00")
+            line = line.replace("\x00", "")
+        yield line
+
+
+def _csv_rows(path: Path, encoding: str, delimiter: str, nul_bytes: NulBytes) -> Iterator[Row]:
     with path.open(encoding=encoding, errors="strict", newline="") as handle:
-        reader = csv.reader(handle, delimiter=delimiter)
+        reader = csv.reader(_without_nul(handle, nul_bytes), delimiter=delimiter)
         first_line = 1
         for cells in reader:
             yield first_line, tuple(cells)
@@ -82,4 +111,49 @@ def _worksheets(workbook: Any, drop: DropFile, spec: InputSpec) -> Iterator[Shee
         worksheet = workbook[title]
         worksheet.reset_dimensions()  # trust the cells, not the size the writing program claimed
         rows = enumerate(worksheet.iter_rows(values_only=True), start=1)
+        uncached = formulas_without_value(worksheet)
+        if uncached:
+            rows = _marked(rows, uncached)
         yield Sheet(input_name, title, rows, listed=spec.sheets is not None)
+
+
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
+def formulas_without_value(worksheet: Any) -> dict[tuple[int, int], str]:
+    """{(row, column): formula} of the formula cells saved without a calculated value, which openpyxl's data_only
+    reading returns as blank. A quick byte search skips sheets without any formula."""
+    with worksheet._get_source() as source:  # the sheet's XML inside the workbook
+        tail, found = b"", False
+        while chunk := source.read(1 << 20):
+            if _FORMULA_TAG.search(tail + chunk):
+                found = True
+                break
+            tail = chunk[-16:]
+    if not found:
+        return {}
+    missing: dict[tuple[int, int], str] = {}
+    with worksheet._get_source() as source:
+        for _, element in iterparse(source):
+            if not element.tag.endswith("}c"):
+                continue
+            children = {child.tag.rsplit("}", 1)[-1]: child for child in element}
+            if "f" in children and not (children["v"].text if "v" in children else None):
+                formula = children["f"].text
+                missing[coordinate_to_tuple(element.get("r"))] = f"={formula}" if formula else "(a shared formula)"
+            element.clear()
+    return missing
+
+
+def _marked(rows: Iterator[Row], uncached: dict[tuple[int, int], str]) -> Iterator[Row]:
+    """The rows with each formula cell that has no saved value replaced by an UncachedFormula."""
+    by_row: dict[int, dict[int, str]] = {}
+    for (row, column), formula in uncached.items():
+        by_row.setdefault(row, {})[column] = formula
+    for number, cells in rows:
+        columns = by_row.get(number)
+        if columns:
+            padded = (*cells, *([None] * (max(columns) - len(cells))))
+            cells = tuple(UncachedFormula(columns[index + 1]) if index + 1 in columns else cell
+                          for index, cell in enumerate(padded))
+        yield number, cells
