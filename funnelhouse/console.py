@@ -6,6 +6,7 @@ import sys
 from collections.abc import Iterable
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from ingestion.pipeline import LoadSummary, summary_line
@@ -23,7 +24,7 @@ def reconciliation_table(summaries: Iterable[LoadSummary]) -> Table:
         table.add_column(column, justify=justify, overflow="fold")
     for summary in summaries:
         for tally in summary.tallies:
-            table.add_row(summary.source, tally.input_name, f"{tally.rows_read:,}", f"{tally.rows_loaded:,}",
+            table.add_row(summary.source, escape(tally.input_name), f"{tally.rows_read:,}", f"{tally.rows_loaded:,}",
                           f"{tally.rows_quarantined:,}", tally.status)
         table.add_row(f"[bold]{summary.source}[/]", f"[bold]all ({summary.seconds:.1f} s)[/]",
                       f"[bold]{sum(t.rows_read for t in summary.tallies):,}[/]", f"[bold]{summary.rows_loaded:,}[/]",
