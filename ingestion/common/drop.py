@@ -11,7 +11,7 @@ from ingestion.common.files import DropFile, list_files, outside, sha256_file, u
 from ingestion.common.quarantine import quarantine_row
 from ingestion.common.reconcile import Reconciliation
 
-OUTSIDE_LINK = "is a link to a file outside the drop folder, and links out of it are not followed; copy the file in"
+OUTSIDE_LINK = "a link to a file outside the drop folder, which is not followed; copy the file into the folder instead"
 
 
 def ready_files(root: Path, paths: list[Path], reconciliation: Reconciliation) -> Iterator[DropFile | InputFileError]:
