@@ -27,7 +27,6 @@ from ingestion.hubspot.source import _object_loader
 from ingestion.pipeline import make_pipeline, run_source
 from ingestion.run import IngestOptions, ingest_source
 from ingestion.spreadsheets import spreadsheets_source
-from ingestion.spreadsheets.mapping import DEFAULT_MAPPING
 
 SETTLE = "0.3"  # FUNNELHOUSE_SETTLE_SECONDS in this module: a file must stay unchanged this long to be read
 RANGE = "is outside 1900-01-01 .. 2199-12-31; correct the year"
@@ -114,7 +113,7 @@ FORM_FILES: dict[str, bytes] = {
 }
 
 EXPORT_HEADER = "Deal ID,Account Name,Stage,Stage Entered,Amount (CNY),Email,Channel\n"
-TRACKER_HEADER = "客户名称,当前阶段,进入阶段时间,预估金额(万),负责人\n"
+TRACKER_HEADER = "客户名称,当前阶段,进入阶段时间,预估金额(万),负责人,停留时长\n"
 SHEET_FILES: dict[str, bytes] = {
     "pipeline_export_en_part01.csv": (EXPORT_HEADER
                                       + "G-1,Good One,Qualified,2025-03-05,\"1,250,000\",g1@example.com,Website\n"
@@ -156,7 +155,7 @@ SHEET_FILES: dict[str, bytes] = {
                         + "广州二号,意向,2025年3月6日,\"12,3万\",王强\n"  # row 3: 12,3万 is ambiguous
                         + "广州三号,意向,2025-03-07,\"1,250\",王强\n"   # row 4: 1,250 万
                         + "广州四号,意向,2025-03-08,\"355,000元\",王强\n"  # row 5: its own unit wins
-                        + "广州五号,需求确认,2025-03-09,20,李娜\n").encode("gbk"),  # row 6
+                        + "广州五号,需求确认,2025-03-09,20,李娜,99999999999999999999天\n").encode("gbk"),  # row 6
 }
 
 
@@ -442,6 +441,9 @@ CATALOGUE = [
          ("预估金额(万)", f"ambiguous amount '12,3万': {AMBIGUOUS_POINT}")),
     Kind("1,250 in 万 (thousands separator)", "spreadsheets", HN, 4, L, Decimal("12500000.00"), "amount_cny"),
     Kind("amount with its own unit (元) in a 万 column", "spreadsheets", HN, 5, L, Decimal("355000.00"), "amount_cny"),
+    Kind("duration beyond bigint (optional: nulled, noted)", "spreadsheets", HN, 6, L,
+         "previous_stage_days: number '99999999999999999999天' is too large for the warehouse (a 64-bit whole number)",
+         "data_issues"),
     Kind("XLSX formula without a saved value", "spreadsheets", HX, 4, Q, ("预估金额（万）", f"formula =D3*2 {FORMULA}")),
     Kind("XLSX error cell #DIV/0!", "spreadsheets", HX, 5, Q, ("预估金额（万）", "amount is not a number: '#DIV/0!'")),
     Kind("XLSX number 1e308", "spreadsheets", HX, 6, Q, ("预估金额（万）", f"amount 1e+308 {AMOUNT_TOO_LARGE}")),

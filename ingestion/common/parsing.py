@@ -1,9 +1,10 @@
 """Parse the values people type into forms and sheets: dates, amounts in 万/元, phones, emails, durations."""
 from __future__ import annotations
 
+import math
 import re
 from datetime import date, datetime, timedelta, timezone
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 EXCEL_EPOCH = date(1899, 12, 30)
@@ -151,7 +152,7 @@ _GROUPED = {".": re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$"), ",": re.compile
 _OTHER = {".": ",", ",": "."}
 
 
-def plain_number(field: str, value: Any, text: str, decimal_separator: str = ".") -> str:
+def plain_number(field: str, value: Any, text: str, decimal_separator: str = ".", what: str = "amount") -> str:
     """`text` with thousands separators removed and a point as decimal separator, read by the stated rule:
     decimal_separator "." (1,234.5) or "," (1.234,5; 12,3万 = 12.3万). A separator the rule cannot explain (12,3
     under ".") is ambiguous: FieldError, never a guess."""
@@ -162,7 +163,7 @@ def plain_number(field: str, value: Any, text: str, decimal_separator: str = "."
             example = "1,234,567.89" if decimal_separator == "." else "1.234.567,89"
             raise FieldError(
                 field, value,
-                f"ambiguous amount {value!r}: with decimal_separator '{decimal_separator}' a '{grouping}' may only "
+                f"ambiguous {what} {value!r}: with decimal_separator '{decimal_separator}' a '{grouping}' may only "
                 f"group thousands ({example}); write the number without it, or set decimal_separator: '{grouping}' "
                 "for this entry in mapping.yaml",
             )
@@ -258,14 +259,26 @@ _DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*(天|日|d|days?|周|星期|w|weeks?
 _DAYS_PER_UNIT = {"周": 7, "星期": 7, "w": 7, "week": 7, "weeks": 7, "个月": 30, "月": 30, "month": 30, "months": 30}
 
 
+def whole_number(field: str, value: Any, number: float | int | Decimal) -> int:
+    """`number` as an int that fits the warehouse's bigint; FieldError for NaN, infinity or anything larger."""
+    try:
+        result = int(number)
+    except (ValueError, OverflowError):
+        raise FieldError(field, value, f"not a whole number: {value!r}") from None
+    if not -(2**63) <= result < 2**63:
+        raise FieldError(field, value, f"number {value!r} is too large for the warehouse (a 64-bit whole number)")
+    return result
+
+
 def parse_duration_days(field: str, value: Any) -> int | None:
     """Days from '12天', '3周', '2个月', '15', '15 days'; blank → None."""
     if is_blank(value):
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return int(value)
+        return whole_number(field, value, value)
     match = _DURATION.match(clean_text(value))
     if not match:
         raise FieldError(field, value, f"unparseable duration {value!r} (use e.g. 12天, 3周 or 15)")
     number, unit = float(match.group(1)), (match.group(2) or "天").lower()
-    return round(number * _DAYS_PER_UNIT.get(unit, 1))
+    days = number * _DAYS_PER_UNIT.get(unit, 1)
+    return whole_number(field, value, round(days) if math.isfinite(days) else days)
