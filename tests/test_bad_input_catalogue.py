@@ -620,3 +620,24 @@ def test_the_cli_prints_file_names_literally_and_exits_1_on_every_run_while_a_fi
             in lines, run
         row = next(line for line in lines if "deals[/bold].csv" in line and "│" in line)
         assert [cell.strip() for cell in row.split("│")[2:7]] == ["deals[/bold].csv", "0", "0", "0", "unmapped"], run
+
+
+def test_every_new_kind_of_reason_has_its_fix_in_the_quarantine_listing(runs: SimpleNamespace) -> None:
+    from funnelhouse.quarantine import open_quarantine
+
+    groups = open_quarantine(runs.tmp / "w.duckdb")
+
+    def fix(start: str) -> str:
+        return next(group.fix for group in groups if group.pattern.startswith(start))
+
+    assert fix("amount '…' is too large").startswith("correct the number in the input (often a typo")
+    assert fix("date '…' is outside") == "correct the year in the input (0001 or 9999 is a placeholder, not a date)"
+    assert fix("formula =D3*2 has no saved value").startswith("open and save the file in Excel")
+    assert fix("ambiguous amount").startswith("write the number without the separator")
+    assert fix("JSON nested deeper") == "the record is not a form payload: check the program that wrote the file"
+    assert fix("a link to a file outside") == "copy the file into the drop folder; links out of it are not followed"
+    assert fix("form_response.hidden: expected a JSON object").startswith("the sender wrote a value")
+    assert fix("file is UTF-16") == "save the file as CSV UTF-8"
+    hubspot = open_quarantine(runs.tmp / "hubspot.duckdb")
+    unforeseen = next(group for group in hubspot if group.pattern.startswith("this row could not be read"))
+    assert unforeseen.fix.startswith("correct the row in the input; if it looks right, report it")
