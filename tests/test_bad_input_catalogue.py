@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal
@@ -175,9 +176,22 @@ def write_tracker_xlsx(path: Path) -> None:
     sheet.append(["上海五号", "意向", datetime(9999, 12, 31), 10, "王强"])              # row 7
     sheet.append(["上海六号", "报价", "2025-03-05", 10, "李娜"])                        # row 8: owner merged down
     sheet.append(["上海七号", "报价", 45721, 10, None])                                 # row 9: Excel serial date
+    sheet.append(["上海八号", "意向", datetime(2025, 3, 5), 10, '=IF(A10="","x","")'])  # row 10: result ""
     sheet.merge_cells("E8:E9")
     workbook.create_sheet("空表")
     workbook.save(path)
+    _as_excel_saves_empty_text(path, "E10")
+
+
+def _as_excel_saves_empty_text(path: Path, cell: str) -> None:
+    """Mark a formula cell as Excel saves one whose result is the empty text: t="str" and an empty value."""
+    with zipfile.ZipFile(path) as source:
+        items = [(item, source.read(item.filename)) for item in source.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for item, data in items:
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(f'<c r="{cell}">'.encode(), f'<c r="{cell}" t="str">'.encode())
+            target.writestr(item, data)
 
 
 COMMA_MAPPING = """
@@ -449,6 +463,7 @@ CATALOGUE = [
     Kind("XLSX number 1e308", "spreadsheets", HX, 6, Q, ("预估金额（万）", f"amount 1e+308 {AMOUNT_TOO_LARGE}")),
     Kind("XLSX date cell in year 9999", "spreadsheets", HX, 7, Q, ("进入阶段时间", f"date 9999-12-31 00:00:00 {RANGE}")),
     Kind("XLSX merged cell (value in the first row only)", "spreadsheets", HX, 9, L, None, "owner_name"),
+    Kind("XLSX formula whose saved result is empty text", "spreadsheets", HX, 10, L, None, "owner_name"),
     Kind("XLSX Excel serial date", "spreadsheets", HX, 9, L, date(2025, 3, 5), "stage_entered_on"),
     Kind("XLSX full-width header, merged title row", "spreadsheets", HX, 3, L, Decimal("100000.00"), "amount_cny"),
     Kind("decimal_separator ',': 12,3万", "comma", "comma_1.csv", 2, L, Decimal("123000.00"), "amount"),
@@ -554,7 +569,7 @@ def test_the_other_files_load_and_every_tally_balances(runs: SimpleNamespace) ->
         "pipeline_export_en_part12.csv": (0, 0, 0, "rejected"),
         "deals[/bold].csv": (0, 0, 0, "unmapped"),
         HN: (5, 4, 1, "loaded"),
-        HX: (7, 3, 4, "loaded"),
+        HX: (8, 4, 4, "loaded"),  # rows 3-10; loaded: 3, 8, 9, 10
     }
     assert _tallies(runs.comma) == {"comma_1.csv": (4, 3, 1, "loaded")}
     assert _tallies(runs.hubspot) == {"hubspot/deals": (12, 3, 9, "loaded")}
@@ -565,7 +580,7 @@ def test_the_other_files_load_and_every_tally_balances(runs: SimpleNamespace) ->
                                      "(select count(*) from raw_spreadsheets.tracker_deals)")
     # forms: all_good, bad, typeform, jinshuju, then the growing file on the second run; export: part01, 02, 05, 06;
     # tracker: 华南, 华东
-    assert counts == [(2 + 3 + 1 + 1 + runs.growing_lines, 2 + 6 + 1 + 1, 4 + 3)]
+    assert counts == [(2 + 3 + 1 + 1 + runs.growing_lines, 2 + 6 + 1 + 1, 4 + 4)]
 
 
 def test_nul_bytes_in_a_csv_are_noted(runs: SimpleNamespace) -> None:

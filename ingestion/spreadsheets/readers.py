@@ -122,7 +122,8 @@ _FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
 
 def formulas_without_value(worksheet: Any) -> dict[tuple[int, int], str]:
     """{(row, column): formula} of the formula cells saved without a calculated value, which openpyxl's data_only
-    reading returns as blank. A quick byte search skips sheets without any formula."""
+    reading returns as blank (openpyxl and other writers that do not calculate save `<f>` and an empty `<v>`). A quick
+    byte search skips sheets without any formula."""
     with worksheet._get_source() as source:  # the sheet's XML inside the workbook
         tail, found = b"", False
         while chunk := source.read(1 << 20):
@@ -138,7 +139,10 @@ def formulas_without_value(worksheet: Any) -> dict[tuple[int, int], str]:
             if not element.tag.endswith("}c"):
                 continue
             children = {child.tag.rsplit("}", 1)[-1]: child for child in element}
-            if "f" in children and not (children["v"].text if "v" in children else None):
+            value = children.get("v")
+            # a formula whose result is the empty text is saved as t="str" with an empty <v>: calculated, not missing
+            calculated = value is not None and (value.text or element.get("t") == "str")
+            if "f" in children and not calculated:
                 formula = children["f"].text
                 missing[coordinate_to_tuple(element.get("r"))] = f"={formula}" if formula else "(a shared formula)"
             element.clear()
