@@ -49,6 +49,7 @@ FIXES: tuple[tuple[str, str], ...] = (
     ("nested deeper", "the record is not a form payload: check the program that wrote the file"),
     ("outside the drop folder", "copy the file into the drop folder; links out of it are not followed"),
     ("utf-16 or binary", "save the file as CSV UTF-8"),
+    ("could not be read past", "export or save the file again (it is damaged), then drop it into the folder again"),
     ("could not be read", "correct the row in the input; if it looks right, report it with its raw_record from "
                           "the quarantine table"),
     ("got a json", "the sender wrote a value of the wrong JSON type: fix the sender, or map the field in "

@@ -183,6 +183,22 @@ def write_tracker_xlsx(path: Path) -> None:
     _as_excel_saves_empty_text(path, "E10")
 
 
+def write_cut_xlsx(path: Path) -> None:
+    """A damaged workbook: its sheet's XML ends in the middle of row 4."""
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["客户名称", "当前阶段", "进入阶段时间", "预估金额（万）"])
+    for number in range(3):
+        workbook.active.append([f"杭州{number}号", "意向", datetime(2025, 3, 5), 10])
+    workbook.save(path)
+    with zipfile.ZipFile(path) as source:
+        items = [(item, source.read(item.filename)) for item in source.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for item, data in items:
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data[: data.index(b'<row r="4"') + 30]
+            target.writestr(item, data)
+
+
 def _as_excel_saves_empty_text(path: Path, cell: str) -> None:
     """Mark a formula cell as Excel saves one whose result is the empty text: t="str" and an empty value."""
     with zipfile.ZipFile(path) as source:
@@ -274,6 +290,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
     _write(inputs / "forms", FORM_FILES)
     _write(inputs / "spreadsheets", SHEET_FILES)
     write_tracker_xlsx(inputs / "spreadsheets" / "销售跟进表_华东.xlsx")
+    write_cut_xlsx(inputs / "spreadsheets" / "销售跟进表_杭州.xlsx")
     _write(outside, {"secret.jsonl": jsonl(lead(900)).encode(),
                      "secret.csv": SHEET_FILES["pipeline_export_en_part01.csv"]})
     (inputs / "forms" / "export" / "linked.jsonl").symlink_to(outside / "secret.jsonl")
@@ -463,6 +480,10 @@ CATALOGUE = [
     Kind("XLSX number 1e308", "spreadsheets", HX, 6, Q, ("预估金额（万）", f"amount 1e+308 {AMOUNT_TOO_LARGE}")),
     Kind("XLSX date cell in year 9999", "spreadsheets", HX, 7, Q, ("进入阶段时间", f"date 9999-12-31 00:00:00 {RANGE}")),
     Kind("XLSX merged cell (value in the first row only)", "spreadsheets", HX, 9, L, None, "owner_name"),
+    Kind("XLSX damaged part way (sheet XML cut off)", "spreadsheets", "销售跟进表_杭州.xlsx[Sheet]", 4, Q,
+         ("file", "the file could not be read past row 3 (ParseError: unclosed token: line 1, column 938); the rows "
+                  "above it are loaded: export or save the file again and drop it again")),
+    Kind("XLSX rows before the damage", "spreadsheets", "销售跟进表_杭州.xlsx[Sheet]", 3, L, "杭州1号", "customer_name"),
     Kind("XLSX formula whose saved result is empty text", "spreadsheets", HX, 10, L, None, "owner_name"),
     Kind("XLSX Excel serial date", "spreadsheets", HX, 9, L, date(2025, 3, 5), "stage_entered_on"),
     Kind("XLSX full-width header, merged title row", "spreadsheets", HX, 3, L, Decimal("100000.00"), "amount_cny"),
@@ -570,6 +591,7 @@ def test_the_other_files_load_and_every_tally_balances(runs: SimpleNamespace) ->
         "deals[/bold].csv": (0, 0, 0, "unmapped"),
         HN: (5, 4, 1, "loaded"),
         HX: (8, 4, 4, "loaded"),  # rows 3-10; loaded: 3, 8, 9, 10
+        "销售跟进表_杭州.xlsx[Sheet]": (3, 2, 1, "loaded"),  # rows 2, 3 and the failure past row 3
     }
     assert _tallies(runs.comma) == {"comma_1.csv": (4, 3, 1, "loaded")}
     assert _tallies(runs.hubspot) == {"hubspot/deals": (12, 3, 9, "loaded")}
@@ -579,8 +601,8 @@ def test_the_other_files_load_and_every_tally_balances(runs: SimpleNamespace) ->
                                      "(select count(*) from raw_spreadsheets.export_deals), "
                                      "(select count(*) from raw_spreadsheets.tracker_deals)")
     # forms: all_good, bad, typeform, jinshuju, then the growing file on the second run; export: part01, 02, 05, 06;
-    # tracker: 华南, 华东
-    assert counts == [(2 + 3 + 1 + 1 + runs.growing_lines, 2 + 6 + 1 + 1, 4 + 4)]
+    # tracker: 华南, 华东, 杭州
+    assert counts == [(2 + 3 + 1 + 1 + runs.growing_lines, 2 + 6 + 1 + 1, 4 + 4 + 2)]
 
 
 def test_nul_bytes_in_a_csv_are_noted(runs: SimpleNamespace) -> None:

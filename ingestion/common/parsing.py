@@ -27,14 +27,19 @@ class FieldError(ValueError):
         super().__init__(f"{field}: {reason}")
 
 
+def error_text(error: BaseException) -> str:
+    """An exception as one short line: 'TypeError: what it says'."""
+    detail = " ".join(str(error).split())[:200] or "no detail"
+    return f"{type(error).__name__}: {detail}"
+
+
 def unexpected(error: Exception, field: str = "row", raw_value: Any = None) -> FieldError:
     """A FieldError for an exception no parser foresaw while shaping a row: the row is quarantined with this reason
     (one line), never the whole load stopped."""
-    detail = " ".join(str(error).split())[:200] or "no detail"
     return FieldError(
         field, raw_value,
-        f"this row could not be read ({type(error).__name__}: {detail}); correct the row, or report it with the raw "
-        "record if it looks right",
+        f"this row could not be read ({error_text(error)}); correct the row, or report it with the raw record if it "
+        "looks right",
     )
 
 

@@ -14,7 +14,7 @@ from ingestion.common.drop import ready_files, reject
 from ingestion.common.errors import InputFileError
 from ingestion.common.files import DropFile, list_files
 from ingestion.common.funnel import known_stages
-from ingestion.common.parsing import FieldError, unexpected
+from ingestion.common.parsing import FieldError, error_text, unexpected
 from ingestion.common.quarantine import quarantine_row
 from ingestion.common.reconcile import Reconciliation
 from ingestion.spreadsheets.header import EmptyInput, Header, find_header, is_blank_row
@@ -200,8 +200,8 @@ def _rows_or_failure(sheet: Sheet, after: int) -> Iterator[tuple[int, tuple[Any,
         for number, cells in sheet.rows:
             yield number, cells, None
     except Exception as error:  # noqa: BLE001 - csv.Error, zip and XML errors of a damaged file
-        reason = unexpected(error).reason.replace("this row could not be read", "the file could not be read past here")
-        reason = reason.replace("correct the row", "repair or re-export the file")
+        reason = (f"the file could not be read past row {number} ({error_text(error)}); the rows above it are loaded: "
+                  "export or save the file again and drop it again")
         yield number + 1, (), FieldError("file", None, reason)
 
 
