@@ -678,3 +678,25 @@ def test_every_new_kind_of_reason_has_its_fix_in_the_quarantine_listing(runs: Si
     hubspot = open_quarantine(runs.tmp / "hubspot.duckdb")
     unforeseen = next(group for group in hubspot if group.pattern.startswith("this row could not be read"))
     assert unforeseen.fix.startswith("correct the row in the input; if it looks right, report it")
+
+
+def test_a_file_that_cannot_be_opened_is_named_not_a_crash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As root every file opens, so the refusal of the operating system is stood in for."""
+    from ingestion.common import drop as drop_module
+
+    (tmp_path / "locked.csv").write_text("x\n", encoding="utf-8")
+    (tmp_path / "open.csv").write_text("y\n", encoding="utf-8")
+
+    def refuse(path: Path) -> str:
+        if path.name == "locked.csv":
+            raise PermissionError(13, "Permission denied")
+        return "sha"
+
+    monkeypatch.setattr(drop_module, "sha256_file", refuse)
+    monkeypatch.setenv("FUNNELHOUSE_SETTLE_SECONDS", "0")
+    found = list(drop_module.ready_files(tmp_path, sorted(tmp_path.iterdir()), Reconciliation("spreadsheets")))
+    assert [str(item) for item in found if not hasattr(item, "sha256")] == [
+        "locked.csv: cannot be read (Permission denied); check that the file is there and readable by the user "
+        "running funnelhouse"
+    ]
+    assert [item.name for item in found if hasattr(item, "sha256")] == ["open.csv"]

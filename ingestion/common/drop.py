@@ -28,7 +28,11 @@ def ready_files(root: Path, paths: list[Path], reconciliation: Reconciliation) -
         elif outside(root, path):
             yield InputFileError(name, OUTSIDE_LINK)
         else:
-            yield DropFile(path, name, sha256_file(path))
+            try:
+                yield DropFile(path, name, sha256_file(path))
+            except OSError as error:  # no permission, removed or moved while the run looked at it
+                yield InputFileError(name, f"cannot be read ({error.strerror or error}); check that the file is there "
+                                           "and readable by the user running funnelhouse")
 
 
 def new_files(
