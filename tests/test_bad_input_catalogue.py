@@ -479,7 +479,7 @@ CATALOGUE = [
     Kind("XLSX error cell #DIV/0!", "spreadsheets", HX, 5, Q, ("预估金额（万）", "amount is not a number: '#DIV/0!'")),
     Kind("XLSX number 1e308", "spreadsheets", HX, 6, Q, ("预估金额（万）", f"amount 1e+308 {AMOUNT_TOO_LARGE}")),
     Kind("XLSX date cell in year 9999", "spreadsheets", HX, 7, Q, ("进入阶段时间", f"date 9999-12-31 00:00:00 {RANGE}")),
-    Kind("XLSX merged cell (value in the first row only)", "spreadsheets", HX, 9, L, None, "owner_name"),
+    Kind("XLSX merged cell (Excel keeps the value in its first row)", "spreadsheets", HX, 9, L, "李娜", "owner_name"),
     Kind("XLSX damaged part way (sheet XML cut off)", "spreadsheets", "销售跟进表_杭州.xlsx[Sheet]", 4, Q,
          ("file", "the file could not be read past row 3 (ParseError: unclosed token: line 1, column 938); the rows "
                   "above it are loaded: export or save the file again and drop it again")),

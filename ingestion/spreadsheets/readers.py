@@ -111,28 +111,35 @@ def _worksheets(workbook: Any, drop: DropFile, spec: InputSpec) -> Iterator[Shee
         worksheet = workbook[title]
         worksheet.reset_dimensions()  # trust the cells, not the size the writing program claimed
         rows = enumerate(worksheet.iter_rows(values_only=True), start=1)
-        uncached = formulas_without_value(worksheet)
-        if uncached:
-            rows = _marked(rows, uncached)
+        has_formulas, merges = _scan(worksheet)
+        uncached = formulas_without_value(worksheet) if has_formulas else {}
+        if uncached or merges:
+            rows = _completed(rows, uncached, merges)
         yield Sheet(input_name, title, rows, listed=spec.sheets is not None)
 
 
 _FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_MERGE_CELL = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+[0-9]+):([A-Z]+[0-9]+)"')
+Merge = tuple[int, int, int, int]  # first row, first column, last row, last column
+
+
+def _scan(worksheet: Any) -> tuple[bool, list[Merge]]:
+    """One pass over the sheet's XML bytes: whether any cell has a formula, and the merged ranges (which openpyxl's
+    read-only mode does not report)."""
+    has_formulas, refs, tail = False, set(), b""
+    with worksheet._get_source() as source:  # the sheet's XML inside the workbook
+        while chunk := source.read(1 << 20):
+            window = tail + chunk
+            has_formulas = has_formulas or bool(_FORMULA_TAG.search(window))
+            refs.update(_MERGE_CELL.findall(window))
+            tail = window[-80:]
+    merges = [(*coordinate_to_tuple(first.decode()), *coordinate_to_tuple(last.decode())) for first, last in refs]
+    return has_formulas, sorted(merges)
 
 
 def formulas_without_value(worksheet: Any) -> dict[tuple[int, int], str]:
     """{(row, column): formula} of the formula cells saved without a calculated value, which openpyxl's data_only
-    reading returns as blank (openpyxl and other writers that do not calculate save `<f>` and an empty `<v>`). A quick
-    byte search skips sheets without any formula."""
-    with worksheet._get_source() as source:  # the sheet's XML inside the workbook
-        tail, found = b"", False
-        while chunk := source.read(1 << 20):
-            if _FORMULA_TAG.search(tail + chunk):
-                found = True
-                break
-            tail = chunk[-16:]
-    if not found:
-        return {}
+    reading returns as blank (openpyxl and other writers that do not calculate save `<f>` and an empty `<v>`)."""
     missing: dict[tuple[int, int], str] = {}
     with worksheet._get_source() as source:
         for _, element in iterparse(source):
@@ -149,15 +156,28 @@ def formulas_without_value(worksheet: Any) -> dict[tuple[int, int], str]:
     return missing
 
 
-def _marked(rows: Iterator[Row], uncached: dict[tuple[int, int], str]) -> Iterator[Row]:
-    """The rows with each formula cell that has no saved value replaced by an UncachedFormula."""
-    by_row: dict[int, dict[int, str]] = {}
+def _completed(rows: Iterator[Row], uncached: dict[tuple[int, int], str], merges: list[Merge]) -> Iterator[Row]:
+    """The rows as a person sees them: every cell of a merged range holds the range's value (Excel keeps it in the
+    first cell only), and each formula cell without a saved value is an UncachedFormula, never a blank."""
+    by_row: dict[int, dict[int, Any]] = {}
     for (row, column), formula in uncached.items():
-        by_row.setdefault(row, {})[column] = formula
+        by_row.setdefault(row, {})[column] = UncachedFormula(formula)
+    merges_by_row: dict[int, list[Merge]] = {}
+    for merge in merges:
+        for row in range(merge[0], merge[2] + 1):
+            merges_by_row.setdefault(row, []).append(merge)
+    anchors: dict[Merge, Any] = {}
     for number, cells in rows:
-        columns = by_row.get(number)
-        if columns:
-            padded = (*cells, *([None] * (max(columns) - len(cells))))
-            cells = tuple(UncachedFormula(columns[index + 1]) if index + 1 in columns else cell
-                          for index, cell in enumerate(padded))
+        changes = dict(by_row.get(number, {}))
+        for merge in merges_by_row.get(number, []):
+            first_row, first_column, _, last_column = merge
+            if number == first_row:
+                written = cells[first_column - 1] if first_column <= len(cells) else None
+                anchors[merge] = changes.get(first_column, written)
+            for column in range(first_column, last_column + 1):
+                if (number, column) != (first_row, first_column):
+                    changes[column] = anchors.get(merge)
+        if changes:
+            padded = (*cells, *([None] * (max(changes) - len(cells))))
+            cells = tuple(changes.get(index + 1, cell) for index, cell in enumerate(padded))
         yield number, cells
