@@ -6,6 +6,7 @@ import sys
 from collections.abc import Iterable
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from ingestion.pipeline import LoadSummary, summary_line
@@ -24,7 +25,7 @@ def reconciliation_table(summaries: Iterable[LoadSummary]) -> Table:
         table.add_column(column, justify=justify, overflow="fold")
     for summary in summaries:
         for tally in summary.tallies:
-            table.add_row(summary.source, tally.input_name, f"{tally.rows_read:,}", f"{tally.rows_loaded:,}",
+            table.add_row(summary.source, escape(tally.input_name), f"{tally.rows_read:,}", f"{tally.rows_loaded:,}",
                           f"{tally.rows_quarantined:,}", tally.status)
         read = summary.rows_read
         rate = f", {read / summary.seconds:,.0f} rows/s" if read and summary.seconds > 0 else ""

@@ -39,6 +39,23 @@ FIXES: tuple[tuple[str, str], ...] = (
     ("truncated", "the file ends mid-record: copy or export it again"),
     ("invalid phone", "correct the phone number in the input (an 11-digit mobile, or area code and number)"),
     ("negative", "correct the amount in the input (amounts are not negative)"),
+    ("too large for the warehouse", "correct the number in the input (often a typo, or an id pasted into an amount "
+                                    "column); the warehouse keeps at most 16 digits before the point"),
+    ("is outside 1900-01-01", "correct the year in the input (0001 or 9999 is a placeholder, not a date)"),
+    ("ambiguous", "write the number without the separator, or set decimal_separator on the file's entry in "
+                  "ingestion/spreadsheets/mapping.yaml (',' when the sheet writes 12,3万 for 12.3万)"),
+    ("has no saved value", "open and save the file in Excel (it calculates the formulas and saves their values), "
+                           "then drop it into the folder again"),
+    ("nested deeper", "the record is not a form payload: check the program that wrote the file"),
+    ("outside the drop folder", "copy the file into the drop folder; links out of it are not followed"),
+    ("utf-16 or binary", "save the file as CSV UTF-8"),
+    ("could not be read past", "export or save the file again (it is damaged), then drop it into the folder again"),
+    ("could not be read", "correct the row in the input; if it looks right, report it with its raw_record from "
+                          "the quarantine table"),
+    ("got a json", "the sender wrote a value of the wrong JSON type: fix the sender, or map the field in "
+                   "ingestion/forms/forms.yaml"),
+    ("expected a json", "the sender wrote a value of the wrong JSON type: fix the sender, or map the field in "
+                        "ingestion/forms/forms.yaml"),
 )
 DEFAULT_FIX = "correct the value in the input file; the next ingest reads the file again"
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from funnelhouse import settings
+from funnelhouse.neutralise import neutralised_select
 
 SERVING_SCHEMA = "marts"
 # DuckDB 2 writes files that only DuckDB >= 2 opens unless told an older storage version; many BI tools bundle 1.x
@@ -102,7 +103,7 @@ def export_parquet(connection, folder: Path | None = None) -> Published:
         temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
         try:
             connection.execute(
-                f"copy (select * from {SERVING_SCHEMA}.{_quoted(table)}) to {_literal(temporary)} "
+                f"copy ({neutralised_select(connection, SERVING_SCHEMA, table)}) to {_literal(temporary)} "
                 "(format parquet, compression zstd)"
             )
             os.replace(temporary, target)

@@ -121,6 +121,7 @@ def ingest_source(name: str, options: IngestOptions | None = None) -> tuple[Load
     source, entity_tables = BUILDERS[name](options, recon)
     summary = run_source(name, source, recon, entity_tables, pipeline)
     errors = list(recon.errors)
+    summary.warnings.extend(recon.warnings)  # files left for the next run, NUL bytes removed
     if name == "spreadsheets":
         errors = _unmapped_file_warning(options, summary, errors)
     return summary, errors

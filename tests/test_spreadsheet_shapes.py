@@ -429,8 +429,8 @@ def test_amounts_keep_their_currency_and_roll_up_to_the_reporting_currency(tmp_p
         (
             "  files: [a.csv]\n  entity: deals\n  stage_sources: maven\n  fields: {deal_id: {aliases: [Id]}}\n",
             "mapping.yaml, entry bad: unknown setting 'stage_sources' (known: amount_unit, channel_field, constants, "
-            "currency, date_order, delimiter, encoding, entity, fields, files, from_file_name, header_min_matches, "
-            "header_search_rows, key, of, sheets, stage_source, table)",
+            "currency, date_order, decimal_separator, delimiter, encoding, entity, fields, files, from_file_name, "
+            "header_min_matches, header_search_rows, key, of, sheets, stage_source, table)",
         ),
         (
             "  files: [a.csv]\n  entity: lead_attributes\n  of: nowhere\n"

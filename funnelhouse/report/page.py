@@ -8,6 +8,7 @@ from html import escape
 import pandas as pd
 import plotly.graph_objects as go
 
+from funnelhouse.neutralise import neutralise
 from funnelhouse.report import charts
 from funnelhouse.report.charts import percent, stage_label
 from funnelhouse.report.queries import ReportData
@@ -204,7 +205,7 @@ def forecast_section(forecast: pd.DataFrame | None, forecast_note: str | None, u
 def html_table(columns: list[str], rows: list[list[str]], numeric_from: int, table_id: str) -> str:
     def cell(tag: str, index: int, value: str) -> str:
         css = ' class="num"' if index >= numeric_from else ""
-        return f"<{tag}{css}>{escape(value)}</{tag}>"
+        return f"<{tag}{css}>{escape(value if index >= numeric_from else neutralise(value))}</{tag}>"
 
     head = "".join(cell("th", i, name) for i, name in enumerate(columns))
     body = "".join("<tr>" + "".join(cell("td", i, value) for i, value in enumerate(row)) + "</tr>\n" for row in rows)

@@ -1,12 +1,16 @@
-"""Find the files in a drop folder that are new or changed since the last load, by content fingerprint."""
+"""Find the files in a drop folder that are new or changed since the last load, by content fingerprint; skip files
+still being written and never follow a link out of the folder."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+import os
+import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 CHUNK = 1 << 20
+SETTLE_SECONDS = 1.0  # default of env FUNNELHOUSE_SETTLE_SECONDS
 
 
 def sha256_file(path: Path) -> str:
@@ -36,9 +40,40 @@ def list_files(root: Path, patterns: Iterable[str]) -> list[Path]:
     return list(found)
 
 
-def scan(root: Path, patterns: Iterable[str], seen: dict[str, str]) -> Iterator[tuple[DropFile, bool]]:
-    """Yield (file, is_new_or_changed) for every matching file; `seen` maps relative name -> last loaded sha256."""
-    for path in list_files(root, patterns):
-        name = path.relative_to(root).as_posix()
-        fingerprint = sha256_file(path)
-        yield DropFile(path, name, fingerprint), seen.get(name) != fingerprint
+def outside(root: Path, path: Path) -> bool:
+    """Whether `path` (through a link, of itself or of a folder on its way) lies outside the drop folder `root`."""
+    return not path.resolve().is_relative_to(root.resolve())
+
+
+def settle_seconds() -> float:
+    """How long a file's size and modification time must stay the same before it is read (env
+    FUNNELHOUSE_SETTLE_SECONDS, default 1 s; 0 reads files at once)."""
+    text = os.environ.get("FUNNELHOUSE_SETTLE_SECONDS", "").strip()
+    try:
+        return max(0.0, float(text)) if text else SETTLE_SECONDS
+    except ValueError:
+        return SETTLE_SECONDS
+
+
+def _signature(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_size, stat.st_mtime_ns
+
+
+def unsettled(paths: Iterable[Path], seconds: float | None = None) -> set[Path]:
+    """The files still being written: modified less than `seconds` ago and whose size or modification time changed
+    while waiting for them to reach that age (one wait for all of them, at most `seconds`)."""
+    seconds = settle_seconds() if seconds is None else seconds
+    if seconds <= 0:
+        return set()
+    now = time.time()
+    signatures = {path: _signature(path) for path in paths}
+    young = {path: sig for path, sig in signatures.items() if sig and now - sig[1] / 1e9 < seconds}
+    if not young:
+        return set()
+    youngest = min(now - signature[1] / 1e9 for signature in young.values())
+    time.sleep(min(seconds, max(0.0, seconds - youngest)))  # a time in the future waits `seconds`
+    return {path for path, signature in young.items() if _signature(path) != signature}

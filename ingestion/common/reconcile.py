@@ -34,6 +34,7 @@ class Reconciliation:
     source: str
     tallies: dict[str, InputTally] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)  # one-line messages of inputs rejected whole
+    warnings: list[str] = field(default_factory=list)  # one line each: files left for the next run, NUL bytes removed
 
     def tally(self, input_name: str, input_kind: str = "file") -> InputTally:
         if input_name not in self.tallies:

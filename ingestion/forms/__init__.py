@@ -12,7 +12,7 @@ import dlt
 from ingestion.common.drop import new_files, reject
 from ingestion.common.errors import InputFileError
 from ingestion.common.files import DropFile
-from ingestion.common.parsing import FieldError
+from ingestion.common.parsing import FieldError, unexpected
 from ingestion.common.quarantine import quarantine_row
 from ingestion.common.reconcile import InputTally, Reconciliation
 from ingestion.common.schema import declare_table
@@ -25,29 +25,83 @@ ENTITY_TABLES = {"form_submissions"}
 BATCH_SIZE = 2000
 
 
-def _lines(drop: DropFile) -> Iterator[tuple[int, Any, str | None]]:
-    """(line number, parsed JSON or None, problem) for each non-blank line; a .json file holds one payload or a list."""
+MAX_JSON_DEPTH = 32  # no vendor payload nests deeper; a deeper one is a runaway writer, not a submission
+
+
+def json_depth(value: Any) -> int:
+    """How deeply objects and arrays nest in `value` (a scalar is 0), without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, depth)
+        if depth <= MAX_JSON_DEPTH:
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+_TOO_DEEP = (f"JSON nested deeper than {MAX_JSON_DEPTH} levels; a form payload is never this deep, check what wrote "
+             "the file")
+
+
+def _parsed(raw: bytes) -> tuple[Any, str | None, int]:
+    """(payload, problem, NUL bytes removed) of one record's bytes; the JSON's nesting depth is checked."""
+    nuls = raw.count(b"\x00")
+    text = raw.replace(b"\x00", b"").decode("utf-8")
+    try:
+        payload = json.loads(text)
+    except RecursionError:
+        return text, _TOO_DEEP, nuls
+    if json_depth(payload) > MAX_JSON_DEPTH:
+        return text, _TOO_DEEP, nuls
+    if "\\u0000" in text:  # NUL characters inside strings: Postgres refuses them in text, no person typed one
+        payload, removed = _without_nul(payload)
+        nuls += removed
+    return payload, None, nuls
+
+
+def _without_nul(value: Any) -> tuple[Any, int]:
+    """`value` with NUL characters removed from every string in it (keys too), and how many were removed."""
+    if isinstance(value, str):
+        return value.replace("\x00", ""), value.count("\x00")
+    if isinstance(value, list):
+        items = [_without_nul(item) for item in value]
+        return [item for item, _ in items], sum(count for _, count in items)
+    if isinstance(value, dict):
+        pairs = [(_without_nul(key), _without_nul(item)) for key, item in value.items()]
+        return {key: item for (key, _), (item, _) in pairs}, sum(a + b for (_, a), (_, b) in pairs)
+    return value, 0
+
+
+def _lines(drop: DropFile) -> Iterator[tuple[int, Any, str | None, int]]:
+    """(line number, parsed JSON or None, problem, NUL bytes removed) for each non-blank line; a .json file holds
+    one payload or a list (its NUL bytes are noted on its first record)."""
     if drop.path.suffix == ".json":
         try:
-            payload = json.loads(drop.path.read_bytes().decode("utf-8"))
+            payload, problem, nuls = _parsed(drop.path.read_bytes())
         except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            yield 1, None, f"malformed JSON: {error}"
+            yield 1, None, f"malformed JSON: {error}", 0
+            return
+        if problem:
+            yield 1, payload, problem, nuls
             return
         for number, item in enumerate(payload if isinstance(payload, list) else [payload], start=1):
-            yield number, item, None
+            yield number, item, None, nuls if number == 1 else 0
         return
     with drop.path.open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
-            if not raw.strip():
+            if not raw.strip(b" \t\r\n\x00"):
                 continue
             try:
-                yield number, json.loads(raw.decode("utf-8")), None
+                yield number, *_parsed(raw)
             except UnicodeDecodeError:
-                yield number, raw.decode("utf-8", "replace"), "line is not valid UTF-8 text"
+                yield number, raw.decode("utf-8", "replace"), "line is not valid UTF-8 text", 0
             except json.JSONDecodeError as error:
                 cut_off = not raw.endswith(b"\n")
                 reason = "truncated: the last line ends mid-record" if cut_off else f"malformed JSON: {error.msg} (column {error.colno})"
-                yield number, raw.decode("utf-8", "replace"), reason
+                yield number, raw.replace(b"\x00", b"").decode("utf-8", "replace"), reason, 0
 
 
 def _fingerprint(row: dict[str, Any]) -> str:
@@ -55,7 +109,9 @@ def _fingerprint(row: dict[str, Any]) -> str:
     return hashlib.sha1(json.dumps(stable, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _changed_files(root: Path, settings: Any, state: dict, recon: Reconciliation) -> Iterator[DropFile]:
+def _changed_files(
+    root: Path, settings: Any, state: dict, recon: Reconciliation
+) -> Iterator[DropFile | InputFileError]:
     """New or changed files of one tool, and files whose forms.yaml section changed since they were read: the
     fingerprint of a file is its content plus the digest of the settings that map it."""
     fingerprints: dict[str, str] = state.setdefault("fingerprints", {})
@@ -69,12 +125,20 @@ def _changed_files(root: Path, settings: Any, state: dict, recon: Reconciliation
 
 def _read_file(tool: str, mapping: Any, drop: DropFile, tally: InputTally, seen_ids: dict) -> Iterator[Any]:
     shape = SHAPES[tool]
-    for number, payload, problem in _lines(drop):
+    for number, payload, problem, nuls in _lines(drop):
         tally.rows_read += 1
         try:
             if problem:
                 raise FieldError("json", payload, problem)
-            row = to_lead(tool, shape(payload, mapping))
+            try:
+                row = to_lead(tool, shape(payload, mapping))
+            except FieldError:
+                raise
+            except Exception as error:  # noqa: BLE001 - one bad record never stops more than itself
+                raise unexpected(error, "json") from None
+            if nuls:
+                note = f"removed {nuls} NUL byte{'s' if nuls > 1 else ''} from the record"
+                row["data_issues"] = "; ".join(filter(None, [row["data_issues"], note]))
             row.update(source_file=drop.name, source_row=number)
             key = (tool, row["submission_id"])
             first = seen_ids.setdefault(key, (drop.name, number, _fingerprint(row)))
@@ -113,6 +177,9 @@ def forms_source(
         seen_ids: dict = {}
         for tool, tool_mapping in mapping.tools().items():
             for drop in _changed_files(root, tool_mapping, state, recon):
+                if isinstance(drop, InputFileError):  # refused unread (a link out of the drop folder)
+                    yield reject(recon, drop, "form_submissions")
+                    continue
                 tally = recon.tally(drop.name, "file")
                 if drop.path.stat().st_size == 0:
                     yield reject(recon, InputFileError(drop.name, "file is empty"), "form_submissions")

@@ -35,6 +35,10 @@ def to_lead(tool: str, submission: Submission) -> dict[str, Any]:
     An email or phone that is present but malformed is dropped from the row and noted in `data_issues`
     when the other contact is usable; when neither is usable the submission is quarantined.
     """
+    for name, value in (("submission_id", submission.submission_id), ("form_id", submission.form_id),
+                        ("form_name", submission.form_name)):
+        if value is not None and not isinstance(value, (str, int)) or isinstance(value, bool):
+            raise FieldError(name, value, f"{name}: expected text, got a JSON {json_type(value)}")
     if clean_text(submission.submission_id) is None:
         raise FieldError("submission_id", submission.submission_id, "submission has no id")
     submitted_at = parse_submitted_at(submission.submitted_at, submission.submitted_at_key)
@@ -57,14 +61,15 @@ def to_lead(tool: str, submission: Submission) -> dict[str, Any]:
     row = {
         "submission_id": str(submission.submission_id),
         "form_tool": tool,
-        "form_id": submission.form_id,
-        "form_name": submission.form_name,
+        "form_id": clean_text(submission.form_id),
+        "form_name": clean_text(submission.form_name),
         "submitted_at": submitted_at,
         **contacts,
         **{name: clean_text(answers.get(name)) for name in TEXT_FIELDS},
         "data_issues": "; ".join(str(issue) for issue in issues) or None,
     }
     return row
+
 
 
 ARROW_TYPES = {"text": pa.string(), "timestamp": pa.timestamp("us", tz="UTC"), "bigint": pa.int64()}

@@ -5,7 +5,7 @@ import re
 from datetime import datetime, timezone
 from typing import Any
 
-from ingestion.common.parsing import FieldError, clean_text
+from ingestion.common.parsing import FieldError, clean_text, utc
 
 _UTC_SUFFIX = re.compile(r"^(\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:\.\d+)?) ?UTC$")
 _HAS_CLOCK = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}")
@@ -40,7 +40,7 @@ def submitted_at(value: Any, where: str) -> datetime:
         if not _EPOCH_MS[0] <= value < _EPOCH_MS[1]:
             reason = f"{where}: number {value!r} is not epoch milliseconds (use {_FORMATS})"
             raise FieldError("submitted_at", value, reason)
-        return datetime.fromtimestamp(value / 1000, tz=timezone.utc)
+        return utc("submitted_at", value, datetime.fromtimestamp(value / 1000, tz=timezone.utc))
     text = clean_text(value)
     if text is None:
         raise FieldError("submitted_at", value, f"{where}: submission time is missing")
@@ -53,4 +53,4 @@ def submitted_at(value: Any, where: str) -> datetime:
         parsed = datetime.fromisoformat(match.group(1) if match else text)
     except ValueError:
         raise FieldError("submitted_at", value, f"{where}: unparseable timestamp {value!r} (use {_FORMATS})") from None
-    return parsed.astimezone(timezone.utc) if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return utc("submitted_at", value, parsed)

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from ingestion.common.parsing import FieldError
+from ingestion.common.parsing import FieldError, unexpected, utc
 from ingestion.hubspot.settings import (
     BOOLEAN_PROPERTIES,
     DECIMAL_PROPERTIES,
@@ -20,6 +20,8 @@ from ingestion.hubspot.settings import (
 _EPOCH_MS = re.compile(r"^-?\d{10,}$")
 _NUMBER = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$")
 _PLAIN_TYPES = (str, int, float, bool)
+# dlt's default decimal column is decimal(38, 9): larger numbers fail the whole load, finer ones are rounded here
+DECIMAL_INTEGER_DIGITS, DECIMAL_PLACES = 29, 9
 
 
 # ------------------------------------------------------------------ values
@@ -28,15 +30,16 @@ def parse_timestamp(field: str, value: Any) -> datetime | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return utc(field, value, value)
     text = str(value).strip()
     try:
         if _EPOCH_MS.match(text):
-            return datetime.fromtimestamp(int(text) / 1000, tz=timezone.utc)
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+            parsed = datetime.fromtimestamp(int(text) / 1000, tz=timezone.utc)
+        else:
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
     except (ValueError, OverflowError, OSError):
         raise FieldError(field, value, f"{field} is not a timestamp: {value!r}") from None
-    return parsed.astimezone(timezone.utc) if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return utc(field, value, parsed)
 
 
 def epoch_ms(value: Any) -> int | None:
@@ -60,7 +63,14 @@ def parse_decimal(field: str, value: Any) -> Decimal | None:
         raise FieldError(field, value, f"{field} is not a number: {value!r}") from None
     if not number.is_finite():
         raise FieldError(field, value, f"{field} is not a finite number: {value!r}")
-    return number
+    if number and number.adjusted() >= DECIMAL_INTEGER_DIGITS:
+        raise FieldError(
+            field, value,
+            f"{field} {text} is too large for the warehouse (at most {DECIMAL_INTEGER_DIGITS} digits before the "
+            "decimal point); correct it in HubSpot",
+        )
+    exponent = number.as_tuple().exponent
+    return number.quantize(Decimal(1).scaleb(-DECIMAL_PLACES)) if exponent < -DECIMAL_PLACES else number
 
 
 def parse_integer(field: str, value: Any) -> int | None:
@@ -69,6 +79,9 @@ def parse_integer(field: str, value: Any) -> int | None:
         return None
     if number != number.to_integral_value():
         raise FieldError(field, value, f"{field} is not a whole number: {value!r}")
+    if not -(2**63) <= number < 2**63:
+        raise FieldError(field, value, f"{field} {value!r} is too large for the warehouse (a 64-bit whole number); "
+                                       "correct it in HubSpot")
     return int(number)
 
 
@@ -163,7 +176,17 @@ def object_id(obj: Any) -> str:
 
 
 def object_rows(spec: ObjectSpec, obj: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """(the object's row with its associations as a nested list, its history rows), or FieldError."""
+    """(the object's row with its associations as a nested list, its history rows), or FieldError, also for an
+    exception no check foresaw (the object is quarantined, the page loads)."""
+    try:
+        return _object_rows(spec, obj)
+    except FieldError:
+        raise
+    except Exception as error:  # noqa: BLE001 - one bad object never stops more than itself
+        raise unexpected(error, "record") from None
+
+
+def _object_rows(spec: ObjectSpec, obj: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     if not isinstance(obj, dict):
         raise FieldError("record", obj, f"expected a JSON object, got {type(obj).__name__}")
     oid = object_id(obj)
@@ -264,7 +287,17 @@ OWNER_COLUMNS: dict[str, dict[str, Any]] = {
 
 
 def owner_row(owner: Any) -> dict[str, Any]:
-    """An owner with its primary team flattened and all its teams as a nested list (-> owners__teams)."""
+    """An owner with its primary team flattened and all its teams as a nested list (-> owners__teams); FieldError
+    also for an exception no check foresaw."""
+    try:
+        return _owner_row(owner)
+    except FieldError:
+        raise
+    except Exception as error:  # noqa: BLE001 - one bad owner never stops more than itself
+        raise unexpected(error, "record") from None
+
+
+def _owner_row(owner: Any) -> dict[str, Any]:
     if not isinstance(owner, dict):
         raise FieldError("record", owner, f"expected a JSON object, got {type(owner).__name__}")
     oid = object_id(owner)

@@ -24,8 +24,9 @@ def detect_encoding(path: Path, input_name: str) -> str:
         whole = not handle.read(1)
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
-    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in sample:
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or sample.count(b"\x00") > len(sample) // 10:
         raise InputFileError(input_name, "file is UTF-16 or binary, not UTF-8 or GBK text; save it as CSV UTF-8")
+    sample = sample.replace(b"\x00", b"")  # a few stray NUL bytes: removed while reading, and noted
     if not whole and b"\n" in sample:
         sample = sample[: sample.rindex(b"\n") + 1]  # never judge a character cut in half
     try:

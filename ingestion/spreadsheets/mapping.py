@@ -45,7 +45,7 @@ _COLUMN_TYPES: dict[str, dict[str, Any]] = {
 _ENTRY_KEYS = {
     "files", "entity", "table", "key", "stage_source", "amount_unit", "date_order", "encoding", "delimiter", "sheets",
     "header_search_rows", "header_min_matches", "constants", "from_file_name", "fields", "channel_field", "of",
-    "currency",
+    "currency", "decimal_separator",
 }
 # Entities with a canonical raw table (raw_spreadsheets.<entity>) read by a generic staging model: an entry without
 # `table:` writes there, keyed by (source_name = the entry's name, record_key = its own key's values), so any number
@@ -150,6 +150,7 @@ class InputSpec:
     fields: tuple[FieldSpec, ...]
     stage_source: str | None = None
     amount_unit: str = "yuan"
+    decimal_separator: str = "."  # "," when the sheet writes 12,3万 and 1.234,5
     day_first: bool = False
     encoding: str = "auto"
     delimiter: str = ","
@@ -317,6 +318,9 @@ def _entry(path: Path, name: str, settings: Any) -> InputSpec:
     amount_unit = settings.get("amount_unit", "yuan")
     if amount_unit not in ("wan", "yuan"):
         raise fail(f"`amount_unit` must be wan or yuan, not {amount_unit!r}")
+    decimal_separator = settings.get("decimal_separator", ".")
+    if decimal_separator not in (".", ","):
+        raise fail(f"`decimal_separator` must be '.' or ',', not {decimal_separator!r}")
     date_order = settings.get("date_order", "month_first")
     if date_order not in ("month_first", "day_first"):
         raise fail(f"`date_order` must be month_first or day_first, not {date_order!r}")
@@ -338,7 +342,8 @@ def _entry(path: Path, name: str, settings: Any) -> InputSpec:
         isinstance(column, str) and _SNAKE_CASE.match(column) and value is not None for column, value in constants.items()
     ):
         raise fail("`constants` must map snake_case column names to values, e.g. {team: 华东}")
-    typed_constants = _typed_constants(constants, entity, stage_source, date_order == "day_first", fail)
+    typed_constants = _typed_constants(constants, entity, stage_source, date_order == "day_first", fail,
+                                       decimal_separator)
     from_file_name = _file_name_patterns(settings.get("from_file_name"), fail)
     channel_field = settings.get("channel_field")
     if channel_field is not None and not (isinstance(channel_field, str) and channel_field.strip()):
@@ -379,6 +384,7 @@ def _entry(path: Path, name: str, settings: Any) -> InputSpec:
         fields=fields,
         stage_source=str(stage_source) if stage_source else None,
         amount_unit=amount_unit,
+        decimal_separator=decimal_separator,
         day_first=date_order == "day_first",
         encoding=encoding,
         delimiter=delimiter,
@@ -453,7 +459,9 @@ def _fields(raw: Any, fail, default_types: dict[str, str], stage_source: Any = N
     return tuple(specs)
 
 
-def _typed_constants(constants: dict, entity: str, stage_source: Any, day_first: bool, fail) -> dict[str, Any]:
+def _typed_constants(
+    constants: dict, entity: str, stage_source: Any, day_first: bool, fail, decimal_separator: str = "."
+) -> dict[str, Any]:
     """Constants typed like the canonical field they name (`stage: Lead` is mapped through the stage map and writes
     stage_raw and stage_code; a date constant is a date); any other constant is text."""
     typed = CANONICAL_ENTITIES.get(entity, {}).get("fields", {})
@@ -471,7 +479,7 @@ def _typed_constants(constants: dict, entity: str, stage_source: Any, day_first:
             continue
         parsers = {"date": lambda: parse_date(column, value, day_first=day_first),
                    "timestamp": lambda: parse_timestamp(column, value),
-                   "amount": lambda: parse_amount(column, value, unit="yuan")}
+                   "amount": lambda: parse_amount(column, value, unit="yuan", decimal_separator=decimal_separator)}
         try:
             values[column] = parsers[kind]() if kind in parsers else text
         except FieldError as error:

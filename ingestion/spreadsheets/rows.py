@@ -16,6 +16,7 @@ from ingestion.common.parsing import (
 )
 from ingestion.spreadsheets.header import Header
 from ingestion.spreadsheets.mapping import PROVENANCE_COLUMNS, STRICT_TYPES, FieldSpec, InputSpec
+from ingestion.spreadsheets.readers import UncachedFormula
 from ingestion.spreadsheets.values import StageVocabulary, as_text, parse_integer, parse_month
 
 Parser = Callable[[str, Any], Any]
@@ -29,7 +30,7 @@ def _parser(field: FieldSpec, spec: InputSpec, stages: StageVocabulary | None) -
         return lambda header, value: parse_date(header, value, day_first=spec.day_first)
     if kind == "amount":
         unit = field.unit or spec.amount_unit
-        return lambda header, value: parse_amount(header, value, unit=unit)
+        return lambda header, value: parse_amount(header, value, unit=unit, decimal_separator=spec.decimal_separator)
     if kind == "stage":
         return stages.code
     return {
@@ -64,6 +65,9 @@ class RowConverter:
         for field, index, header_text, parse in self.fields:
             raw = cells[index] if index < len(cells) else None
             value: Any = None
+            if isinstance(raw, UncachedFormula):
+                raise FieldError(header_text, str(raw), f"formula {raw} has no saved value (the program that wrote the "
+                                 "file does not calculate); open and save the file in Excel, then drop it again")
             if is_blank(raw):
                 if field.required:
                     raise FieldError(header_text, raw, f"missing required field {header_text} ({field.name})")

@@ -10,11 +10,11 @@ from typing import Any
 
 import dlt
 
-from ingestion.common.drop import reject
+from ingestion.common.drop import ready_files, reject
 from ingestion.common.errors import InputFileError
-from ingestion.common.files import DropFile, list_files, sha256_file
+from ingestion.common.files import DropFile, list_files
 from ingestion.common.funnel import known_stages
-from ingestion.common.parsing import FieldError
+from ingestion.common.parsing import FieldError, error_text, unexpected
 from ingestion.common.quarantine import quarantine_row
 from ingestion.common.reconcile import Reconciliation
 from ingestion.spreadsheets.header import EmptyInput, Header, find_header, is_blank_row
@@ -77,8 +77,10 @@ class TableReader:
         files_of_entry, _ = claim_files(self.root, self.mapping)
         for spec in self.mapping.tables()[self.table]:
             digest = entry_digest(spec)
-            for path in files_of_entry[spec.name]:
-                drop = DropFile(path, path.relative_to(self.root).as_posix(), sha256_file(path))
+            for drop in ready_files(self.root, files_of_entry[spec.name], self.reconciliation):
+                if isinstance(drop, InputFileError):  # refused unread (a link out of the drop folder)
+                    yield self._reject(drop, [])
+                    continue
                 if fingerprints.get(drop.name) == drop.sha256 and entry_digests.get(drop.name) == digest:
                     for input_name in inputs_of_file.get(drop.name) or [drop.name]:
                         tally = self.reconciliation.tally(input_name, "file")
@@ -86,6 +88,9 @@ class TableReader:
                     continue
                 input_names: list[str] = []
                 yield from self._read_file(drop, spec, input_names)
+                if any(self.reconciliation.tally(name).status == "rejected" for name in input_names):
+                    fingerprints.pop(drop.name, None)  # read, and reported, again on every run until it is fixed
+                    continue
                 fingerprints[drop.name], entry_digests[drop.name] = drop.sha256, digest
                 inputs_of_file[drop.name] = input_names
 
@@ -130,13 +135,20 @@ class TableReader:
         stages = StageVocabulary(spec.stage_source, known_stages(spec.stage_source)) if spec.stage_source else None
         converter = RowConverter(spec, header, fixed, stages)
         batch: list[dict[str, Any]] = []
-        for number, cells in sheet.rows:
-            if is_blank_row(cells):
+        for number, cells, failure in _rows_or_failure(sheet, header.row_number):
+            if is_blank_row(cells) and failure is None:
                 continue
             tally.rows_read += 1
             try:
-                row = converter.convert(number, cells)
-                self._check_key(spec, header, row, sheet.input_name, number)
+                try:
+                    if failure:
+                        raise failure
+                    row = converter.convert(number, cells)
+                    self._check_key(spec, header, row, sheet.input_name, number)
+                except FieldError:
+                    raise
+                except Exception as error:  # noqa: BLE001 - one bad row never stops more than itself
+                    raise unexpected(error) from None
             except FieldError as error:
                 tally.rows_quarantined += 1
                 yield quarantine_row(
@@ -151,6 +163,10 @@ class TableReader:
                 batch = []
         if batch:
             yield from self._batch(spec, batch)
+        if sheet.nul_bytes.count:
+            note = f"removed {sheet.nul_bytes}"
+            tally.detail = note
+            self.reconciliation.warnings.append(f"{sheet.input_name}: {note}; check the row(s) and re-export the file")
 
     def _batch(self, spec: InputSpec, batch: list[dict[str, Any]]) -> Iterator[Any]:
         """The rows, then the stage entries their dated columns mean (deal_stage_dates, no tally of their own)."""
@@ -174,6 +190,19 @@ class TableReader:
             described,
             f"duplicate key ({described}) with different values than {other}",
         )
+
+
+def _rows_or_failure(sheet: Sheet, after: int) -> Iterator[tuple[int, tuple[Any, ...], FieldError | None]]:
+    """(row number, cells, None) per row of the sheet; when reading fails part way (a damaged file), one last
+    (row number, (), the failure), so the rows before it load and the failure is quarantined and counted."""
+    number = after
+    try:
+        for number, cells in sheet.rows:
+            yield number, cells, None
+    except Exception as error:  # noqa: BLE001 - csv.Error, zip and XML errors of a damaged file
+        reason = (f"the file could not be read past row {number} ({error_text(error)}); the rows above it are loaded: "
+                  "export or save the file again and drop it again")
+        yield number + 1, (), FieldError("file", None, reason)
 
 
 def stage_entries(spec: InputSpec, row: dict[str, Any]) -> list[dict[str, Any]]:

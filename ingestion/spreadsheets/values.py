@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time
+from decimal import Decimal
 from typing import Any
 
-from ingestion.common.parsing import FieldError, clean_text, is_blank, parse_date
+from ingestion.common.parsing import FieldError, clean_text, is_blank, parse_date, plain_number, whole_number
 from ingestion.spreadsheets.mapping import normalize_header
 
 FUNNEL_STAGE_MAP = "dbt_project/seeds/funnel/funnel_stage_map.csv"
@@ -50,14 +51,12 @@ def parse_integer(field: str, value: Any) -> int | None:
     """A whole number from 12, 12.0, '1,200'; blank → None."""
     if is_blank(value):
         return None
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    text = (clean_text(value) or "").replace(",", "").replace("，", "")
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer():
+        return whole_number(field, value, value)
+    text = plain_number(field, value, clean_text(value) or "", what="number")
     if not _WHOLE_NUMBER.match(text):
         raise FieldError(field, value, f"not a whole number: {value!r}")
-    return int(float(text))
+    return whole_number(field, value, Decimal(text))
 
 
 class StageVocabulary:
