@@ -15,6 +15,9 @@ def isolated_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("FUNNELHOUSE_DATA_DIR", str(data))
     for name in ("FUNNELHOUSE_WAREHOUSE", "FUNNELHOUSE_INPUTS", "FUNNELHOUSE_PIPELINES_DIR"):
         monkeypatch.delenv(name, raising=False)
+    # files written by a test just before it ingests are complete: read them at once (the settle wait is tested
+    # in test_bad_input_catalogue with its own value)
+    monkeypatch.setenv("FUNNELHOUSE_SETTLE_SECONDS", "0")
     return data
 
 
