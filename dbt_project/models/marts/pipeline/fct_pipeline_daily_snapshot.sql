@@ -66,7 +66,8 @@ deal_totals as (
 
     select
         count(*) as deal_count,
-        coalesce(sum(amount_reporting), 0) as amount_total
+        -- in cents as a whole number: a decimal's text differs between engines ('0.000000' / '0')
+        cast(round(coalesce(sum(amount_reporting), 0) * 100, 0) as {{ dbt.type_bigint() }}) as amount_cents
 
     from deals
 
@@ -88,7 +89,7 @@ source_version as (
     select
         {{ dbt.concat([
             "cast(deal_totals.deal_count as " ~ dbt.type_string() ~ ")", "'|'",
-            "cast(deal_totals.amount_total as " ~ dbt.type_string() ~ ")", "'|'",
+            "cast(deal_totals.amount_cents as " ~ dbt.type_string() ~ ")", "'|'",
             "coalesce(event_totals.funnel_version, '')"
         ]) }} as source_version,
         coalesce(event_totals.deal_load_id, '') as source_load_id
