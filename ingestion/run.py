@@ -8,6 +8,7 @@ from pathlib import Path
 from funnelhouse import settings
 from ingestion.common.files import list_files
 from ingestion.common.reconcile import Reconciliation
+from ingestion.packages import finish_pending
 from ingestion.pipeline import LoadSummary, make_pipeline, run_source
 
 SOURCES = ("forms", "spreadsheets", "hubspot")
@@ -114,9 +115,12 @@ def ingest_source(name: str, options: IngestOptions | None = None) -> tuple[Load
         return LoadSummary(name, [], skipped=reason), []
     recon = Reconciliation(name)
     pipeline = make_pipeline(name, options.warehouse, options.pipelines_dir, options.progress)
+    # what a killed run left loads first: aborting a poisoned package rewinds the state the source reads
+    warnings = finish_pending(pipeline, name)
     # built after its pipeline exists: the HubSpot source reads the pipeline's cursors to choose list vs. search
     source, entity_tables = BUILDERS[name](options, recon)
     summary = run_source(name, source, recon, entity_tables, pipeline)
+    summary.warnings[:0] = warnings
     errors = list(recon.errors)
     if name == "spreadsheets":
         errors = _unmapped_file_warning(options, summary, errors)
