@@ -3,6 +3,7 @@ with its table, file and row, and aborted, which rewinds the pipeline's state so
 from __future__ import annotations
 
 import gzip
+import shutil
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -137,10 +138,27 @@ def abort_poisoned(pipeline: dlt.Pipeline, source_name: str, exc: PipelineStepFa
     read again) and return the one-line error naming the value that cannot load."""
     where = locate(pipeline, exc.load_id) if exc.load_id else ""
     pipeline.abort_packages()
+    if not where and any(isinstance(e, OSError) for e in causes(exc)):
+        return PoisonedLoadError(
+            f"{source_name}: load {exc.load_id} could not be resumed after an interrupted run ({dlt_reason(exc)}); "
+            "it was cleared and its inputs will be read again: run again")
     what = where or dlt_reason(exc)
     return PoisonedLoadError(
         f"{source_name}: load {exc.load_id} can never succeed ({what}); it was cleared and its inputs will be read "
         "again: fix the value in the input and run again")
+
+
+def drop_normalized_twins(pipeline: dlt.Pipeline) -> list[str]:
+    """Remove extracted packages already normalized: dlt moves a normalized package into the load folder, then
+    deletes the extracted one; a run killed between the two leaves both, and normalizing it again fails."""
+    root = Path(pipeline.working_dir)
+    extracted = root / "normalize" / "extracted"
+    done = {package.name for state in ("normalized", "loaded") if (root / "load" / state).is_dir()
+            for package in (root / "load" / state).iterdir()}
+    twins = [package for package in (sorted(extracted.iterdir()) if extracted.is_dir() else []) if package.name in done]
+    for package in twins:
+        shutil.rmtree(package)
+    return [package.name for package in twins]
 
 
 def finish_pending(pipeline: dlt.Pipeline, source_name: str) -> list[str]:
@@ -148,13 +166,13 @@ def finish_pending(pipeline: dlt.Pipeline, source_name: str) -> list[str]:
     that can never load is aborted: returns the warning saying so (its inputs are read again by this run)."""
     if not pipeline.has_pending_data:
         return []
+    drop_normalized_twins(pipeline)
     try:
         pipeline.normalize()
         pipeline.load()
     except PipelineStepFailed as exc:
         if not is_poisoned(exc):
             raise
-        return [str(abort_poisoned(pipeline, source_name, exc)).replace(
-            "it was cleared and its inputs will be read again: fix the value in the input and run again",
-            "it was cleared and its inputs are read again in this run")]
+        message = str(abort_poisoned(pipeline, source_name, exc))
+        return [message.split("; it was cleared")[0] + "; it was cleared and its inputs are read again in this run"]
     return []

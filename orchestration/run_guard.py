@@ -172,8 +172,9 @@ def refresh_lock(instance: dg.DagsterInstance, run_id: str, log_file: Path | Non
                 f"to finish, or stop it with `kill {holder.get('pid', '<pid>')}`") from None
         handle.seek(0)
         handle.truncate()
-        handle.write(json.dumps({"run_id": run_id, "pid": os.getpid(), "started": datetime.now(timezone.utc).timestamp(),
-                                 "log_file": str(log_file) if log_file else None}))
+        holder = {"run_id": run_id, "pid": os.getpid(), "started": datetime.now(timezone.utc).timestamp(),
+                  "log_file": str(log_file) if log_file else None}
+        handle.write(json.dumps(holder))
         handle.flush()
         try:
             yield

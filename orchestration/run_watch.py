@@ -213,4 +213,5 @@ class RunWatch:
                                f"[{run.job_name}, {run.status.value}]")
         held = "; ".join(holders) or "another run"
         return (f"waited {self.slot_wait:.0f} s for a slot of the Dagster pool '{pools[0]}', held by {held}: let it "
-                f"finish or cancel it in the Dagster UI, then run the refresh again (env {SLOT_WAIT_ENV} sets the wait)")
+                "finish or cancel it in the Dagster UI, then run the refresh again "
+                f"(env {SLOT_WAIT_ENV} sets the wait)")

@@ -14,7 +14,7 @@ import pytest
 from ingestion.common.errors import FunnelhouseError
 from ingestion.common.reconcile import Reconciliation
 from ingestion.packages import PoisonedLoadError
-from ingestion.pipeline import make_pipeline, run_source
+from ingestion.pipeline import make_pipeline, run_source, tally_resource
 from ingestion.run import IngestOptions, ingest_source
 from support.inputs import FIXTURES
 
@@ -159,3 +159,24 @@ def test_a_killed_load_is_tallied_on_the_rerun(tmp_path: Path, monkeypatch: pyte
     # empty file rejected; the re-run's tally says the 4 readable files are unchanged
     assert tallies == [("loaded", 15, 8, 7), ("rejected", 0, 0, 0), ("unchanged", 0, 0, 0)]
     assert rows(options.warehouse, "select count(*) from raw_forms.form_submissions") == [(7,)]
+
+
+def test_a_run_killed_while_normalizing_leaves_a_package_the_next_run_loads(tmp_path: Path) -> None:
+    warehouse = tmp_path / "warehouse.duckdb"
+    pipeline = make_pipeline("sheets", warehouse, tmp_path / "pipelines")
+    recon = Reconciliation("sheets")
+    source = deals_source(recon, ["1.00", "2.00"])
+    pipeline.extract([source, tally_resource(recon)], schema=source.schema, loader_file_format="parquet")
+    (load_id,) = pipeline.list_extracted_load_packages()
+    extracted = Path(pipeline.working_dir) / "normalize" / "extracted" / load_id
+    shutil.copytree(extracted, tmp_path / "copy")
+    pipeline.normalize()
+    # killed after dlt moved the normalized package into load/ but before it deleted the extracted one
+    shutil.copytree(tmp_path / "copy", extracted)
+    recon = Reconciliation("sheets")
+    summary = run_source("sheets", deals_source(recon, ["1.00", "2.00"]), recon, {"deals"}, pipeline)
+    assert summary.warnings == [] and summary.rows_read == 2
+    assert rows(warehouse, "select deal_id, amount from raw_sheets.deals order by 1") == [
+        ("D-2", Decimal("1.00")), ("D-3", Decimal("2.00"))]
+    assert rows(warehouse, "select status, rows_read, rows_loaded from raw_sheets.reconciliation order by reconciled_at") \
+        == [("loaded", 2, 2), ("loaded", 2, 2)]  # the killed run's tally, then this run's (the toy source has no state)
