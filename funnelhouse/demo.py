@@ -65,14 +65,14 @@ def refresh_through_dagster(resource, *, full_refresh: bool = False):
     from orchestration.instance import project_instance
     from orchestration.refresh import run_refresh
 
-    def announce(log_file) -> None:
+    def announce(log_file, recovered: list[str]) -> None:
+        for note in recovered:
+            errors.print(f"[bold yellow]recovered:[/] {escape(note)}", highlight=False, soft_wrap=True)
         console.print(f"Refresh through Dagster (as of {resource.as_of or 'today'}), log in {log_file} ...")
 
     with project_instance() as instance:
         outcome = run_refresh(resource, instance, full_refresh=full_refresh,
                               log_dir=settings.data_dir() / "dagster" / "logs", announce=announce)
-    for note in outcome.recovered:
-        errors.print(f"[bold yellow]recovered:[/] {escape(note)}", highlight=False, soft_wrap=True)
     loaded = [summary for summary in outcome.load_summaries if not summary.skipped]
     if loaded:
         console.print(reconciliation_table(loaded))

@@ -85,13 +85,13 @@ def run_refresh(
     job_name: str = "refresh",
     log_file: Path | None = None,
     log_dir: Path | None = None,
-    announce: Callable[[Path | None], None] | None = None,
+    announce: Callable[[Path | None, list[str]], None] | None = None,
 ) -> RefreshOutcome:
     """Execute `job_name` of the funnelhouse Definitions in this process; never raises for a failed step.
 
     With `log_file`, Dagster's and dbt's logs go to that file instead of the terminal; with `log_dir`, to a file of
-    this run alone there, refresh-<UTC time>-<run id>.log. `announce(log file)` is called once the run may start
-    (no other refresh runs). On a persistent instance it
+    this run alone there, refresh-<UTC time>-<run id>.log. `announce(log file, recovered)` is called once the run
+    may start (no other refresh runs), with one line per run of a killed refresh it marked failed. On a persistent instance it
     raises RefreshRunning (one line naming it) while another refresh runs, and first marks failed the runs of
     refreshes that were killed, freeing their concurrency slots. SIGTERM / SIGINT mark the run canceled, free its
     slots and raise RefreshStopped (a SystemExit with code 143 / 130) after printing one line to stderr."""
@@ -107,7 +107,7 @@ def run_refresh(
             guard.enter_context(refresh_lock(instance, run_id, log_file))
             recovered = recover(instance)
         if announce is not None:
-            announce(log_file)
+            announce(log_file, recovered)
         watch = guard.enter_context(RunWatch(instance, run_id))
         try:
             outcome = _execute(funnelhouse, instance, run_id, full_refresh, job_name, log_file)

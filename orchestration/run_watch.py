@@ -75,6 +75,7 @@ class RunWatch:
         self._previous: dict = {}
         self._previous_fd = -1
         self._waiting_since: float | None = None
+        self._broke_wait = False
         self._acknowledged = False  # the run was marked canceling: signals may reach Dagster's handler now
         self._held: int | None = None  # a signal held back from Dagster's handler until then
         self._lock = threading.Lock()
@@ -177,7 +178,9 @@ class RunWatch:
             self._waiting_since = None
             return
         if self.signals:
-            _raise_in(self._thread_id, DagsterExecutionInterruptedError)
+            if not self._broke_wait:
+                self._broke_wait = True
+                _raise_in(self._thread_id, DagsterExecutionInterruptedError)
             return
         self._waiting_since = self._waiting_since or time.monotonic()
         if time.monotonic() - self._waiting_since > self.slot_wait and not self.slot_error:

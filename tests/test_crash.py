@@ -197,8 +197,10 @@ def test_kill_9_at_six_points_then_rerun_gives_the_clean_marts(tmp_path: Path) -
         start = final.wait_for(started, HANG_AFTER)
         assert final.process.wait(timeout=900) == 0, final.out.read_text()[-3000:]
         figures.append(("final", round(start, 1), round(time.monotonic() - final.launched, 1)))
-        output = final.out.read_text()
+        recovery = stopped.out.read_text()  # the run after the kill at publishing
         instance = final.instance
+        failures = {refresh.name: instance.all_logs(refresh.run().run_id, of_type=dg.DagsterEventType.RUN_FAILURE)
+                    for refresh in refreshes[1:7]}
         statuses = {refresh.name: refresh.run().status for refresh in refreshes[1:]}
     finally:
         emulator.stop()
@@ -214,7 +216,10 @@ def test_kill_9_at_six_points_then_rerun_gives_the_clean_marts(tmp_path: Path) -
     assert re.fullmatch(r"refresh stopped by SIGTERM: run [0-9a-f-]{36} canceled, its concurrency slots freed; run "
                         r"the refresh again to continue \(log .*/dagster/logs/refresh-\d{8}T\d{6}-[0-9a-f]{8}\.log\)",
                         stop_line)
-    assert "recovered: run " in output and "had died: marked failed, its concurrency slots freed" in output
+    assert re.search(r"recovered: run [0-9a-f-]{36} of pid \d+ \(started [^)]+\) had died: marked failed, its "
+                     r"concurrency slots freed", recovery)
+    assert {name: entries[-1].dagster_event.message.split(" (pid")[0] for name, entries in failures.items()} == {
+        f"run{n}": "marked failed by the next refresh: its process" for n in range(1, 7)}
     assert instance.event_log_storage.get_concurrency_info("warehouse").claimed_slots == []
     # the marts equal the clean run's, table by table
     assert marts_hashes(crashed / "funnelhouse.duckdb") == expected

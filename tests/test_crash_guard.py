@@ -192,3 +192,21 @@ def test_a_signal_cancels_the_run_and_frees_its_slot(tmp_path: Path, number: int
         f"{signal.Signals(number).name} received: stopping the refresh"]
     assert claimed(instance) == []
     assert (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)) == before  # the handlers given back
+
+
+def test_a_signal_while_waiting_for_a_slot_cancels_at_once(tmp_path: Path) -> None:
+    instance = instance_at(tmp_path / "dagster")
+    other = instance.create_run_for_job(slow_job, tags={PID_TAG: "1", HOST_TAG: "elsewhere"})
+    instance.event_log_storage.initialize_concurrency_limit_to_default(POOL)
+    assert instance.event_log_storage.claim_concurrency_slot(POOL, other.run_id, "slow").is_claimed
+    run_id = "0f0f0f0f-0000-4000-8000-000000000003"
+    timer = threading.Timer(1.5, os.kill, (os.getpid(), signal.SIGTERM))
+    started = time.monotonic()
+    with RunWatch(instance, run_id, slot_wait=120) as watch:
+        timer.start()  # Dagster alone would poll for the slot, deaf to the signal, for ever
+        result = quick_job.execute_in_process(instance=instance, run_id=run_id, raise_on_error=False)
+    assert time.monotonic() - started < 20 and not result.success and watch.slot_error == ""
+    assert watch.signum == signal.SIGTERM
+    assert instance.get_run_by_id(run_id).status == dg.DagsterRunStatus.CANCELED
+    pending = instance.event_log_storage.get_concurrency_info(POOL).pending_steps
+    assert [step.step_key for step in pending if step.run_id == run_id] == []  # its claim withdrawn
