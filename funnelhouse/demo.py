@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import datetime, timezone
 
 from funnelhouse import settings
 from funnelhouse.console import console, errors
@@ -66,11 +65,14 @@ def refresh_through_dagster(resource, *, full_refresh: bool = False):
     from orchestration.instance import project_instance
     from orchestration.refresh import run_refresh
 
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
-    log_file = settings.data_dir() / "dagster" / "logs" / f"refresh-{stamp}.log"
-    console.print(f"Refresh through Dagster (as of {resource.as_of or 'today'}), log in {log_file} ...")
+    def announce(log_file, recovered: list[str]) -> None:
+        for note in recovered:
+            errors.print(f"[bold yellow]recovered:[/] {escape(note)}", highlight=False, soft_wrap=True)
+        console.print(f"Refresh through Dagster (as of {resource.as_of or 'today'}), log in {log_file} ...")
+
     with project_instance() as instance:
-        outcome = run_refresh(resource, instance, full_refresh=full_refresh, log_file=log_file)
+        outcome = run_refresh(resource, instance, full_refresh=full_refresh,
+                              log_dir=settings.data_dir() / "dagster" / "logs", announce=announce)
     loaded = [summary for summary in outcome.load_summaries if not summary.skipped]
     if loaded:
         console.print(reconciliation_table(loaded))

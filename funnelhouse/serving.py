@@ -2,11 +2,15 @@
 
 A BI tool that keeps a file open never blocks the nightly refresh: it reads the serving copy, not the warehouse, and
 a new copy replaces the old one by rename, so an open connection keeps reading the old file and new connections see
-the new one. The serving copy holds the marts and dims only (no raw data, no contact details)."""
+the new one. The Parquet set is written whole into a new version folder and `parquet/` (a symlink) is switched to it
+in one rename, so readers never see a mix of two refreshes. A publish killed midway leaves nothing behind that the
+next one does not remove. The serving copy holds the marts and dims only (no raw data, no contact details)."""
 from __future__ import annotations
 
 import os
+import shutil
 import time
+from datetime import datetime, timezone
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,6 +70,8 @@ def publish_serving_copy(connection, target: Path | None = None) -> Published:
     it over `target`. Nothing is replaced unless the whole copy was written."""
     target = Path(target or serving_path())
     target.parent.mkdir(parents=True, exist_ok=True)
+    for leftover in target.parent.glob(f".{target.name}.*.tmp*"):  # of a publish that was killed
+        leftover.unlink(missing_ok=True)
     started = time.perf_counter()
     temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
     alias = f"serving_{uuid.uuid4().hex[:8]}"
@@ -92,24 +98,51 @@ def publish_serving_copy(connection, target: Path | None = None) -> Published:
     return published
 
 
+def versions_dir(folder: Path) -> Path:
+    """Where the Parquet sets are written: .<folder name>.versions beside the folder."""
+    return folder.parent / f".{folder.name}.versions"
+
+
 def export_parquet(connection, folder: Path | None = None) -> Published:
-    """One folder per mart with `<mart>.parquet`, each file written aside and renamed into place."""
+    """One folder per mart with `<mart>.parquet`, the whole set written into a new version folder, then `folder`
+    (a symlink to the current version) switched to it by one rename. The previous version stays for readers still
+    on it; older ones, and those of a publish that was killed, are removed."""
     folder = Path(folder or parquet_dir())
+    versions = versions_dir(folder)
+    versions.mkdir(parents=True, exist_ok=True)
+    for leftover in folder.parent.glob(f".{folder.name}.*.link"):  # of a publish that was killed
+        leftover.unlink(missing_ok=True)
     started = time.perf_counter()
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+    version = versions / f"{stamp}-{uuid.uuid4().hex[:8]}"
     published = Published(folder)
     for table in serving_tables(connection):
-        target = folder / table / f"{table}.parquet"
+        target = version / table / f"{table}.parquet"
         target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-        try:
-            connection.execute(
-                f"copy ({neutralised_select(connection, SERVING_SCHEMA, table)}) to {_literal(temporary)} "
-                "(format parquet, compression zstd)"
-            )
-            os.replace(temporary, target)
-        finally:
-            temporary.unlink(missing_ok=True)
+        connection.execute(
+            f"copy ({neutralised_select(connection, SERVING_SCHEMA, table)}) to {_literal(target)} "
+            "(format parquet, compression zstd)"
+        )
         (count,) = connection.execute(f"select count(*) from {SERVING_SCHEMA}.{_quoted(table)}").fetchone()
         published.rows[table] = int(count)
+    previous = folder.resolve().name if folder.is_symlink() else None
+    _switch(folder, version)
+    for old in versions.iterdir():
+        if old.name not in (version.name, previous):
+            shutil.rmtree(old, ignore_errors=True)
     published.seconds = time.perf_counter() - started
     return published
+
+
+def _switch(folder: Path, version: Path) -> None:
+    """Point the symlink `folder` at `version` in one rename; a real folder left by an older release is moved
+    into the versions first (once)."""
+    link = folder.with_name(f".{folder.name}.{uuid.uuid4().hex}.link")
+    os.symlink(os.path.relpath(version, folder.parent), link)
+    try:
+        if folder.exists() and not folder.is_symlink():
+            folder.rename(versions_dir(folder) / f"before-{version.name}")
+        os.replace(link, folder)
+    finally:
+        if link.is_symlink():
+            link.unlink()

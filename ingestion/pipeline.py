@@ -1,18 +1,24 @@
-"""Run one dlt source into its raw dataset, reconcile rows read against rows loaded and quarantined, record the tally."""
+"""Run one dlt source into its raw dataset, reconcile rows read against rows loaded and quarantined, record the tally
+(also when the run fails); packages left by a killed run load first, a poisoned one is cleared (ingestion.packages)."""
 from __future__ import annotations
 
+import contextlib
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 import dlt
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
+from dlt.destinations.exceptions import DatabaseUndefinedRelation
+from dlt.pipeline.exceptions import PipelineStepFailed
 
 from funnelhouse import settings
 from ingestion.common.errors import ReconciliationError
 from ingestion.common.quarantine import QUARANTINE_TABLE, empty_quarantine, heal_quarantine
 from ingestion.common.reconcile import RECONCILIATION_TABLE, InputTally, Reconciliation
+from ingestion.packages import abort_poisoned, causes, finish_pending, is_poisoned, one_line
 
 
 @dataclass
@@ -118,7 +124,12 @@ def run_source(
     entity_tables: set[str],
     pipeline: dlt.Pipeline | None = None,
 ) -> LoadSummary:
-    """Extract, reconcile, normalize and load `source`; then append the tally to `reconciliation`.
+    """Load what an earlier run left pending, then extract, reconcile, normalize and load `source`.
+
+    The tally of this run travels in the load package of its rows, so a load that is killed is tallied when the
+    next run loads the package. When the run fails before or while loading, the tally
+    is written with status `failed` and the reason. A package that can never load (poisoned) is aborted and
+    PoisonedLoadError names its table, file, row and value.
 
     Raises ReconciliationError when any input's rows read != rows loaded + rows quarantined, or when the rows
     dlt normalized into the entity tables and the quarantine differ from what the source counted.
@@ -126,20 +137,70 @@ def run_source(
     pipeline = pipeline or make_pipeline(source_name)
     started = time.perf_counter()
     file_format = loader_file_format(pipeline)
-    pipeline.extract(source, loader_file_format=file_format)
-    reconciliation.check()
-    pipeline.normalize(workers=normalize_workers(sum(t.rows_read for t in reconciliation.tallies.values())))
-    normalized = pipeline.last_trace.last_normalize_info.row_counts if pipeline.last_trace else {}
-    table_rows = {t: n for t, n in normalized.items() if not t.startswith("_dlt")}
-    load_info = pipeline.load()
-    load_id = load_info.loads_ids[-1] if load_info.loads_ids else None
-    summary = LoadSummary(source_name, list(reconciliation.tallies.values()), table_rows, load_id)
+    warnings = finish_pending(pipeline, source_name)
+    load_id = None
+    try:
+        # one package: the source's rows, then its tally (extracted after the source, once every input is read)
+        extracted = pipeline.extract([source, tally_resource(reconciliation), empty_quarantine()],
+                                     schema=source.schema, loader_file_format=file_format)
+        load_id = extracted.loads_ids[-1] if extracted.loads_ids else None
+    except Exception as exc:
+        if pipeline.has_pending_data:
+            pipeline.abort_packages()  # nothing of a failed extract loads; the state rewinds, inputs are read again
+        record_failure(pipeline, reconciliation, exc, file_format)
+        unreconciled = [e for e in causes(exc) if isinstance(e, ReconciliationError)]
+        if unreconciled:
+            raise unreconciled[0] from exc
+        raise
+    try:
+        pipeline.normalize(workers=normalize_workers(sum(t.rows_read for t in reconciliation.tallies.values())))
+        normalized = pipeline.last_trace.last_normalize_info.row_counts if pipeline.last_trace else {}
+        # before the load: a run killed between the two leaves the package, which rewrites the rows, to the next run
+        with contextlib.suppress(DatabaseUndefinedRelation):  # no quarantine table yet: nothing to heal
+            heal_quarantine(pipeline, reread_inputs(reconciliation), load_id)
+        pipeline.load()
+    except PipelineStepFailed as exc:
+        if not is_poisoned(exc):
+            raise  # e.g. the warehouse is locked: the packages, tally included, load on the next run
+        error = abort_poisoned(pipeline, source_name, exc)
+        record_failure(pipeline, reconciliation, error, file_format)
+        raise error from exc
+    table_rows = {t: n for t, n in normalized.items() if not t.startswith("_dlt") and t != RECONCILIATION_TABLE}
+    summary = LoadSummary(source_name, list(reconciliation.tallies.values()), table_rows, load_id, warnings=warnings)
     _cross_check(summary, entity_tables)
-    tally = dlt.resource(reconciliation.rows(load_id), name=RECONCILIATION_TABLE, write_disposition="append")
-    pipeline.run([tally, empty_quarantine()], loader_file_format=file_format)
-    heal_quarantine(pipeline, reread_inputs(reconciliation), load_id)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def tally_resource(reconciliation: Reconciliation) -> dlt.sources.DltResource:
+    """The run's tally as rows of the `reconciliation` table, in the load package of the source's rows; extracted
+    after the source, it first checks that every input's rows add up (ReconciliationError, nothing loaded)."""
+
+    @dlt.resource(name=RECONCILIATION_TABLE, write_disposition="append")
+    def tally():
+        reconciliation.check()
+        yield reconciliation.rows(dlt.current.load_package_state()["load_id"])
+
+    return tally()
+
+
+def record_failure(pipeline: dlt.Pipeline, reconciliation: Reconciliation, error: BaseException,
+                   file_format: str) -> None:
+    """Append this run's tally with status `failed`, nothing loaded, and the reason in `detail` (one row per input
+    read so far, or one row for the run when it failed before reading any). Nothing is written when the warehouse
+    itself cannot be written to (the error the run raises says why)."""
+    reason = one_line(error)
+    rows = [{**row, "rows_loaded": 0, "rows_quarantined": 0, "status": "failed", "detail": reason[:1000]}
+            for row in reconciliation.rows(None)]
+    if not rows:
+        rows = [{**asdict(InputTally(reconciliation.source, "(run)", "run", status="failed", detail=reason[:1000])),
+                 "load_id": None, "reconciled_at": datetime.now(timezone.utc)}]
+    try:
+        pipeline.run([dlt.resource(rows, name=RECONCILIATION_TABLE, write_disposition="append")],
+                     loader_file_format=file_format)
+    except Exception:  # noqa: BLE001 - the warehouse cannot be written to: the run's own error is what to report
+        if pipeline.has_pending_data:
+            pipeline.abort_packages()
 
 
 def reread_inputs(reconciliation: Reconciliation) -> list[str]:

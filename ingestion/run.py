@@ -9,6 +9,7 @@ from funnelhouse import settings
 from funnelhouse.warehouse_lock import wait_for_warehouse
 from ingestion.common.files import list_files
 from ingestion.common.reconcile import Reconciliation
+from ingestion.packages import finish_pending
 from ingestion.pipeline import LoadSummary, make_pipeline, run_source
 
 SOURCES = ("forms", "spreadsheets", "hubspot")
@@ -117,9 +118,12 @@ def ingest_source(name: str, options: IngestOptions | None = None) -> tuple[Load
     wait_for_warehouse(options.warehouse)  # held by a reader: wait (FUNNELHOUSE_WAREHOUSE_LOCK_WAIT), then name it
     recon = Reconciliation(name)
     pipeline = make_pipeline(name, options.warehouse, options.pipelines_dir, options.progress)
+    # what a killed run left loads first: aborting a poisoned package rewinds the state the source reads
+    warnings = finish_pending(pipeline, name)
     # built after its pipeline exists: the HubSpot source reads the pipeline's cursors to choose list vs. search
     source, entity_tables = BUILDERS[name](options, recon)
     summary = run_source(name, source, recon, entity_tables, pipeline)
+    summary.warnings[:0] = warnings
     errors = list(recon.errors)
     summary.warnings.extend(recon.warnings)  # files left for the next run, NUL bytes removed
     if name == "spreadsheets":

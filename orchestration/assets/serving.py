@@ -35,7 +35,8 @@ def serving_database(funnelhouse: FunnelhouseResource) -> dg.MaterializeResult:
 
 @dg.asset(key=["serving", "parquet_marts"], group_name=GROUP, deps=bi_marts(), kinds={"parquet"})
 def parquet_marts(funnelhouse: FunnelhouseResource) -> dg.MaterializeResult:
-    """Each mart as <serving>/parquet/<mart>/<mart>.parquet, written aside and renamed into place."""
+    """Each mart as <serving>/parquet/<mart>/<mart>.parquet: the whole set written into a new version folder, then
+    `parquet` (a symlink) switched to it by one rename, so readers never see a partial set."""
     from funnelhouse.serving import export_parquet
 
     with funnelhouse.connect() as connection:
