@@ -2,43 +2,23 @@
 (kill -9, out of memory, the machine or the service restarted) as failed and its concurrency slots are freed."""
 from __future__ import annotations
 
-import os
-from pathlib import Path
+import socket
 
 from dagster._core.events import DagsterEventType
 from dagster._core.launcher import CheckRunHealthResult, WorkerStatus
 from dagster._core.launcher.default_run_launcher import DefaultRunLauncher
 
+from orchestration.run_guard import RunProcess
+
 # engine events naming the process that runs the steps: a launched run worker's first event, and the in-process
 # executor's (also a refresh run in-process from the command line, e.g. `funnelhouse refresh`)
 PID_EVENT_PREFIXES = ("Started process for run (pid: ", "Executing steps in process (pid: ")
-START_SLACK_SECONDS = 5.0  # a process started this long after the run worker's event is another (reused pid)
-
-
-def _boot_time() -> float:
-    for line in Path("/proc/stat").read_text(encoding="utf-8").splitlines():
-        if line.startswith("btime "):
-            return float(line.split()[1])
-    raise OSError("no btime in /proc/stat")
 
 
 def process_alive(pid: int, started_by: float) -> bool:
-    """True when process `pid` runs and was started no later than `started_by` (epoch seconds): a pid reused by a
-    newer process, or a zombie, does not count. Without /proc (macOS) only whether the pid exists is known."""
-    if not Path("/proc/self/stat").exists():
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            return True
-        return True
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8").rsplit(")", 1)[1].split()
-        started = _boot_time() + int(fields[19]) / os.sysconf("SC_CLK_TCK")
-    except (OSError, IndexError, ValueError):
-        return False
-    return fields[0] not in ("Z", "X") and started <= started_by + START_SLACK_SECONDS
+    """True when process `pid` of this machine runs and was started no later than `started_by` (epoch seconds): a
+    pid reused by a newer process, or a zombie, does not count."""
+    return RunProcess(pid, socket.gethostname()).alive(started_by)
 
 
 class FunnelhouseRunLauncher(DefaultRunLauncher):

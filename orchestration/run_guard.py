@@ -31,11 +31,14 @@ class RefreshRunning(FunnelhouseError):
 
 
 def process_started(pid: int) -> float | None:
-    """When process `pid` started (seconds since the epoch), read from /proc; None when no such process runs."""
+    """When process `pid` started (seconds since the epoch), read from /proc; None when no such process runs (or only
+    its zombie)."""
     try:
         after_name = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8").rsplit(")", 1)[1].split()
         boot = next(int(line.split()[1]) for line in Path("/proc/stat").read_text(encoding="utf-8").splitlines()
                     if line.startswith("btime "))
+        if after_name[0] in ("Z", "X"):  # a zombie or dead process: gone, only its entry is left
+            return None
         return boot + int(after_name[19]) / os.sysconf("SC_CLK_TCK")  # field 22 of stat: start time in clock ticks
     except (OSError, ValueError, IndexError, StopIteration):
         return None
