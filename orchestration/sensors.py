@@ -19,7 +19,8 @@ def _sha256(path: Path) -> str:
 
 
 def loaded_fingerprints(pipelines: Path | None = None) -> dict[str, str]:
-    """What ingestion recorded as loaded: {drop-folder path (forms/..., spreadsheets/...): sha256}, read from the
+    """What ingestion recorded as loaded, or read and rejected whole (reported on every run, but no reason for a
+    refresh until it changes): {drop-folder path (forms/..., spreadsheets/...): sha256}, read from the
     local state of the dlt pipelines funnelhouse_forms and funnelhouse_spreadsheets (empty when never loaded)."""
     pipelines = Path(pipelines or settings.pipelines_dir())
     loaded: dict[str, str] = {}
@@ -29,8 +30,9 @@ def loaded_fingerprints(pipelines: Path | None = None) -> dict[str, str]:
         except (OSError, ValueError):
             continue
         for resource in (state.get("sources", {}).get(folder, {}).get("resources") or {}).values():
-            for name, sha in ((resource or {}).get("fingerprints") or {}).items():
-                loaded[f"{folder}/{name}"] = sha
+            for kind in ("rejected", "fingerprints"):  # a file rejected whole was seen: unchanged, it is not new
+                for name, sha in ((resource or {}).get(kind) or {}).items():
+                    loaded[f"{folder}/{name}"] = sha
     return loaded
 
 

@@ -44,6 +44,7 @@ def new_files(
     dlt commits resource state together with the load, so a failed load leaves the file to be read again.
     """
     seen: dict[str, str] = state.setdefault("fingerprints", {})
+    rejected: dict[str, str] = state.setdefault("rejected", {})  # seen but not loaded: the sensor's "not new"
     if not root.exists():
         return
     for drop in ready_files(root, list_files(root, patterns), reconciliation):
@@ -57,8 +58,10 @@ def new_files(
         yield drop
         if reconciliation.tally(drop.name, "file").status == "rejected":
             seen.pop(drop.name, None)
+            rejected[drop.name] = drop.sha256
         else:
             seen[drop.name] = drop.sha256
+            rejected.pop(drop.name, None)
 
 
 def reject(reconciliation: Reconciliation, error: InputFileError, entity: str) -> Any:

@@ -117,7 +117,8 @@ def _changed_files(
     fingerprints: dict[str, str] = state.setdefault("fingerprints", {})
     digests: dict[str, str] = state.setdefault("config_digests", {})
     digest = settings.digest()
-    view = {"fingerprints": {name: sha for name, sha in fingerprints.items() if digests.get(name) == digest}}
+    view = {"fingerprints": {name: sha for name, sha in fingerprints.items() if digests.get(name) == digest},
+            "rejected": state.setdefault("rejected", {})}
     yield from new_files(root, settings.globs, view, recon)
     for name, sha in view["fingerprints"].items():
         fingerprints[name], digests[name] = sha, digest

@@ -74,6 +74,7 @@ class TableReader:
         fingerprints: dict[str, str] = state.setdefault("fingerprints", {})
         entry_digests: dict[str, str] = state.setdefault("entry_digests", {})
         inputs_of_file: dict[str, list[str]] = state.setdefault("inputs", {})
+        rejected: dict[str, str] = state.setdefault("rejected", {})  # seen but not loaded: the sensor's "not new"
         files_of_entry, _ = claim_files(self.root, self.mapping)
         for spec in self.mapping.tables()[self.table]:
             digest = entry_digest(spec)
@@ -90,8 +91,10 @@ class TableReader:
                 yield from self._read_file(drop, spec, input_names)
                 if any(self.reconciliation.tally(name).status == "rejected" for name in input_names):
                     fingerprints.pop(drop.name, None)  # read, and reported, again on every run until it is fixed
+                    rejected[drop.name] = drop.sha256
                     continue
                 fingerprints[drop.name], entry_digests[drop.name] = drop.sha256, digest
+                rejected.pop(drop.name, None)
                 inputs_of_file[drop.name] = input_names
 
     def _reject(self, error: InputFileError, input_names: list[str]) -> Any:
