@@ -240,11 +240,12 @@ def refresh(
     """Run the refresh job through Dagster in this process: load every source, dbt build, checks. The run is
     recorded in the project's Dagster instance (data/dagster), so the UI shows it."""
     from funnelhouse.demo import refresh_through_dagster, show_funnel
-    from funnelhouse.preflight import check_as_of, require_something_to_refresh
+    from funnelhouse.preflight import check_as_of, refuse_if_refresh_running, require_something_to_refresh
     from orchestration.resources import FunnelhouseResource
 
     before_run(lambda: check_as_of(as_of, "FUNNELHOUSE_AS_OF"))
     resource = FunnelhouseResource(as_of=as_of)
+    before_run(refuse_if_refresh_running)  # at once: never wait for the warehouse a running refresh holds
     wait_for_warehouse(resource.warehouse_path())
     before_run(lambda: require_something_to_refresh(resource))
     try:

@@ -64,3 +64,12 @@ def require_crm_seed(folder: Path) -> None:
     if not folder.is_dir() or not any(folder.glob("*.jsonl")):
         raise FunnelhouseError(f"{folder}: no CRM seed files (deals.jsonl, owners.jsonl, ...): run `funnelhouse "
                                "generate` first, or pass --data with a folder that has them")
+
+
+def refuse_if_refresh_running() -> None:
+    """A refresh is refused at once, naming the running one, before it waits for anything (the warehouse it holds)."""
+    from orchestration.instance import project_instance
+    from orchestration.run_guard import refuse_if_refresh_running as refuse
+
+    with project_instance() as instance:
+        refuse(Path(instance.root_directory))

@@ -149,6 +149,36 @@ def recover(instance: dg.DagsterInstance) -> list[str]:
     return notes
 
 
+def _take(handle, fcntl) -> None:
+    """Take the refresh lock of the open lock file without waiting; RefreshRunning naming its holder when held."""
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.seek(0)
+        try:
+            holder = json.loads(handle.read() or "{}")
+        except ValueError:
+            holder = {}
+        raise RefreshRunning(
+            f"a refresh is already running: run {holder.get('run_id', 'unknown')} (pid {holder.get('pid', '?')}, "
+            f"started {_stamp(holder.get('started'))}), log {holder.get('log_file') or 'unknown'}; wait for it "
+            f"to finish, or stop it with `kill {holder.get('pid', '<pid>')}`") from None
+
+
+def refuse_if_refresh_running(root: Path) -> None:
+    """Raise RefreshRunning at once when a refresh holds the lock in the instance's root directory `root` (checked before a new
+    refresh waits for anything, e.g. for the warehouse that the running one holds)."""
+    try:
+        import fcntl
+    except ImportError:
+        return
+    path = Path(root) / LOCK_NAME
+    if not path.exists():
+        return
+    with path.open("r", encoding="utf-8") as handle:
+        _take(handle, fcntl)  # released when the file closes
+
+
 @contextmanager
 def refresh_lock(instance: dg.DagsterInstance, run_id: str, log_file: Path | None) -> Iterator[None]:
     """Hold <instance home>/refresh.lock while a refresh runs (the system lets it go when the process dies, kill -9
@@ -161,18 +191,7 @@ def refresh_lock(instance: dg.DagsterInstance, run_id: str, log_file: Path | Non
     path = Path(instance.root_directory) / LOCK_NAME
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a+", encoding="utf-8") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            handle.seek(0)
-            try:
-                holder = json.loads(handle.read() or "{}")
-            except ValueError:
-                holder = {}
-            raise RefreshRunning(
-                f"a refresh is already running: run {holder.get('run_id', 'unknown')} (pid {holder.get('pid', '?')}, "
-                f"started {_stamp(holder.get('started'))}), log {holder.get('log_file') or 'unknown'}; wait for it "
-                f"to finish, or stop it with `kill {holder.get('pid', '<pid>')}`") from None
+        _take(handle, fcntl)
         handle.seek(0)
         handle.truncate()
         holder = {"run_id": run_id, "pid": os.getpid(), "started": datetime.now(timezone.utc).timestamp(),

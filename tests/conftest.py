@@ -1,6 +1,7 @@
 """Shared pytest fixtures: an isolated data folder and warehouse per test, fixture paths."""
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,19 @@ def isolated_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     # in test_bad_input_catalogue with its own value)
     monkeypatch.setenv("FUNNELHOUSE_SETTLE_SECONDS", "0")
     return data
+
+
+@pytest.fixture(autouse=True)
+def no_log_handlers_on_closed_streams():
+    """A logger set up during a CliRunner call (dlt's, Dagster's) keeps that call's stream, closed once it returns:
+    later records would print '--- Logging error ---' with a traceback into the next test's output. Drop them."""
+    yield
+    loggers = [logging.getLogger(), *(logger for logger in logging.Logger.manager.loggerDict.values()
+                                      if isinstance(logger, logging.Logger))]
+    for logger in loggers:
+        for handler in list(logger.handlers):
+            if getattr(getattr(handler, "stream", None), "closed", False):
+                logger.removeHandler(handler)
 
 
 @pytest.fixture

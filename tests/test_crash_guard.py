@@ -210,3 +210,32 @@ def test_a_signal_while_waiting_for_a_slot_cancels_at_once(tmp_path: Path) -> No
     assert instance.get_run_by_id(run_id).status == dg.DagsterRunStatus.CANCELED
     pending = instance.event_log_storage.get_concurrency_info(POOL).pending_steps
     assert [step.step_key for step in pending if step.run_id == run_id] == []  # its claim withdrawn
+
+
+def test_the_cli_refuses_a_second_refresh_at_once_even_while_the_first_holds_the_warehouse(
+        isolated_data_dir: Path) -> None:
+    """The first refresh holds the refresh lock and the warehouse (a writer in another process, as its dbt step
+    would): `funnelhouse refresh` names the running one at once instead of waiting 60 s for the warehouse."""
+    from orchestration.instance import project_instance
+
+    warehouse = isolated_data_dir / "funnelhouse.duckdb"
+    warehouse.parent.mkdir(parents=True)
+    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time\n"
+                               f"connection = duckdb.connect({str(warehouse)!r}); print('held', flush=True)\n"
+                               "time.sleep(120)"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with project_instance() as instance, refresh_lock(instance, "run-first", None):
+            started = time.monotonic()
+            result = subprocess.run([str(Path(sys.executable).parent / "funnelhouse"), "refresh"],
+                                    env={**os.environ, "COLUMNS": "400", "FUNNELHOUSE_WAREHOUSE_LOCK_WAIT": "60"},
+                                    capture_output=True, text=True, timeout=120)
+            elapsed = time.monotonic() - started
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"error: a refresh is already running: run run-first (pid {os.getpid()}, started ")
+    assert result.stderr.endswith(f"), log unknown; wait for it to finish, or stop it with `kill {os.getpid()}`\n")
+    assert "locked" not in result.stderr + result.stdout
+    assert elapsed < 20
