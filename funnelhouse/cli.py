@@ -283,15 +283,21 @@ def ui(
     """Open the Dagster UI (dagster dev: webserver + daemon) on the project's instance: asset graph, checks, runs,
     schedules, sensors. Ctrl+C stops it and every process it started."""
     from orchestration.instance import instance_home
-    from orchestration.service import check_port, supervise, ui_commands
+    from orchestration.service import check_port, refuse_if_service_running, supervise, ui_commands
 
+    url = f"http://127.0.0.1:{port}"
     try:
-        check_port("127.0.0.1", port)
         home = instance_home()
+        refuse_if_service_running(home)
+        check_port("127.0.0.1", port)
     except Exception as exc:  # noqa: BLE001
         fail(exc)
-    console.print(f"Dagster UI on http://127.0.0.1:{port} (Ctrl+C stops it)")
-    raise typer.Exit(supervise(ui_commands(home, "127.0.0.1", port), home))
+    console.print(f"Dagster UI on {url} (Ctrl+C stops it)")
+    try:
+        code = supervise(ui_commands(home, "127.0.0.1", port), home, "ui", url)
+    except Exception as exc:  # noqa: BLE001
+        fail(exc)
+    raise typer.Exit(code)
 
 
 @app.command()
@@ -305,19 +311,25 @@ def serve(
     """Run funnelhouse as a service: the Dagster daemon (schedules, sensors, the run queue, run monitoring) and the
     webserver, until SIGTERM or Ctrl+C; exits non-zero when either of them dies (for systemd's Restart=)."""
     from orchestration.instance import instance_home
-    from orchestration.service import check_port, service_commands, supervise
+    from orchestration.service import check_port, refuse_if_service_running, service_commands, supervise
 
+    url = f"http://{host}:{port}"
     try:
-        check_port(host, port)
         home = Path(dagster_home).resolve() if dagster_home else instance_home()
         if not (home / "dagster.yaml").is_file():
             raise FunnelhouseError(f"{home / 'dagster.yaml'}: no such file; pass a folder that holds the "
                                    f"instance's dagster.yaml or leave --dagster-home out")
+        refuse_if_service_running(home)
+        check_port(host, port)
     except Exception as exc:  # noqa: BLE001
         fail(exc)
-    console.print(f"funnelhouse service: Dagster daemon and webserver on http://{host}:{port} "
+    console.print(f"funnelhouse service: Dagster daemon and webserver on {url} "
                   f"(instance {home}; SIGTERM or Ctrl+C stops it)", highlight=False, soft_wrap=True)
-    raise typer.Exit(supervise(service_commands(home, host, port), home))
+    try:
+        code = supervise(service_commands(home, host, port), home, "serve", url)
+    except Exception as exc:  # noqa: BLE001
+        fail(exc)
+    raise typer.Exit(code)
 
 
 @app.command()

@@ -2,7 +2,6 @@
 marked failed and their concurrency slots freed; a live refresh is named at once, never waited for."""
 from __future__ import annotations
 
-import json
 import os
 import socket
 from collections.abc import Iterator
@@ -14,6 +13,7 @@ from pathlib import Path
 import dagster as dg
 
 from ingestion.common.errors import FunnelhouseError
+from orchestration.holder_lock import holding, refuse_if_held
 
 PID_TAG = "funnelhouse/pid"
 HOST_TAG = "funnelhouse/host"
@@ -149,58 +149,24 @@ def recover(instance: dg.DagsterInstance) -> list[str]:
     return notes
 
 
-def _take(handle, fcntl) -> None:
-    """Take the refresh lock of the open lock file without waiting; RefreshRunning naming its holder when held."""
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        handle.seek(0)
-        try:
-            holder = json.loads(handle.read() or "{}")
-        except ValueError:
-            holder = {}
-        raise RefreshRunning(
-            f"a refresh is already running: run {holder.get('run_id', 'unknown')} (pid {holder.get('pid', '?')}, "
-            f"started {_stamp(holder.get('started'))}), log {holder.get('log_file') or 'unknown'}; wait for it "
-            f"to finish, or stop it with `kill {holder.get('pid', '<pid>')}`") from None
+def _refresh_running(holder: dict) -> RefreshRunning:
+    return RefreshRunning(
+        f"a refresh is already running: run {holder.get('run_id', 'unknown')} (pid {holder.get('pid', '?')}, "
+        f"started {_stamp(holder.get('started'))}), log {holder.get('log_file') or 'unknown'}; wait for it "
+        f"to finish, or stop it with `kill {holder.get('pid', '<pid>')}`")
 
 
 def refuse_if_refresh_running(root: Path) -> None:
-    """Raise RefreshRunning at once when a refresh holds the lock in the instance's root directory `root` (checked before a new
-    refresh waits for anything, e.g. for the warehouse that the running one holds)."""
-    try:
-        import fcntl
-    except ImportError:
-        return
-    path = Path(root) / LOCK_NAME
-    if not path.exists():
-        return
-    with path.open("r", encoding="utf-8") as handle:
-        _take(handle, fcntl)  # released when the file closes
+    """Raise RefreshRunning at once when a refresh holds the lock in the instance's root directory `root` (checked
+    before a new refresh waits for anything, e.g. for the warehouse that the running one holds)."""
+    refuse_if_held(Path(root) / LOCK_NAME, _refresh_running)
 
 
 @contextmanager
 def refresh_lock(instance: dg.DagsterInstance, run_id: str, log_file: Path | None) -> Iterator[None]:
     """Hold <instance home>/refresh.lock while a refresh runs (the system lets it go when the process dies, kill -9
     included); a second refresh raises RefreshRunning naming the first, from what the first wrote into the lock."""
-    try:
-        import fcntl
-    except ImportError:  # Windows: the runs' process tags alone guard
+    holder = {"run_id": run_id, "pid": os.getpid(), "started": datetime.now(timezone.utc).timestamp(),
+              "log_file": str(log_file) if log_file else None}
+    with holding(Path(instance.root_directory) / LOCK_NAME, holder, _refresh_running):
         yield
-        return
-    path = Path(instance.root_directory) / LOCK_NAME
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a+", encoding="utf-8") as handle:
-        _take(handle, fcntl)
-        handle.seek(0)
-        handle.truncate()
-        holder = {"run_id": run_id, "pid": os.getpid(), "started": datetime.now(timezone.utc).timestamp(),
-                  "log_file": str(log_file) if log_file else None}
-        handle.write(json.dumps(holder))
-        handle.flush()
-        try:
-            yield
-        finally:
-            handle.seek(0)
-            handle.truncate()
-            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -9,18 +9,40 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
+from datetime import datetime, timezone
 from pathlib import Path
 
 import yaml
 
 from funnelhouse import settings
 from ingestion.common.errors import FunnelhouseError
+from orchestration.holder_lock import holding, refuse_if_held
 
 CODE_LOCATION = "funnelhouse"  # the name [tool.dagster] of pyproject.toml gives the code location
 DEFINITIONS_MODULE = "orchestration.definitions"
 STOP_GRACE_SECONDS = 60  # after Ctrl+C / SIGTERM, how long the children get to stop before they are killed
 # `dagster dev` warns that it is superseded by `dg dev`; funnelhouse runs it on purpose (see README).
 QUIET_WARNINGS = "ignore:Function `dev_command` is superseded"
+SERVICE_LOCK = "service.lock"  # in the instance folder: one daemon (ui or serve) per instance
+
+
+class ServiceRunning(FunnelhouseError):
+    """A `funnelhouse ui` or `funnelhouse serve` already runs the daemon of the same Dagster instance."""
+
+
+def _service_running(holder: dict) -> ServiceRunning:
+    pid = holder.get("pid", "<pid>")
+    started = holder.get("started")
+    since = datetime.fromtimestamp(started, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC") if started else "unknown"
+    return ServiceRunning(
+        f"`funnelhouse {holder.get('command', 'ui or serve')}` already runs on this instance (pid {pid}, started "
+        f"{since}, {holder.get('url', 'its webserver')}): open that one, or stop it (`kill {pid}`) first; two "
+        f"daemons on one instance would start every scheduled and sensor run twice")
+
+
+def refuse_if_service_running(home: Path) -> None:
+    """Raise ServiceRunning at once when a `funnelhouse ui` or `serve` holds the instance folder `home`."""
+    refuse_if_held(home / SERVICE_LOCK, _service_running)
 
 
 def write_workspace(home: Path) -> Path:
@@ -111,10 +133,18 @@ def _stop(processes: Sequence[subprocess.Popen], grace: float) -> None:
         process.wait()
 
 
-def supervise(commands: Sequence[Sequence[str]], home: Path, grace: float = STOP_GRACE_SECONDS) -> int:
+def supervise(commands: Sequence[Sequence[str]], home: Path, name: str, url: str,
+              grace: float = STOP_GRACE_SECONDS) -> int:
     """Run `commands` side by side, each in its own process group, with the instance folder `home` as current
-    directory and DAGSTER_HOME. Returns when one of them ends (its exit code, 0 when stopped by Ctrl+C or SIGTERM)
+    directory and DAGSTER_HOME, holding the instance's service lock (ServiceRunning naming `funnelhouse <name>` at
+    `url` to whoever tries next). Returns when one of them ends (its exit code, 0 when stopped by Ctrl+C or SIGTERM)
     after stopping the others. SIGTERM and SIGINT stop them all (as a service manager does)."""
+    holder = {"command": name, "pid": os.getpid(), "started": time.time(), "url": url}
+    with holding(home / SERVICE_LOCK, holder, _service_running):
+        return _supervise(commands, home, grace)
+
+
+def _supervise(commands: Sequence[Sequence[str]], home: Path, grace: float) -> int:
     stopping: list[int] = []
 
     def _on_signal(number: int, _frame: object) -> None:

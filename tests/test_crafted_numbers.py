@@ -12,7 +12,6 @@ from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
 
-import duckdb
 import pytest
 
 from ingestion.common.reconcile import Reconciliation
@@ -20,6 +19,7 @@ from ingestion.pipeline import make_pipeline, run_source
 from ingestion.spreadsheets import entity_tables, spreadsheets_source
 from ingestion.spreadsheets.mapping import DEFAULT_MAPPING
 from support.inputs import copy_project
+from support.warehouse import query
 
 AS_OF = "2025-06-30"
 
@@ -68,11 +68,6 @@ fx_deals:
 """
 # USD was 7.2 CNY since 2000; it changes to 7.1 on 2025-03-01 and to 7.0 on 2025-04-01
 FX_RATES = "USD,2025-03-01,7.1\nUSD,2025-04-01,7.0\n"
-
-
-def query(warehouse: Path, sql: str) -> list[tuple]:
-    with duckdb.connect(str(warehouse), read_only=True) as connection:
-        return connection.execute(sql).fetchall()
 
 
 @pytest.fixture(scope="module")

@@ -22,20 +22,15 @@ from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
 
-import duckdb
 import pytest
 
 from support.inputs import FIXTURE_AS_OF, copy_project
 
 from funnelhouse.transform import dbt_build, funnel_summary, top_loss_reasons
 from ingestion.common.errors import FunnelhouseError
+from support.warehouse import query
 
 AS_OF = FIXTURE_AS_OF
-
-
-def query(warehouse: Path, sql: str) -> list[tuple]:
-    with duckdb.connect(str(warehouse), read_only=True) as connection:
-        return connection.execute(sql).fetchall()
 
 
 def edit_csv(path: Path, change) -> None:

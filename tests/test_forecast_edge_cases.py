@@ -6,9 +6,9 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-import duckdb
 
 from support.inputs import copy_project
+from support.warehouse import query
 
 EXPORT_HEADER = ("Deal ID,Account Name,Industry,Company Size,Contact Name,Title,Phone,Email,Stage,"
                  "Stage Entered,Created,Owner,Amount (CNY),Lost Reason,Channel")
@@ -22,11 +22,6 @@ OPEN_ONLY = [
     "O-3,Gamma Bank,Finance,1000+,Carol Xu,VP,,carol@gamma.example,Qualified,2024-06-20,,Frank Zhou,,,Referral",
 ]
 AS_OF = "2024-06-30"
-
-
-def query(warehouse: Path, sql: str) -> list[tuple]:
-    with duckdb.connect(str(warehouse), read_only=True) as connection:
-        return connection.execute(sql).fetchall()
 
 
 def build_export(tmp_path: Path, rows: list[str]) -> Path:

@@ -4,12 +4,12 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from ingestion.common.reconcile import Reconciliation
 from ingestion.forms import ENTITY_TABLES, forms_source
 from ingestion.pipeline import make_pipeline, run_source
+from support.warehouse import query as query_warehouse
 
 
 TIME_FORMATS = "ISO 8601 such as 2025-03-05T10:22:01Z or +08:00, 2025-03-05 10:22:01 UTC, or epoch milliseconds"
@@ -22,9 +22,8 @@ def load_forms(drop: Path, tmp_path: Path):
     return summary, recon
 
 
-def query(tmp_path: Path, sql: str):
-    with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as con:
-        return con.execute(sql).fetchall()
+def query(tmp_path: Path, sql: str) -> list[tuple]:
+    return query_warehouse(tmp_path / "w.duckdb", sql)
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 
-import duckdb
 import pytest
 import yaml
 
@@ -15,6 +14,7 @@ from ingestion.common.reconcile import Reconciliation
 from ingestion.forms import DEFAULT_MAPPING, ENTITY_TABLES, FormsConfigError, forms_source, load_mapping
 from ingestion.forms.values import submitted_at
 from ingestion.pipeline import make_pipeline, run_source
+from support.warehouse import query as query_warehouse
 
 TIME_FORMATS = "ISO 8601 such as 2025-03-05T10:22:01Z or +08:00, 2025-03-05 10:22:01 UTC, or epoch milliseconds"
 # the 金数据 form of the docs example has its own field numbering; every other form token uses the default map
@@ -44,10 +44,8 @@ def load(drop: Path, tmp_path: Path, config: Path):
     return {t.input_name: (t.rows_read, t.rows_loaded, t.rows_quarantined, t.status) for t in summary.tallies}
 
 
-def query(tmp_path: Path, sql: str):
-    with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as con:
-        con.execute("set TimeZone = 'UTC'")
-        return con.execute(sql).fetchall()
+def query(tmp_path: Path, sql: str) -> list[tuple]:
+    return query_warehouse(tmp_path / "w.duckdb", f"set TimeZone = 'UTC'; {sql}")
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pytest
 from dlt.pipeline.exceptions import PipelineStepFailed
 
@@ -21,6 +20,7 @@ from ingestion.hubspot import ENTITY_TABLES, explain, hubspot_source
 from ingestion.hubspot.rows import object_rows
 from ingestion.hubspot.settings import DEALS
 from ingestion.pipeline import PARALLEL_NORMALIZE_ROWS, LoadSummary, make_pipeline, normalize_workers, run_source
+from support.warehouse import query as query_warehouse
 
 FIXTURES = Path(__file__).parent / "fixtures" / "hubspot"
 TOKEN = "emulator-token"
@@ -91,8 +91,7 @@ def tallies(summary: LoadSummary) -> dict[str, tuple[int, int, int]]:
 
 
 def query(tmp_path: Path, sql: str) -> list[tuple]:
-    with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as con:
-        return con.execute(sql).fetchall()
+    return query_warehouse(tmp_path / "w.duckdb", sql)
 
 
 def count(tmp_path: Path, table: str) -> int:

@@ -21,6 +21,7 @@ import httpx
 import pytest
 
 from support.inputs import FIXTURE_AS_OF, TOKEN, copy_project
+from support.warehouse import query
 
 TRACKER = "销售跟进表_华南.csv"
 MODELS_AND_SEEDS = "resource_type:model resource_type:seed"
@@ -33,11 +34,6 @@ def marts_snapshot(warehouse: Path) -> dict[str, list[tuple]]:
             "select table_name from information_schema.tables where table_schema = 'marts' "
             "and table_type = 'BASE TABLE' order by 1").fetchall()]
         return {t: sorted(connection.execute(f"select * from marts.{t}").fetchall(), key=repr) for t in tables}
-
-
-def query(warehouse: Path, sql: str) -> list[tuple]:
-    with duckdb.connect(str(warehouse), read_only=True) as connection:
-        return connection.execute(sql).fetchall()
 
 
 def change_hubspot(base_url: str) -> None:

@@ -19,6 +19,7 @@ from orchestration.refresh import run_refresh
 from orchestration.resources import FunnelhouseResource
 from support.inputs import FIXTURES, copy_fixture_inputs
 from support.sinks import HttpSink
+from support.warehouse import query
 
 AS_OF = "2025-06-30"
 TOKEN = "test-token"
@@ -45,11 +46,6 @@ def dbt_asset_keys() -> list[str]:
     from orchestration.assets.dbt import dbt_models
 
     return sorted(key.to_user_string() for key in dbt_models.keys)
-
-
-def query(warehouse: Path, sql: str) -> list[tuple]:
-    with duckdb.connect(str(warehouse), read_only=True) as connection:
-        return connection.execute(sql).fetchall()
 
 
 @pytest.fixture(scope="module")

@@ -9,10 +9,10 @@ from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
 
-import duckdb
 import pytest
 
 from support.inputs import FIXTURE_AS_OF, copy_project
+from support.warehouse import query
 
 REPORTING_CURRENCY_ENV = "FUNNELHOUSE_REPORTING_CURRENCY"
 USD_RATE = Decimal("7.2")  # CNY per USD in seeds/funnel/fx_rates.csv
@@ -43,11 +43,6 @@ def usd_build(fixture_build: SimpleNamespace, tmp_path_factory: pytest.TempPathF
         else:
             os.environ[REPORTING_CURRENCY_ENV] = previous
     return SimpleNamespace(warehouse=warehouse, statuses=statuses)
-
-
-def query(warehouse: Path, sql: str) -> list[tuple]:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        return con.execute(sql).fetchall()
 
 
 def currencies(warehouse: Path) -> dict[str, list[tuple]]:

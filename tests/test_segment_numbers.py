@@ -31,15 +31,10 @@ from __future__ import annotations
 from pathlib import Path
 from types import SimpleNamespace
 
-import duckdb
 import pytest
+from support.warehouse import query
 
 STAGES = ("lead", "interest", "need", "proposal", "negotiation", "won", "lost")
-
-
-def query(warehouse: Path, sql: str) -> list[tuple]:
-    with duckdb.connect(str(warehouse), read_only=True) as connection:
-        return connection.execute(sql).fetchall()
 
 
 @pytest.fixture(scope="module")

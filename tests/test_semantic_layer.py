@@ -33,20 +33,15 @@ from importlib.metadata import version
 from pathlib import Path
 from types import SimpleNamespace
 
-import duckdb
 import pytest
 
 from support.inputs import FIXTURE_AS_OF
+from support.warehouse import query
 
 
 AS_OF = FIXTURE_AS_OF
 MF = Path(sys.executable).parent / ("mf.exe" if os.name == "nt" else "mf")
 STAGES = ["lead", "interest", "need", "proposal", "negotiation", "won", "lost"]
-
-
-def query(warehouse: Path, sql: str) -> list[tuple]:
-    with duckdb.connect(str(warehouse), read_only=True) as connection:
-        return connection.execute(sql).fetchall()
 
 
 def offline_env(root: Path, warehouse: Path, project: Path) -> dict[str, str]:

@@ -3,6 +3,7 @@ loaded, a busy port fails fast, nothing starts on its own and no process stays b
 succeeds, and a run whose worker was killed with kill -9 is marked failed by run monitoring."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -142,6 +143,34 @@ def test_a_busy_port_fails_at_once_with_one_line_and_starts_nothing(command: lis
         f"serve?) or pass --port with a free port"]
     assert out == "" and seen == set() and seconds < 20, (out, seen, seconds)
 
+
+
+@pytest.mark.parametrize("command", [["ui"], ["serve"]])
+def test_a_second_daemon_on_the_instance_is_refused_naming_the_first(command: list[str],
+                                                                      isolated_data_dir: Path) -> None:
+    from orchestration.holder_lock import holding
+    from orchestration.instance import instance_home
+    from orchestration.service import SERVICE_LOCK, _service_running
+
+    home = instance_home()
+    first = {"command": "serve", "pid": 4242, "started": 1780000000.0, "url": "http://0.0.0.0:3000"}
+    port = free_port()
+    with holding(home / SERVICE_LOCK, first, _service_running):  # as a running `funnelhouse serve` holds it
+        started = time.monotonic()
+        done = subprocess.run([FUNNELHOUSE, *command, "--port", str(port)], capture_output=True, text=True,
+                              timeout=60, check=False)
+        seconds = time.monotonic() - started
+        record = (home / SERVICE_LOCK).read_text(encoding="utf-8")
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert json.loads(record) == first  # the refused one left the holder's record alone
+    # 1780000000 s after the epoch = 2026-05-28 20:26:40 UTC
+    assert done.stderr.splitlines() == [
+        "error: `funnelhouse serve` already runs on this instance (pid 4242, started 2026-05-28 20:26:40 UTC, "
+        "http://0.0.0.0:3000): open that one, or stop it (`kill 4242`) first; two daemons on one instance would "
+        "start every scheduled and sensor run twice"]
+    assert done.stdout == "" and seconds < 20
+    with socket.socket() as probe:  # nothing listens on the port it was given
+        probe.bind(("127.0.0.1", port))
 
 def test_the_ui_after_a_load_runs_nothing_warns_nothing_and_leaves_no_process(isolated_data_dir: Path) -> None:
     from orchestration.instance import project_instance

@@ -17,6 +17,7 @@ from ingestion.pipeline import make_pipeline, run_source
 from ingestion.spreadsheets import entity_tables, spreadsheets_source
 from ingestion.spreadsheets.mapping import DEFAULT_MAPPING
 from support.inputs import copy_project
+from support.warehouse import query
 
 FIXTURES = Path(__file__).parent / "fixtures" / "spreadsheets"
 
@@ -65,11 +66,6 @@ def build(loaded: SimpleNamespace, as_of: str, reporting_currency: str = "CNY") 
         else:
             os.environ[REPORTING_CURRENCY_ENV] = previous
     return loaded
-
-
-def query(warehouse: Path, sql: str) -> list[tuple]:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        return con.execute(sql).fetchall()
 
 
 # --- A. Olist marketing funnel: leads + closed deals keyed by mql_id -------------------------------------------------

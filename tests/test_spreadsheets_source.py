@@ -6,7 +6,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-import duckdb
 import openpyxl
 import pytest
 from openpyxl.styles import PatternFill
@@ -16,6 +15,7 @@ from ingestion.pipeline import make_pipeline, run_source
 from ingestion.spreadsheets import ENTITY_TABLES, MappingError, entity_tables, load_mapping, spreadsheets_source
 from ingestion.spreadsheets import tables as spreadsheet_tables
 from ingestion.spreadsheets.mapping import DEFAULT_MAPPING
+from support.warehouse import query as query_warehouse
 
 HEADER = [
     "客户名称", "所属行业", "公司规模", "联系人", "职务", "联系方式", "当前阶段", "进入阶段时间", "上一阶段停留时长",
@@ -85,9 +85,8 @@ def load(drop: Path, tmp_path: Path, mapping_path: Path | None = None):
     return summary, recon
 
 
-def query(tmp_path: Path, sql: str):
-    with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as con:
-        return con.execute(sql).fetchall()
+def query(tmp_path: Path, sql: str) -> list[tuple]:
+    return query_warehouse(tmp_path / "w.duckdb", sql)
 
 
 def tallies(summary) -> dict[str, tuple]:
