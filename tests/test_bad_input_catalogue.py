@@ -199,15 +199,35 @@ def write_cut_xlsx(path: Path) -> None:
             target.writestr(item, data)
 
 
-def _as_excel_saves_empty_text(path: Path, cell: str) -> None:
-    """Mark a formula cell as Excel saves one whose result is the empty text: t="str" and an empty value."""
+def _rewrite_parts(path: Path, change: dict[str, tuple[bytes, bytes]]) -> None:
+    """Replace bytes in parts of the workbook: {part name: (old, new)}."""
     with zipfile.ZipFile(path) as source:
         items = [(item, source.read(item.filename)) for item in source.infolist()]
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
         for item, data in items:
-            if item.filename == "xl/worksheets/sheet1.xml":
-                data = data.replace(f'<c r="{cell}">'.encode(), f'<c r="{cell}" t="str">'.encode())
+            if item.filename in change:
+                old, new = change[item.filename]
+                assert old in data, (item.filename, old)
+                data = data.replace(old, new)
             target.writestr(item, data)
+
+
+def _as_excel_saves_empty_text(path: Path, cell: str) -> None:
+    """Mark a formula cell as Excel saves one whose result is the empty text: t="str" and an empty value; and the
+    workbook as Excel saves it: no longer asking to be recalculated when opened (openpyxl sets fullCalcOnLoad)."""
+    _rewrite_parts(path, {"xl/worksheets/sheet1.xml": (f'<c r="{cell}">'.encode(), f'<c r="{cell}" t="str">'.encode()),
+                          "xl/workbook.xml": (b' fullCalcOnLoad="1"', b"")})
+
+
+def write_xlsxwriter_like(path: Path) -> None:
+    """A workbook as xlsxwriter writes one: formulas saved with 0 as their value, never calculated, and the workbook
+    asking Excel to calculate them when opened (<calcPr fullCalcOnLoad="1">)."""
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["客户名称", "当前阶段", "进入阶段时间", "预估金额（万）"])
+    workbook.active.append(["苏州一号", "意向", datetime(2025, 3, 5), 10])      # row 2 loads
+    workbook.active.append(["苏州二号", "意向", datetime(2025, 3, 5), "=D2*2"])  # row 3: saved as 0, not calculated
+    workbook.save(path)
+    _rewrite_parts(path, {"xl/worksheets/sheet1.xml": (b"<f>D2*2</f><v />", b"<f>D2*2</f><v>0</v>")})
 
 
 COMMA_MAPPING = """
@@ -291,6 +311,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
     _write(inputs / "spreadsheets", SHEET_FILES)
     write_tracker_xlsx(inputs / "spreadsheets" / "销售跟进表_华东.xlsx")
     write_cut_xlsx(inputs / "spreadsheets" / "销售跟进表_杭州.xlsx")
+    write_xlsxwriter_like(inputs / "spreadsheets" / "销售跟进表_苏州.xlsx")
     _write(outside, {"secret.jsonl": jsonl(lead(900)).encode(),
                      "secret.csv": SHEET_FILES["pipeline_export_en_part01.csv"]})
     (inputs / "forms" / "export" / "linked.jsonl").symlink_to(outside / "secret.jsonl")
@@ -484,6 +505,11 @@ CATALOGUE = [
          ("file", "the file could not be read past row 3 (ParseError: unclosed token: line 1, column 938); the rows "
                   "above it are loaded: export or save the file again and drop it again")),
     Kind("XLSX rows before the damage", "spreadsheets", "销售跟进表_杭州.xlsx[Sheet]", 3, L, "杭州1号", "customer_name"),
+    Kind("XLSX formula saved as 0 and never calculated (xlsxwriter: fullCalcOnLoad)", "spreadsheets",
+         "销售跟进表_苏州.xlsx[Sheet]", 3, Q, ("预估金额（万）", "formula =D2*2 was never calculated (the file asks Excel to "
+                                        "calculate it when opened, so its saved value is a placeholder); open and "
+                                        "save the file in Excel, then drop it again")),
+    Kind("XLSX plain value beside it", "spreadsheets", "销售跟进表_苏州.xlsx[Sheet]", 2, L, "苏州一号", "customer_name"),
     Kind("XLSX formula whose saved result is empty text", "spreadsheets", HX, 10, L, None, "owner_name"),
     Kind("XLSX Excel serial date", "spreadsheets", HX, 9, L, date(2025, 3, 5), "stage_entered_on"),
     Kind("XLSX full-width header, merged title row", "spreadsheets", HX, 3, L, Decimal("100000.00"), "amount_cny"),
@@ -592,6 +618,7 @@ def test_the_other_files_load_and_every_tally_balances(runs: SimpleNamespace) ->
         HN: (5, 4, 1, "loaded"),
         HX: (8, 4, 4, "loaded"),  # rows 3-10; loaded: 3, 8, 9, 10
         "销售跟进表_杭州.xlsx[Sheet]": (3, 2, 1, "loaded"),  # rows 2, 3 and the failure past row 3
+        "销售跟进表_苏州.xlsx[Sheet]": (2, 1, 1, "loaded"),  # row 2 loads, row 3's formula was never calculated
     }
     assert _tallies(runs.comma) == {"comma_1.csv": (4, 3, 1, "loaded")}
     assert _tallies(runs.hubspot) == {"hubspot/deals": (12, 3, 9, "loaded")}
@@ -601,8 +628,8 @@ def test_the_other_files_load_and_every_tally_balances(runs: SimpleNamespace) ->
                                      "(select count(*) from raw_spreadsheets.export_deals), "
                                      "(select count(*) from raw_spreadsheets.tracker_deals)")
     # forms: all_good, bad, typeform, jinshuju, then the growing file on the second run; export: part01, 02, 05, 06;
-    # tracker: 华南, 华东, 杭州
-    assert counts == [(2 + 3 + 1 + 1 + runs.growing_lines, 2 + 6 + 1 + 1, 4 + 4 + 2)]
+    # tracker: 华南, 华东, 杭州, 苏州
+    assert counts == [(2 + 3 + 1 + 1 + runs.growing_lines, 2 + 6 + 1 + 1, 4 + 4 + 2 + 1)]
 
 
 def test_nul_bytes_in_a_csv_are_noted(runs: SimpleNamespace) -> None:

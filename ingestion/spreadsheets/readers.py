@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import re
 import sys
+import zipfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -40,6 +41,19 @@ class NulBytes:
 class UncachedFormula(str):
     """A formula cell saved without its value (written by a program that does not calculate): never read as blank."""
 
+    def reason(self) -> str:
+        return (f"formula {self} has no saved value (the program that wrote the file does not calculate); open and "
+                "save the file in Excel, then drop it again")
+
+
+class UncalculatedFormula(UncachedFormula):
+    """A formula cell of a workbook that asks to be recalculated when opened (fullCalcOnLoad: written by a program
+    that does not calculate, e.g. xlsxwriter, which saves 0 as every formula's value): its saved value is not one."""
+
+    def reason(self) -> str:
+        return (f"formula {self} was never calculated (the file asks Excel to calculate it when opened, so its saved "
+                "value is a placeholder); open and save the file in Excel, then drop it again")
+
 
 @dataclass
 class Sheet:
@@ -75,9 +89,22 @@ def open_sheets(drop: DropFile, spec: InputSpec) -> Iterator[list[Sheet]]:
     except Exception as error:  # noqa: BLE001 - zip, XML and openpyxl errors all mean "not a workbook"
         raise InputFileError(drop.name, f"not a readable .xlsx workbook ({error})") from None
     try:
-        yield list(_worksheets(workbook, drop, spec))
+        yield list(_worksheets(workbook, drop, spec, _asks_full_calculation(drop.path)))
     finally:
         workbook.close()
+
+
+_FULL_CALC_ON_LOAD = re.compile(rb'<(?:\w+:)?calcPr\b[^>]*\bfullCalcOnLoad="(?:1|true)"')
+
+
+def _asks_full_calculation(path: Path) -> bool:
+    """Whether the workbook asks to be recalculated when opened (<calcPr fullCalcOnLoad="1">). Programs that write
+    formulas without calculating them set it (xlsxwriter, openpyxl); Excel clears it when it saves the file."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return bool(_FULL_CALC_ON_LOAD.search(archive.read("xl/workbook.xml")))
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return False
 
 
 def _without_nul(lines: Iterable[str], nul_bytes: NulBytes) -> Iterator[str]:
@@ -98,7 +125,7 @@ def _csv_rows(path: Path, encoding: str, delimiter: str, nul_bytes: NulBytes) ->
             first_line = reader.line_num + 1  # a quoted cell may span lines
 
 
-def _worksheets(workbook: Any, drop: DropFile, spec: InputSpec) -> Iterator[Sheet]:
+def _worksheets(workbook: Any, drop: DropFile, spec: InputSpec, uncalculated: bool) -> Iterator[Sheet]:
     available = [sheet.title for sheet in workbook.worksheets]
     for title in spec.sheets or available:
         input_name = f"{drop.name}[{title}]"
@@ -112,7 +139,7 @@ def _worksheets(workbook: Any, drop: DropFile, spec: InputSpec) -> Iterator[Shee
         worksheet.reset_dimensions()  # trust the cells, not the size the writing program claimed
         rows = enumerate(worksheet.iter_rows(values_only=True), start=1)
         has_formulas, merges = _scan(worksheet)
-        uncached = formulas_without_value(worksheet) if has_formulas else {}
+        uncached = formulas_without_value(worksheet, uncalculated) if has_formulas else {}
         if uncached or merges:
             rows = _completed(rows, uncached, merges)
         yield Sheet(input_name, title, rows, listed=spec.sheets is not None)
@@ -137,10 +164,11 @@ def _scan(worksheet: Any) -> tuple[bool, list[Merge]]:
     return has_formulas, sorted(merges)
 
 
-def formulas_without_value(worksheet: Any) -> dict[tuple[int, int], str]:
+def formulas_without_value(worksheet: Any, uncalculated: bool = False) -> dict[tuple[int, int], UncachedFormula]:
     """{(row, column): formula} of the formula cells saved without a calculated value, which openpyxl's data_only
-    reading returns as blank (openpyxl and other writers that do not calculate save `<f>` and an empty `<v>`)."""
-    missing: dict[tuple[int, int], str] = {}
+    reading returns as blank (openpyxl and other writers that do not calculate save `<f>` and an empty `<v>`); with
+    `uncalculated` (the workbook asks to be recalculated when opened) every formula cell, whatever value it saved."""
+    missing: dict[tuple[int, int], UncachedFormula] = {}
     with worksheet._get_source() as source:
         for _, element in iterparse(source):
             if not element.tag.endswith("}c"):
@@ -149,19 +177,22 @@ def formulas_without_value(worksheet: Any) -> dict[tuple[int, int], str]:
             value = children.get("v")
             # a formula whose result is the empty text is saved as t="str" with an empty <v>: calculated, not missing
             calculated = value is not None and (value.text or element.get("t") == "str")
-            if "f" in children and not calculated:
+            if "f" in children and (uncalculated or not calculated):
                 formula = children["f"].text
-                missing[coordinate_to_tuple(element.get("r"))] = f"={formula}" if formula else "(a shared formula)"
+                text = f"={formula}" if formula else "(a shared formula)"
+                kind = UncalculatedFormula if uncalculated and calculated else UncachedFormula
+                missing[coordinate_to_tuple(element.get("r"))] = kind(text)
             element.clear()
     return missing
 
 
-def _completed(rows: Iterator[Row], uncached: dict[tuple[int, int], str], merges: list[Merge]) -> Iterator[Row]:
+def _completed(rows: Iterator[Row], uncached: dict[tuple[int, int], UncachedFormula], merges: list[Merge]
+               ) -> Iterator[Row]:
     """The rows as a person sees them: every cell of a merged range holds the range's value (Excel keeps it in the
     first cell only), and each formula cell without a saved value is an UncachedFormula, never a blank."""
     by_row: dict[int, dict[int, Any]] = {}
     for (row, column), formula in uncached.items():
-        by_row.setdefault(row, {})[column] = UncachedFormula(formula)
+        by_row.setdefault(row, {})[column] = formula
     merges_by_row: dict[int, list[Merge]] = {}
     for merge in merges:
         for row in range(merge[0], merge[2] + 1):

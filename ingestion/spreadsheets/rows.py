@@ -66,8 +66,7 @@ class RowConverter:
             raw = cells[index] if index < len(cells) else None
             value: Any = None
             if isinstance(raw, UncachedFormula):
-                raise FieldError(header_text, str(raw), f"formula {raw} has no saved value (the program that wrote the "
-                                 "file does not calculate); open and save the file in Excel, then drop it again")
+                raise FieldError(header_text, str(raw), raw.reason())
             if is_blank(raw):
                 if field.required:
                     raise FieldError(header_text, raw, f"missing required field {header_text} ({field.name})")
