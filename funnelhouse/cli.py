@@ -10,7 +10,9 @@ import typer
 from rich.markup import escape
 
 from funnelhouse import settings
-from funnelhouse.console import console, errors, explain, quarantine_report, reconciliation_table, summary_lines
+from funnelhouse.console import (
+    IngestProgress, console, errors, explain, quarantine_report, reconciliation_table, summary_lines,
+)
 from ingestion.common.errors import FunnelhouseError
 
 app = typer.Typer(
@@ -101,7 +103,9 @@ def ingest(
     names = list(SOURCES) if source is SourceChoice.all else [source.value]
     wait_for_warehouse(options.warehouse)
     try:
-        summaries, file_errors = run_ingest(names, options)
+        with IngestProgress(errors) as rows_progress:  # rows read per source, on stderr
+            options.on_rows = rows_progress.report
+            summaries, file_errors = run_ingest(names, options)
     except Exception as exc:  # noqa: BLE001 - one line for the user, traceback with FUNNELHOUSE_DEBUG=1
         fail(exc, EXIT_CONFIG if is_configuration_error(exc) else EXIT_LOAD_FAILED)
     ran = [summary for summary in summaries if not summary.skipped]

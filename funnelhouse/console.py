@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import sys
+import time
 from collections.abc import Iterable
 
 from rich.console import Console
@@ -14,6 +15,39 @@ from ingestion.pipeline import LoadSummary, summary_line
 # Pipes and CI logs get a wide table instead of rich's 80-column default, so file names are not cut.
 console = Console(width=None if sys.stdout.isatty() else 150)
 errors = Console(stderr=True, width=None if sys.stderr.isatty() else 300)
+
+
+class IngestProgress:
+    """Rows read per source while ingestion runs: a status line redrawn in place on a terminal, else a plain line at
+    most every `plain_every` seconds (CI logs, a service manager's journal). Pass its `report` as on_rows."""
+
+    def __init__(self, out: Console, plain_every: float = 10.0) -> None:
+        self.out, self.plain_every = out, plain_every
+        self.status = None
+        self.last_plain = time.monotonic()
+
+    def __enter__(self) -> IngestProgress:
+        if self.out.is_terminal:
+            self.status = self.out.status("ingesting …")
+            self.status.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self.status is not None:
+            self.status.stop()
+
+    @staticmethod
+    def line(source: str, rows: int, seconds: float) -> str:
+        """'ingest forms · 120,345 rows read · 12,034 rows/s · 10.0 s'"""
+        rate = f" · {rows / seconds:,.0f} rows/s" if rows and seconds > 0 else ""
+        return f"ingest {source} · {rows:,} rows read{rate} · {seconds:.1f} s"
+
+    def report(self, source: str, rows: int, seconds: float, done: bool) -> None:
+        if self.status is not None:
+            self.status.update(escape(self.line(source, rows, seconds)))
+        elif not done and time.monotonic() - self.last_plain >= self.plain_every:
+            self.last_plain = time.monotonic()
+            self.out.print(self.line(source, rows, seconds), markup=False, highlight=False, soft_wrap=True)
 
 
 def reconciliation_table(summaries: Iterable[LoadSummary]) -> Table:

@@ -1,7 +1,10 @@
 """Load one or more sources into the warehouse: the plain-Python entry point used by the CLI and by Dagster."""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,6 +16,8 @@ from ingestion.packages import finish_pending
 from ingestion.pipeline import LoadSummary, make_pipeline, run_source
 
 SOURCES = ("forms", "spreadsheets", "hubspot")
+# told while a source loads: (source, rows read so far, seconds since it started, whether it has finished)
+RowsReport = Callable[[str, int, float, bool], None]
 
 
 @dataclass
@@ -24,7 +29,9 @@ class IngestOptions:
     pipelines_dir: Path | None = None  # default: next to the warehouse (settings.pipelines_dir)
     hubspot_base_url: str | None = None
     hubspot_token: str | None = None
-    progress: str | None = None
+    progress: str | None = None  # dlt's own progress collector ("log", "tqdm", ...)
+    on_rows: RowsReport | None = None  # called every `report_every` seconds while a source loads, and at its end
+    report_every: float = 2.0
 
 
 def _forms(options: IngestOptions, recon: Reconciliation):
@@ -108,6 +115,32 @@ def _unmapped_file_warning(options: IngestOptions, summary: LoadSummary, errors:
     return [message for message in errors if message.split(": ", 1)[0] not in names]
 
 
+@contextmanager
+def _rows_watch(name: str, recon: Reconciliation, report: RowsReport | None, every: float) -> Iterator[None]:
+    """Tell `report` the rows read so far every `every` seconds (from a thread: the source runs in this one), and
+    once more when the source has finished."""
+    if report is None:
+        yield
+        return
+    started, stop = time.monotonic(), threading.Event()
+
+    def rows_read() -> int:
+        return sum(tally.rows_read for tally in list(recon.tallies.values()))
+
+    def watch() -> None:
+        while not stop.wait(every):
+            report(name, rows_read(), time.monotonic() - started, False)
+
+    watcher = threading.Thread(target=watch, name=f"{name} progress", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        watcher.join()
+        report(name, rows_read(), time.monotonic() - started, True)
+
+
 def ingest_source(name: str, options: IngestOptions | None = None) -> tuple[LoadSummary, list[str]]:
     """Load one source into `raw_<name>`; returns its summary and the one-line errors of files rejected whole.
     A source with nothing to run with (skip_reason) is not run: its summary says why in `skipped`."""
@@ -122,7 +155,8 @@ def ingest_source(name: str, options: IngestOptions | None = None) -> tuple[Load
     warnings = finish_pending(pipeline, name)
     # built after its pipeline exists: the HubSpot source reads the pipeline's cursors to choose list vs. search
     source, entity_tables = BUILDERS[name](options, recon)
-    summary = run_source(name, source, recon, entity_tables, pipeline)
+    with _rows_watch(name, recon, options.on_rows, options.report_every):
+        summary = run_source(name, source, recon, entity_tables, pipeline)
     summary.warnings[:0] = warnings
     errors = list(recon.errors)
     summary.warnings.extend(recon.warnings)  # files left for the next run, NUL bytes removed

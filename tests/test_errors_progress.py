@@ -119,6 +119,36 @@ def test_ingest_shows_rows_per_second(tmp_path: Path, fixtures_dir: Path) -> Non
     assert 5 / (seconds + 0.05) - 1 <= rate <= 5 / max(seconds - 0.05, 0.001) + 1, (rate, seconds)
 
 
+
+def test_ingest_reports_rows_read_while_a_source_loads(tmp_path: Path, fixtures_dir: Path) -> None:
+    from ingestion.run import IngestOptions, ingest_source
+
+    shutil.copytree(fixtures_dir / "forms" / "typeform", tmp_path / "inputs" / "forms" / "typeform")
+    calls: list[tuple] = []
+    options = IngestOptions(inputs_dir=tmp_path / "inputs", warehouse=tmp_path / "w.duckdb",
+                            on_rows=lambda *call: calls.append(call), report_every=0.005)
+    summary, _ = ingest_source("forms", options)
+    # the typeform fixture: 5 rows read; told while loading (a load takes far longer than 5 ms), then once at the end
+    assert summary.rows_read == 5
+    assert [(source, rows, done) for source, rows, _, done in calls[-1:]] == [("forms", 5, True)]
+    assert [done for *_, done in calls].count(True) == 1 and len(calls) >= 2
+    assert [rows for _, rows, _, _ in calls] == sorted(rows for _, rows, _, _ in calls)
+    assert all(seconds >= 0 for _, _, seconds, _ in calls)
+
+
+def test_ingest_progress_lines_when_not_on_a_terminal() -> None:
+    from rich.console import Console
+
+    from funnelhouse.console import IngestProgress
+
+    stream = io.StringIO()
+    with IngestProgress(Console(file=stream, width=200), plain_every=0) as progress:
+        progress.report("forms", 120_345, 10.0, False)
+        progress.report("forms", 0, 0.0, False)
+        progress.report("forms", 120_345, 10.0, True)  # the end: the reconciliation table follows, no line
+    assert stream.getvalue().splitlines() == ["ingest forms · 120,345 rows read · 12,034 rows/s · 10.0 s",
+                                              "ingest forms · 0 rows read · 0.0 s"]
+
 # ---------------------------------------------------------------- run.py: the first-run environment by stage
 @pytest.fixture
 def bootstrap(tmp_path: Path, monkeypatch):
