@@ -8,6 +8,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -74,6 +75,40 @@ def test_an_unknown_host_name_fails_in_one_line_within_15_seconds() -> None:
     assert error_lines(result.output) == [
         f"error: Cannot reach HubSpot at http://no-such-host.invalid (unknown host name): {BASE_URL_HELP}"]
 
+
+
+def test_a_host_that_takes_the_connection_but_never_answers_is_tried_twice(monkeypatch) -> None:
+    accepted: list[socket.socket] = []
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        server.settimeout(0.1)
+        stop = threading.Event()
+
+        def take() -> None:  # accept every connection, read nothing, answer nothing
+            while not stop.is_set():
+                try:
+                    accepted.append(server.accept()[0])
+                except OSError:
+                    pass
+
+        taker = threading.Thread(target=take, daemon=True)
+        taker.start()
+        monkeypatch.setenv("RUNTIME__REQUEST_TIMEOUT", "1")
+        url = f"http://127.0.0.1:{server.getsockname()[1]}"
+        try:
+            result, seconds = ingest_hubspot(url)
+        finally:
+            stop.set()
+            taker.join()
+            for connection in accepted:
+                connection.close()
+    # 2 requests of 1 s each and one backoff wait of 1 s between them, not request_max_attempts = 8
+    assert len(accepted) == 2 and seconds < 15, (len(accepted), seconds)
+    assert result.exit_code == 4
+    assert error_lines(result.output) == [
+        f"error: Cannot reach HubSpot at {url} (it took the connection but sent no answer within [runtime] "
+        f"request_timeout, 2 times): {BASE_URL_HELP}"]
 
 def test_a_url_without_a_scheme_is_refused_before_any_request() -> None:
     result, seconds = ingest_hubspot("localhost:8765")

@@ -1,12 +1,13 @@
 """The HTTP session of REST sources: dlt's retries of 429 and 5xx as configured, but a host that refuses, does not
-resolve or does not answer the connect is given up within seconds (UNREACHABLE_GIVE_UP_SECONDS), not minutes."""
+resolve or does not answer the connect is given up within seconds (UNREACHABLE_GIVE_UP_SECONDS), and one that takes
+the connection but sends no answer within request_timeout is tried SILENT_MAX_ATTEMPTS times, not minutes."""
 from __future__ import annotations
 
 from typing import Any
 
 from dlt.sources.helpers.requests import Client
 from requests import ConnectionError as RequestsConnectionError
-from requests import ConnectTimeout
+from requests import ConnectTimeout, ReadTimeout
 from tenacity import RetryCallState, stop_any
 from tenacity.stop import stop_base
 from tenacity.wait import wait_base
@@ -15,6 +16,7 @@ from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 CONNECT_TIMEOUT_SECONDS = 4.0  # the connect of one request; reading the answer keeps [runtime] request_timeout
 UNREACHABLE_GIVE_UP_SECONDS = 5.0  # retries of an unreachable host stop once this much time has passed
 UNREACHABLE_MAX_WAIT_SECONDS = 2.0  # and wait at most this long between two tries
+SILENT_MAX_ATTEMPTS = 2  # a request whose answer does not come within request_timeout is sent at most this often
 
 
 def cannot_connect(error: BaseException | None) -> bool:
@@ -40,6 +42,16 @@ class _stop_when_unreachable(stop_base):
         return connect_failure(retry_state) and (retry_state.seconds_since_start or 0) >= self.seconds
 
 
+class _stop_when_silent(stop_base):
+    def __init__(self, attempts: int) -> None:
+        self.attempts = attempts
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        outcome = retry_state.outcome
+        silent = outcome is not None and outcome.failed and isinstance(outcome.exception(), ReadTimeout)
+        return silent and retry_state.attempt_number >= self.attempts
+
+
 class _short_wait_when_unreachable(wait_base):
     def __init__(self, wait: Any, cap: float) -> None:
         self.wait, self.cap = wait, cap
@@ -59,7 +71,8 @@ class BoundedClient(Client):
         session = super()._make_session()
         retrying = session.send.retry
         session.send = session.send.retry_with(
-            stop=stop_any(retrying.stop, _stop_when_unreachable(UNREACHABLE_GIVE_UP_SECONDS)),
+            stop=stop_any(retrying.stop, _stop_when_unreachable(UNREACHABLE_GIVE_UP_SECONDS),
+                          _stop_when_silent(SILENT_MAX_ATTEMPTS)),
             wait=_short_wait_when_unreachable(retrying.wait, UNREACHABLE_MAX_WAIT_SECONDS),
         )
         return session

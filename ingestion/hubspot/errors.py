@@ -11,7 +11,7 @@ from requests import HTTPError, Response, Timeout
 
 from ingestion.common.errors import FunnelhouseError
 from ingestion.common.explain import exception_chain
-from ingestion.common.http import cannot_connect
+from ingestion.common.http import SILENT_MAX_ATTEMPTS, cannot_connect
 
 TOKEN_SETTING = "api_token under [sources.hubspot] in .dlt/secrets.toml or FUNNELHOUSE_HUBSPOT_TOKEN"
 BASE_URL_SETTING = "base_url under [sources.hubspot] in .dlt/config.toml or FUNNELHOUSE_HUBSPOT_BASE_URL"
@@ -110,7 +110,8 @@ def unreachable_message(error: BaseException) -> str:
     elif cannot_connect(error):
         cause = "connect timed out" if isinstance(error, Timeout) or "timed out" in text else "cannot connect"
     elif isinstance(error, Timeout):
-        cause = "no answer within [runtime] request_timeout"
+        cause = (f"it took the connection but sent no answer within [runtime] request_timeout, {SILENT_MAX_ATTEMPTS} "
+                 "times")
     else:
         cause = f"connection lost: {type(error).__name__}"
     return f"Cannot reach HubSpot at {where} ({cause}): check {BASE_URL_SETTING} (or --hubspot-url), and the network"
