@@ -20,7 +20,7 @@ from orchestration.assets.dbt import FULL_REFRESH_TAG
 from orchestration.assets.ingestion import summary_from_metadata
 from orchestration.progress import refresh_progress
 from orchestration.resources import FunnelhouseResource
-from orchestration.run_guard import LOG_TAG, RunProcess, recover, refresh_lock
+from orchestration.run_guard import LOG_TAG, RunProcess, marked_processes, recover, refresh_lock
 from orchestration.run_watch import RefreshStopped, RunWatch, _Interrupted
 
 
@@ -110,6 +110,7 @@ def run_refresh(
             recovered = recover(instance)
         if announce is not None:
             announce(log_file, recovered)
+        guard.enter_context(marked_processes(run_id))  # a dbt left behind by a killed refresh is found by the next
         watch = guard.enter_context(RunWatch(instance, run_id))
         try:
             outcome = _execute(funnelhouse, instance, run_id, full_refresh, job_name, log_file)

@@ -3,7 +3,9 @@ marked failed and their concurrency slots freed; a live refresh is named at once
 from __future__ import annotations
 
 import os
+import signal
 import socket
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,6 +25,8 @@ UNFINISHED = [dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING, dg.Dags
               dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.CANCELING]
 REFRESH_JOB = "refresh"
 LOCK_NAME = "refresh.lock"
+RUN_ENV = "FUNNELHOUSE_RUN_ID"  # set in a refresh's process: every process it starts (dbt) inherits it
+ORPHAN_GRACE_SECONDS = 10.0  # SIGTERM, then SIGKILL after this long
 START_TOLERANCE = 2.0  # seconds between two readings of one process's start time (boot time is whole seconds)
 
 
@@ -90,6 +94,53 @@ class RunProcess:
         return run_started is None or now <= run_started + START_TOLERANCE
 
 
+@contextmanager
+def marked_processes(run_id: str) -> Iterator[None]:
+    """While the block runs, the processes this one starts carry RUN_ENV=run_id in their environment, so that the
+    next refresh finds and stops them if this process dies first (a dbt build left holding the warehouse)."""
+    previous = os.environ.get(RUN_ENV)
+    os.environ[RUN_ENV] = run_id
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(RUN_ENV, None)
+        else:
+            os.environ[RUN_ENV] = previous
+
+
+def leftover_processes(run_id: str) -> list[int]:
+    """Pids of the living processes started by run `run_id` (RUN_ENV in their environment), this one excepted."""
+    marker = f"{RUN_ENV}={run_id}".encode()
+    found = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        pid = int(entry.name)
+        if pid == os.getpid() or process_started(pid) is None:
+            continue
+        try:
+            environment = (entry / "environ").read_bytes().split(b"\0")
+        except OSError:  # gone meanwhile, or another user's
+            continue
+        if marker in environment:
+            found.append(pid)
+    return sorted(found)
+
+
+def stop_leftovers(run_id: str, grace: float = ORPHAN_GRACE_SECONDS) -> list[int]:
+    """SIGTERM the leftover processes of run `run_id`, SIGKILL those still there after `grace` s; their pids."""
+    pids = leftover_processes(run_id)
+    for number in (signal.SIGTERM, signal.SIGKILL):
+        for pid in pids:
+            try:
+                os.kill(pid, number)
+            except (ProcessLookupError, PermissionError):
+                pass
+        deadline = time.monotonic() + (grace if number == signal.SIGTERM else 5.0)
+        while time.monotonic() < deadline and any(process_started(pid) is not None for pid in pids):
+            time.sleep(0.05)
+    return pids
+
+
 def run_process(instance: dg.DagsterInstance, run: dg.DagsterRun) -> RunProcess | None:
     """The process of `run`: from funnelhouse's tags, else from the pid Dagster's executor logged; None if unknown."""
     tags = run.tags
@@ -135,11 +186,13 @@ def recover(instance: dg.DagsterInstance) -> list[str]:
                 raise RefreshRunning(f"a refresh is already running: {describe(run, process, started)}; wait for "
                                      f"it to finish, or stop it with `kill {process.pid}`")
             continue
+        leftovers = stop_leftovers(run.run_id) if process.host == socket.gethostname() else []
         instance.report_run_failed(run, f"marked failed by the next refresh: its process (pid {process.pid}) is "
                                         "gone, killed before the run ended; its concurrency slots were freed")
         instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+        stopped = f", the processes it left ({', '.join(map(str, leftovers))}) stopped" if leftovers else ""
         notes.append(f"run {run.run_id} of pid {process.pid} (started {_stamp(started)}) had died: marked failed, "
-                     "its concurrency slots freed")
+                     f"its concurrency slots freed{stopped}")
     storage = instance.event_log_storage
     if storage.supports_global_concurrency_limits:
         for run_id in slot_holders(storage):

@@ -104,6 +104,49 @@ def test_a_killed_runs_slot_is_freed_and_its_run_marked_failed(tmp_path: Path) -
     assert time.monotonic() - started < 30
 
 
+
+HOLDER_WITH_CHILD = """
+import subprocess, sys, time
+import dagster as dg
+from orchestration.run_guard import RunProcess, marked_processes
+
+@dg.op(pool="warehouse")
+def hold(context) -> None:
+    with marked_processes(context.run_id):  # as run_refresh marks what it starts (dbt)
+        child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+    print(child.pid, flush=True)
+    time.sleep(600)
+
+@dg.job
+def holder() -> None:
+    hold()
+
+instance = dg.DagsterInstance.from_config(sys.argv[1])
+holder.execute_in_process(instance=instance, tags=RunProcess.current().tags())
+"""
+
+
+def test_the_processes_a_killed_run_left_are_stopped(tmp_path: Path) -> None:
+    home = tmp_path / "dagster"
+    instance = instance_at(home)
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER_WITH_CHILD, str(home)], stdout=subprocess.PIPE,
+                              text=True, env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])})
+    try:
+        child = int(holder.stdout.readline())
+    finally:
+        holder.kill()  # kill -9: its child (a dbt build, say) goes on, holding what it held
+        holder.wait(timeout=30)
+    assert process_started(child) is not None
+    (record,) = instance.get_run_records()
+
+    started = time.monotonic()
+    notes = recover(instance)
+
+    assert notes == [f"run {record.dagster_run.run_id} of pid {holder.pid} (started "
+                     f"{notes[0].split('(started ')[1].split(')')[0]}) had died: marked failed, its concurrency "
+                     f"slots freed, the processes it left ({child}) stopped"]
+    assert process_started(child) is None and time.monotonic() - started < 10  # it obeyed SIGTERM at once
+
 def test_a_reused_pid_is_not_taken_for_the_killed_process(tmp_path: Path) -> None:
     instance = instance_at(tmp_path / "dagster")
     me = RunProcess.current()
