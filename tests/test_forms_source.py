@@ -105,3 +105,25 @@ def test_rerun_loads_nothing_and_a_new_file_loads_exactly_its_rows(drop: Path, t
         "select count(*), sum(rows_read), sum(rows_loaded), sum(rows_quarantined) from raw_forms.reconciliation",
     )
     assert recon_rows == [(13, 17, 10, 7)]  # 4 inputs; 3 unchanged + empty rejected; the same + 1 new
+
+
+def _depth(value, level: int = 1) -> int:
+    """Nesting depth the slow way (a scalar is 0, {} or [] is 1)."""
+    children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else None
+    return level - 1 if children is None else max([level, *(_depth(child, level + 1) for child in children)])
+
+
+@pytest.mark.parametrize("depth", [0, 1, 2, 31, 32, 33, 100])
+@pytest.mark.parametrize("noise", ["", '[[[{{"', "\\", '\\"]]}', "\\\\", "a\\\\\\\"{"])
+def test_the_nesting_check_reads_brackets_in_strings_as_text(depth: int, noise: str) -> None:
+    import json
+
+    from ingestion.forms import MAX_JSON_DEPTH, too_deep
+
+    value = {f"k{noise}": noise}
+    for _ in range(depth - 1):
+        value = [noise, value] if depth % 2 else {noise: value}
+    value = value if depth else noise
+    raw = json.dumps(value, ensure_ascii=False).encode()
+    assert _depth(json.loads(raw)) == depth
+    assert too_deep(raw) is (depth > MAX_JSON_DEPTH)
