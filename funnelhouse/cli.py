@@ -162,8 +162,9 @@ def emulate_hubspot(
     port: int = typer.Option(8765, help="Port on 127.0.0.1."),
     token: str = typer.Option("emulator-token", envvar="FUNNELHOUSE_EMULATOR_TOKEN",
                               help="Bearer token the emulator accepts."),
-    rate_limits: RateLimits = typer.Option(RateLimits.off, help="off: no limit; hubspot: HubSpot's published private-app limits "
-                                    "(190 requests per rolling 10 s, 5 searches per second), answered with 429."),
+    rate_limits: RateLimits = typer.Option(RateLimits.off, help="off: no limit; hubspot: HubSpot's published "
+                                           "private-app limits (190 requests per rolling 10 s, 5 searches per "
+                                           "second), answered with 429."),
     missing_scope: list[str] = typer.Option([], help="A scope the token lacks (e.g. crm.objects.deals.read): its "
                                             "endpoints answer 403 MISSING_SCOPES. Repeat for several."),
 ) -> None:

@@ -19,6 +19,7 @@ from ingestion.hubspot import ENTITY_TABLES, explain, hubspot_source
 from ingestion.hubspot.limits import Limiter, Window
 from ingestion.pipeline import LoadSummary, make_pipeline, run_source
 from support.warehouse import query
+from test_hubspot_source import quick_retries  # noqa: F401 - autouse here too: no waiting between retries
 
 FIXTURES = Path(__file__).parent / "fixtures" / "hubspot"
 TOKEN = "emulator-token"
@@ -26,14 +27,6 @@ EXTRA_DEALS = 300  # deals 1000..1299 added to the 12 of the fixtures (10 live, 
 CHANGED = 250  # deals 1000..1249 move a stage before the night
 TABLES = ["deals", "deal_stage_history", "deals__associations", "contacts", "contact_lifecycle_history",
           "contacts__associations", "companies", "owners", "owners__teams", "pipelines", "pipeline_stages"]
-
-
-@pytest.fixture(autouse=True)
-def quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("RUNTIME__REQUEST_MAX_ATTEMPTS", "8")
-    monkeypatch.setenv("RUNTIME__REQUEST_BACKOFF_FACTOR", "0")
-    monkeypatch.setenv("RUNTIME__REQUEST_MAX_RETRY_DELAY", "0.01")
-    monkeypatch.setenv("RUNTIME__DLTHUB_TELEMETRY", "false")
 
 
 def _iso(moment: datetime) -> str:
