@@ -919,6 +919,10 @@ def test_undocumented_stage_metadata_is_refused(tmp_path):
     (tmp_path / "pipelines.json").write_text(json.dumps(pipelines))
     with pytest.raises(ValueError, match=r"stage 'appointmentscheduled' of pipeline 'default' has metadata \['isWon'\]"):
         HubSpotEmulator(tmp_path).start()
+    pipelines["results"][0]["stages"][0]["metadata"] = {"isClosed": "false", "probability": "20"}  # not 0.0-1.0
+    (tmp_path / "pipelines.json").write_text(json.dumps(pipelines))
+    with pytest.raises(ValueError, match="outside what HubSpot documents"):
+        HubSpotEmulator(tmp_path).start()
 
 
 def test_missing_scope_answers_403_with_hubspots_body(fresh):

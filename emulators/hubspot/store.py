@@ -274,6 +274,12 @@ class HubSpotStore:
                         f"{unknown} that HubSpot does not document for deal stages (only "
                         f"{sorted(DEAL_STAGE_METADATA)})"
                     )
+                if not _documented_stage_values(metadata):
+                    raise ValueError(
+                        f"{path}: stage {stage.get('id')!r} of pipeline {pipeline.get('id')!r} has metadata "
+                        f"{metadata} outside what HubSpot documents (isClosed \"true\"/\"false\", probability "
+                        "0.0 to 1.0)"
+                    )
                 self.stage_metadata[(str(pipeline.get("id")), str(stage.get("id")))] = metadata
 
     def _load_objects(self, object_type: str, path: Path) -> None:
@@ -816,6 +822,16 @@ def _property_definition(object_type: str, name: str, sample: Any, custom: bool)
         "formField": False,
         "archived": False,
     }
+
+
+def _documented_stage_values(metadata: dict[str, Any]) -> bool:
+    closed = metadata.get("isClosed")
+    if closed is not None and str(closed).lower() not in ("true", "false"):
+        return False
+    try:
+        return "probability" not in metadata or 0.0 <= float(metadata["probability"]) <= 1.0
+    except (TypeError, ValueError):
+        return False
 
 
 def _int_or_none(value: Any) -> int | None:
