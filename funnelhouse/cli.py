@@ -152,6 +152,13 @@ def quarantine(
     console.print(quarantine_report(groups), markup=False, highlight=False, soft_wrap=True)
 
 
+class RateLimits(str, Enum):
+    """`funnelhouse emulate hubspot --rate-limits`: the names of emulators.hubspot.account.RATE_LIMIT_PROFILES."""
+
+    off = "off"
+    hubspot = "hubspot"
+
+
 @emulate_app.command("hubspot")
 def emulate_hubspot(
     data: Path = typer.Option(None, help="Folder with the CRM seed files (owners.jsonl, deals.jsonl, ...). "
@@ -159,15 +166,22 @@ def emulate_hubspot(
     port: int = typer.Option(8765, help="Port on 127.0.0.1."),
     token: str = typer.Option("emulator-token", envvar="FUNNELHOUSE_EMULATOR_TOKEN",
                               help="Bearer token the emulator accepts."),
+    rate_limits: RateLimits = typer.Option(RateLimits.off, help="off: no limit; hubspot: HubSpot's published "
+                                           "private-app limits (190 requests per rolling 10 s, 5 searches per "
+                                           "second), answered with 429."),
+    missing_scope: list[str] = typer.Option([], help="A scope the token lacks (e.g. crm.objects.deals.read): its "
+                                            "endpoints answer 403 MISSING_SCOPES. Repeat for several."),
 ) -> None:
     """Serve a HubSpot CRM v3 API emulator in the foreground (Ctrl-C stops it)."""
+    from emulators.hubspot.account import RATE_LIMIT_PROFILES
     from emulators.hubspot.server import serve_forever
 
     from funnelhouse.preflight import require_crm_seed
 
     folder = data or settings.inputs_dir() / "crm"
     before_run(lambda: require_crm_seed(folder))
-    serve_forever(folder, token=token, host="127.0.0.1", port=port)
+    serve_forever(folder, token=token, host="127.0.0.1", port=port, missing_scopes=tuple(missing_scope),
+                  **RATE_LIMIT_PROFILES[rate_limits.value])
 
 
 @app.command()

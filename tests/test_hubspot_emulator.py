@@ -784,15 +784,25 @@ def test_pipelines_are_served_as_written(shared):
 def test_properties_api(shared):
     _, client = shared
     definitions = {p["name"]: p for p in client.get("/crm/v3/properties/deals").json()["results"]}
+    # the fixtures' properties plus the deal properties HubSpot defines in every account (emulators/hubspot/account.py)
     assert sorted(definitions) == [
         "amount",
+        "closed_lost_reason",
+        "closed_won_reason",
         "closedate",
         "createdate",
         "deal_currency_code",
         "dealname",
         "dealstage",
+        "dealtype",
+        "description",
+        "hs_analytics_source",
+        "hs_deal_stage_probability",
+        "hs_is_closed",
+        "hs_is_closed_won",
         "hs_lastmodifieddate",
         "hs_object_id",
+        "hs_priority",
         "hubspot_owner_id",
         "pipeline",
     ]
@@ -828,3 +838,135 @@ def test_missing_data_dir_fails_fast(tmp_path):
         assert httpx.get(f"{empty.base_url}/crm/v3/pipelines/deals", headers=AUTH).json() == {"results": []}
     finally:
         empty.stop()
+
+
+# ------------------------------------------------------------------ v4 associations, account defaults, scopes, limits
+V4_DEAL_TO_CONTACT = {"category": "HUBSPOT_DEFINED", "typeId": 3, "label": None}
+
+
+def test_v4_batch_read_associations(shared):
+    _, client = shared
+    response = client.post(
+        "/crm/v4/associations/deals/contacts/batch/read", json={"inputs": [{"id": "5"}, {"id": "77"}]}
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["status"] == "COMPLETE" and "errors" not in body
+    # deal 5 -> contacts 1, 2; deal 77 -> contacts 3, 4 (tests/fixtures/hubspot/deals.jsonl)
+    assert body["results"] == [
+        {"from": {"id": "5"}, "to": [{"toObjectId": "1", "associationTypes": [V4_DEAL_TO_CONTACT]},
+                                     {"toObjectId": "2", "associationTypes": [V4_DEAL_TO_CONTACT]}]},
+        {"from": {"id": "77"}, "to": [{"toObjectId": "3", "associationTypes": [V4_DEAL_TO_CONTACT]},
+                                      {"toObjectId": "4", "associationTypes": [V4_DEAL_TO_CONTACT]}]},
+    ]
+    # the reverse direction has its own type id (company -> deal 342); archived deal 40 is left out of company 101's
+    reverse = client.post(
+        "/crm/v4/associations/companies/deals/batch/read", json={"inputs": [{"id": "3"}, {"id": "101"}]}
+    )
+    assert reverse.status_code == 207
+    answer = reverse.json()
+    assert [(r["from"]["id"], [t["toObjectId"] for t in r["to"]], r["to"][0]["associationTypes"][0]["typeId"])
+            for r in answer["results"]] == [("3", ["5", "64"], 342)]
+    assert answer["numErrors"] == 1
+    assert answer["errors"][0]["subCategory"] == "crm.associations.NO_ASSOCIATIONS_FOUND"
+    assert answer["errors"][0]["context"] == {"fromObjectId": ["101"]}
+    # an input's `after` pages within its associations (500 per page): past the end there is nothing
+    paged = client.post(
+        "/crm/v4/associations/deals/contacts/batch/read", json={"inputs": [{"id": "5", "after": "1"}]}
+    ).json()
+    assert paged["results"] == [{"from": {"id": "5"}, "to": [{"toObjectId": "2", "associationTypes": [V4_DEAL_TO_CONTACT]}]}]
+    too_many = client.post(
+        "/crm/v4/associations/deals/contacts/batch/read", json={"inputs": [{"id": str(i)} for i in range(1001)]}
+    )
+    body = _assert_error(too_many, 400, "VALIDATION_ERROR")
+    assert body["message"] == "Batch input is limited to 1000 inputs; got 1001."
+    _assert_error(client.post("/crm/v4/associations/deals/widgets/batch/read", json={"inputs": []}), 400,
+                  "VALIDATION_ERROR")
+
+
+def test_hubspot_defined_properties_and_stage_calculated_values(shared):
+    _, client = shared
+    wanted = "dealtype,hs_is_closed,hs_is_closed_won,hs_deal_stage_probability,hs_priority"
+    deals = {
+        d["id"]: d["properties"]
+        for d in client.get("/crm/v3/objects/deals", params={"properties": wanted, "limit": 100}).json()["results"]
+    }
+    calculated = ("hs_is_closed", "hs_is_closed_won", "hs_deal_stage_probability")
+    # from pipelines.json: closedwon (closed, 1.0), closedlost (closed, 0.0), partner_new (open, 0.1)
+    assert {i: tuple(deals[i][p] for p in calculated) for i in ("5", "31", "52")} == {
+        "5": ("true", "true", "1.0"),
+        "31": ("true", "false", "0.0"),
+        "52": ("false", "false", "0.1"),
+    }
+    assert deals["5"]["dealtype"] is None and deals["5"]["hs_priority"] is None  # defined, never set
+    contact = client.get("/crm/v3/objects/contacts/1", params={"properties": "hs_lead_status"}).json()
+    assert "hs_lead_status" in contact["properties"]
+    company = client.get("/crm/v3/objects/companies/3", params={"properties": "annualrevenue,lifecyclestage"}).json()
+    assert {"annualrevenue", "lifecyclestage"} <= set(company["properties"])
+    dealtype = client.get("/crm/v3/properties/deals/dealtype").json()
+    assert (dealtype["type"], dealtype["hubspotDefined"], [o["value"] for o in dealtype["options"]]) == (
+        "enumeration", True, ["newbusiness", "existingbusiness"])
+    status = client.get("/crm/v3/properties/contacts/hs_lead_status").json()
+    assert [o["value"] for o in status["options"]] == [
+        "NEW", "OPEN", "IN_PROGRESS", "OPEN_DEAL", "UNQUALIFIED", "ATTEMPTED_TO_CONTACT", "CONNECTED", "BAD_TIMING"]
+    won = client.get("/crm/v3/properties/deals/hs_is_closed_won").json()
+    assert (won["type"], won["calculated"]) == ("bool", True)
+
+
+def test_undocumented_stage_metadata_is_refused(tmp_path):
+    pipelines = json.loads((FIXTURES / "pipelines.json").read_text())
+    pipelines["results"][0]["stages"][0]["metadata"]["isWon"] = "false"
+    (tmp_path / "pipelines.json").write_text(json.dumps(pipelines))
+    with pytest.raises(ValueError, match=r"stage 'appointmentscheduled' of pipeline 'default' has metadata \['isWon'\]"):
+        HubSpotEmulator(tmp_path).start()
+    pipelines["results"][0]["stages"][0]["metadata"] = {"isClosed": "false", "probability": "20"}  # not 0.0-1.0
+    (tmp_path / "pipelines.json").write_text(json.dumps(pipelines))
+    with pytest.raises(ValueError, match="outside what HubSpot documents"):
+        HubSpotEmulator(tmp_path).start()
+
+
+def test_missing_scope_answers_403_with_hubspots_body(fresh):
+    emulator, client = fresh
+    emulator.set_faults(missing_scopes=["crm.objects.deals.read"])
+    response = client.get("/crm/v3/objects/deals")
+    body = _assert_error(response, 403, "MISSING_SCOPES")
+    assert body == {
+        "status": "error",
+        "message": "This app hasn't been granted all required scopes to make this call. Read more about required "
+                   "scopes here: https://developers.hubspot.com/scopes.",
+        "correlationId": body["correlationId"],
+        "errors": [{"message": "One or more of the following scopes are required.",
+                    "context": {"requiredGranularScopes": ["crm.objects.deals.read"]}}],
+        "links": {"scopes": "https://developers.hubspot.com/scopes"},
+        "category": "MISSING_SCOPES",
+    }
+    assert _search(client, "deals", {}).status_code == 403
+    assert client.post("/crm/v4/associations/contacts/deals/batch/read", json={"inputs": []}).status_code == 403
+    assert client.get("/crm/v3/objects/contacts").status_code == 200  # other scopes are granted
+    emulator.clear_faults()
+    assert client.get("/crm/v3/objects/deals").status_code == 200
+    with HubSpotEmulator(FIXTURES, missing_scopes=("crm.objects.owners.read",)).start() as lacking:
+        owners = httpx.get(f"{lacking.base_url}/crm/v3/owners", headers=AUTH)
+        assert owners.json()["errors"][0]["context"] == {"requiredGranularScopes": ["crm.objects.owners.read"]}
+        lacking.clear_faults()  # back to what it was started with
+        assert httpx.get(f"{lacking.base_url}/crm/v3/owners", headers=AUTH).status_code == 403
+
+
+def test_hubspot_rate_limit_profile():
+    from emulators.hubspot.account import RATE_LIMIT_PROFILES
+
+    with HubSpotEmulator(FIXTURES, **RATE_LIMIT_PROFILES["hubspot"]).start() as emulator:
+        with httpx.Client(base_url=emulator.base_url, headers=AUTH) as client:
+            # 5 searches in a second pass, the 6th is a SECONDLY 429 (search has its own per-second limit)
+            searches = [_search(client, "deals", {}).status_code for _ in range(6)]
+            assert searches == [200] * 5 + [429]
+            # 190 requests in a rolling 10 s: the 5 searches that passed count (a refused one does not), 185 more
+            # pass, the next is TEN_SECONDLY_ROLLING
+            statuses = [client.get("/crm/v3/owners").status_code for _ in range(186)]
+            assert statuses == [200] * 185 + [429]
+            limited = client.get("/crm/v3/owners")
+            assert limited.json()["policyName"] == "TEN_SECONDLY_ROLLING"
+            assert limited.headers["X-HubSpot-RateLimit-Max"] == "190"
+    with HubSpotEmulator(FIXTURES).start() as unlimited:  # off: the headers advertise no burst limit
+        listed = httpx.get(f"{unlimited.base_url}/crm/v3/owners", headers=AUTH)
+        assert listed.headers["X-HubSpot-RateLimit-Max"] == "500000"

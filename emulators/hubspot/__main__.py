@@ -6,6 +6,7 @@ import argparse
 import os
 from pathlib import Path
 
+from emulators.hubspot.account import RATE_LIMIT_PROFILES
 from emulators.hubspot.server import serve_forever
 
 
@@ -16,12 +17,15 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument("--rate-limits", choices=sorted(RATE_LIMIT_PROFILES), default="off")
     parser.add_argument("--rate-limit-per-second", type=int, default=None)
+    parser.add_argument("--missing-scope", action="append", default=[], help="a scope the token lacks (403)")
     args = parser.parse_args(argv)
     token = os.environ.get("HUBSPOT_EMULATOR_TOKEN", "emulator-token")
-    serve_forever(
-        args.data_dir, token, args.host, args.port, rate_limit_per_second=args.rate_limit_per_second
-    )
+    limits = dict(RATE_LIMIT_PROFILES[args.rate_limits])
+    if args.rate_limit_per_second is not None:
+        limits["rate_limit_per_second"] = args.rate_limit_per_second
+    serve_forever(args.data_dir, token, args.host, args.port, missing_scopes=tuple(args.missing_scope), **limits)
 
 
 if __name__ == "__main__":

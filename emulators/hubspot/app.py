@@ -19,7 +19,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from emulators.hubspot.account import ASSOCIATION_TYPE_IDS, read_scope
 from emulators.hubspot.store import (
+    SINGULAR,
     HubSpotStore,
     StoreError,
     resolve_object_type,
@@ -39,12 +41,18 @@ GATEWAY_502_HTML = (
     "<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>cloudflare</center>\r\n"
     "</body>\r\n</html>\r\n"
 )
+MISSING_SCOPES_MESSAGE = (
+    "This app hasn't been granted all required scopes to make this call. Read more about required scopes here: "
+    "https://developers.hubspot.com/scopes."
+)
 DAILY_LIMIT = 500_000
 INTERVAL_MS = 10_000
 LIST_MAX_LIMIT = 100
 LIST_MAX_LIMIT_WITH_HISTORY = 50
 SEARCH_MAX_LIMIT = 200
 OWNERS_MAX_LIMIT = 500
+ASSOCIATIONS_BATCH_MAX = 1000  # inputs of one v4 associations batch read (HubSpot's limit since 2025-02-10)
+ASSOCIATIONS_PAGE = 500  # associations returned per input before its paging.next.after
 FAULT_KEYS = {
     "rate_limit_burst",
     "rate_limit_policy",
@@ -52,6 +60,7 @@ FAULT_KEYS = {
     "server_error_status",
     "slow_seconds",
     "extra_property",
+    "missing_scopes",
     "reset",
 }
 _CORRELATION_NAMESPACE = uuid.UUID("5f1b8a52-0c1e-4d0e-9a57-6d7f3c9e2b10")
@@ -75,10 +84,14 @@ class EmulatorState:
         rate_limit_per_second: int | None,
         search_rate_limit_per_second: int | None,
         search_result_limit: int,
+        rate_limit_per_ten_seconds: int | None = None,
+        missing_scopes: tuple[str, ...] = (),
     ):
         self.store = store
         self._token = token.encode()
         self.rate_limit_per_second = rate_limit_per_second
+        self.rate_limit_per_ten_seconds = rate_limit_per_ten_seconds
+        self._missing_scopes = tuple(missing_scopes)  # what reset_faults returns to
         self.search_rate_limit_per_second = search_rate_limit_per_second
         self.search_result_limit = search_result_limit
         self._lock = threading.Lock()
@@ -109,6 +122,7 @@ class EmulatorState:
                 "server_error_status": None,
                 "slow_seconds": 0.0,
                 "extra_property": None,
+                "missing_scopes": list(self._missing_scopes),
             }
             self._server_error_count = 0
         self.store.set_extra_property(None)
@@ -142,6 +156,11 @@ class EmulatorState:
             if not isinstance(slow, (int, float)) or isinstance(slow, bool) or slow < 0:
                 raise ApiError(400, "slow_seconds must be a non-negative number")
             updates["slow_seconds"] = float(slow)
+        if "missing_scopes" in faults:
+            scopes = faults["missing_scopes"]
+            if not isinstance(scopes, list) or not all(isinstance(s, str) and s for s in scopes):
+                raise ApiError(400, 'missing_scopes must be a list of scope names, e.g. ["crm.objects.deals.read"]')
+            updates["missing_scopes"] = list(scopes)
         if "extra_property" in faults:
             extra = faults["extra_property"]
             if extra is not None and (
@@ -177,6 +196,8 @@ class EmulatorState:
                 self.faults["rate_limit_burst"] -= 1
                 return self.faults["rate_limit_policy"]
             self._expire(now)
+            if self.rate_limit_per_ten_seconds is not None and len(self._recent) >= self.rate_limit_per_ten_seconds:
+                return "TEN_SECONDLY_ROLLING"
             if self.rate_limit_per_second is not None:
                 in_second = sum(1 for t in self._recent if t > now - 1.0)
                 if in_second >= self.rate_limit_per_second:
@@ -198,8 +219,14 @@ class EmulatorState:
 
     def rate_limit_headers(self, policy: str | None = None) -> dict[str, str]:
         now = time.monotonic()
-        secondly = self.rate_limit_per_second or 10
-        interval_max = secondly * 10
+        if self.rate_limit_per_ten_seconds is not None:
+            interval_max = self.rate_limit_per_ten_seconds
+            secondly = self.rate_limit_per_second or max(1, interval_max // 10)
+        elif self.rate_limit_per_second is not None:
+            secondly = self.rate_limit_per_second
+            interval_max = secondly * 10
+        else:  # no burst limit enforced: the whole daily budget may go in one interval, and the headers say so
+            secondly = interval_max = DAILY_LIMIT
         with self._lock:
             self._expire(now)
             in_second = sum(1 for t in self._recent if t > now - 1.0)
@@ -221,6 +248,11 @@ class EmulatorState:
             "X-HubSpot-RateLimit-Secondly": str(secondly),
             "X-HubSpot-RateLimit-Secondly-Remaining": str(secondly_remaining),
         }
+
+    def refused_scopes(self, required: list[str]) -> list[str]:
+        with self._lock:
+            missing = set(self.faults["missing_scopes"])
+        return [scope for scope in required if scope in missing]
 
     # ------------------------------------------------------------ auth and stats
     def authorized(self, request: Request) -> bool:
@@ -288,8 +320,8 @@ def _int_param(raw: Any, name: str, default: int) -> int:
         raise ApiError(400, f"Unable to parse '{raw}' as an integer for parameter '{name}'.") from None
 
 
-def _object_type(request: Request) -> str:
-    name = request.path_params["object_type"]
+def _object_type(request: Request, key: str = "object_type") -> str:
+    name = request.path_params[key]
     object_type = resolve_object_type(name)
     if object_type is None:
         raise ApiError(400, f"Unable to infer object type from: {name}")
@@ -332,10 +364,43 @@ async def _json_body(request: Request) -> Any:
 
 
 Handler = Callable[[Request], Awaitable[Response]]
+Scopes = Callable[[Request], list[str]]
 
 
-def api(handler: Handler, is_search: bool = False) -> Handler:
-    """Wraps a CRM API handler: slow faults, gateway errors, auth, rate limits, headers and statistics."""
+def object_scopes(request: Request) -> list[str]:
+    """Scopes of a CRM object route: reading each object type the path names."""
+    names = [request.path_params.get(key) for key in ("object_type", "from_type", "to_type")]
+    return [read_scope(t) for t in dict.fromkeys(resolve_object_type(n) for n in names if n) if t]
+
+
+def owner_scopes(request: Request) -> list[str]:
+    return ["crm.objects.owners.read"]
+
+
+def schema_scopes(request: Request) -> list[str]:
+    object_type = resolve_object_type(request.path_params.get("object_type", ""))
+    return [f"crm.schemas.{object_type}.read"] if object_type else []
+
+
+def _missing_scopes(correlation_id: str, scopes: list[str]) -> Response:
+    body = {
+        "status": "error",
+        "message": MISSING_SCOPES_MESSAGE,
+        "correlationId": correlation_id,
+        "errors": [
+            {
+                "message": "One or more of the following scopes are required.",
+                "context": {"requiredGranularScopes": scopes},
+            }
+        ],
+        "links": {"scopes": "https://developers.hubspot.com/scopes"},
+        "category": "MISSING_SCOPES",
+    }
+    return JSONResponse(body, 403)
+
+
+def api(handler: Handler, is_search: bool = False, scopes: Scopes | None = None) -> Handler:
+    """Wraps a CRM API handler: slow faults, gateway errors, auth, scopes, rate limits, headers and statistics."""
 
     async def endpoint(request: Request) -> Response:
         state: EmulatorState = request.app.state.emulator
@@ -349,6 +414,8 @@ def api(handler: Handler, is_search: bool = False) -> Handler:
             response = _gateway_error(gateway_status, correlation_id)
         elif not state.authorized(request):
             response = JSONResponse(error_body(correlation_id, AUTH_MESSAGE, "INVALID_AUTHENTICATION"), 401)
+        elif scopes is not None and state.refused_scopes(scopes(request)):
+            response = _missing_scopes(correlation_id, state.refused_scopes(scopes(request)))
         else:
             policy = state.take_rate_limit(is_search)
             if policy is not None:
@@ -559,6 +626,52 @@ async def search_objects(request: Request) -> Response:
     return JSONResponse(result)
 
 
+async def batch_read_associations(request: Request) -> Response:
+    """POST /crm/v4/associations/{from}/{to}/batch/read: each input's associated ids, HUBSPOT_DEFINED types."""
+    from_type, to_type = _object_type(request, "from_type"), _object_type(request, "to_type")
+    body = await _json_body(request)
+    inputs = body.get("inputs") if isinstance(body, dict) else None
+    if not isinstance(inputs, list) or any(not isinstance(i, dict) or i.get("id") is None for i in inputs):
+        raise ApiError(400, 'Invalid input: "inputs" must be a list of {"id": ..., "after": ...}.')
+    if len(inputs) > ASSOCIATIONS_BATCH_MAX:
+        raise ApiError(
+            400, f"Batch input is limited to {ASSOCIATIONS_BATCH_MAX} inputs; got {len(inputs)}.",
+            context={"inputs": [str(len(inputs))]},
+        )
+    ids = [int(str(i["id"])) for i in inputs if str(i["id"]).isdigit()]
+    links = _store(request).associations(from_type, ids, [to_type])
+    kind = {"category": "HUBSPOT_DEFINED", "typeId": ASSOCIATION_TYPE_IDS.get((from_type, to_type)), "label": None}
+    started = _now_iso()
+    results, errors = [], []
+    for item in inputs:
+        raw_id, offset = str(item["id"]), _int_param(item.get("after"), "after", 0)
+        targets = links.get(int(raw_id), {}).get(to_type, []) if raw_id.isdigit() else []
+        if not targets or offset >= len(targets):
+            errors.append(
+                {
+                    "status": "error",
+                    "category": "OBJECT_NOT_FOUND",
+                    "subCategory": "crm.associations.NO_ASSOCIATIONS_FOUND",
+                    "message": f"No {SINGULAR[to_type]} is associated with {SINGULAR[from_type]} {raw_id}.",
+                    "context": {"fromObjectId": [raw_id]},
+                }
+            )
+            continue
+        page = targets[offset : offset + ASSOCIATIONS_PAGE]
+        result: dict[str, Any] = {
+            "from": {"id": raw_id},
+            "to": [{"toObjectId": str(t), "associationTypes": [dict(kind)]} for t in page],
+        }
+        if offset + ASSOCIATIONS_PAGE < len(targets):
+            result["paging"] = {"next": {"after": str(offset + ASSOCIATIONS_PAGE), "link": None}}
+        results.append(result)
+    answer: dict[str, Any] = {"status": "COMPLETE", "results": results, "startedAt": started, "completedAt": _now_iso()}
+    if errors:
+        answer.update(numErrors=len(errors), errors=errors)
+        return JSONResponse(answer, 207)
+    return JSONResponse(answer)
+
+
 # ---------------------------------------------------------------- owners, pipelines, properties
 async def list_owners(request: Request) -> Response:
     store = _store(request)
@@ -738,21 +851,36 @@ def create_app(state: EmulatorState) -> Starlette:
             _admin(admin_archive_object),
             methods=["POST"],
         ),
-        Route("/crm/v3/objects/{object_type}", api(list_objects), methods=["GET"]),
-        Route("/crm/v3/objects/{object_type}/", api(list_objects), methods=["GET"]),
-        Route("/crm/v3/objects/{object_type}/search", api(search_objects, is_search=True), methods=["POST"]),
-        Route("/crm/v3/objects/{object_type}/batch/read", api(batch_read), methods=["POST"]),
-        Route("/crm/v3/objects/{object_type}/{object_id}", api(get_object), methods=["GET"]),
-        Route("/crm/v3/owners", api(list_owners), methods=["GET"]),
-        Route("/crm/v3/owners/", api(list_owners), methods=["GET"]),
-        Route("/crm/v3/owners/{owner_id}", api(get_owner), methods=["GET"]),
-        Route("/crm/v3/pipelines/{object_type}", api(list_pipelines), methods=["GET"]),
-        Route("/crm/v3/pipelines/{object_type}/{pipeline_id}", api(get_pipeline), methods=["GET"]),
+        Route("/crm/v3/objects/{object_type}", api(list_objects, scopes=object_scopes), methods=["GET"]),
+        Route("/crm/v3/objects/{object_type}/", api(list_objects, scopes=object_scopes), methods=["GET"]),
         Route(
-            "/crm/v3/pipelines/{object_type}/{pipeline_id}/stages", api(list_pipeline_stages), methods=["GET"]
+            "/crm/v3/objects/{object_type}/search",
+            api(search_objects, is_search=True, scopes=object_scopes),
+            methods=["POST"],
         ),
-        Route("/crm/v3/properties/{object_type}", api(list_properties), methods=["GET"]),
-        Route("/crm/v3/properties/{object_type}/{property_name}", api(get_property), methods=["GET"]),
+        Route("/crm/v3/objects/{object_type}/batch/read", api(batch_read, scopes=object_scopes), methods=["POST"]),
+        Route("/crm/v3/objects/{object_type}/{object_id}", api(get_object, scopes=object_scopes), methods=["GET"]),
+        Route(
+            "/crm/v4/associations/{from_type}/{to_type}/batch/read",
+            api(batch_read_associations, scopes=object_scopes),
+            methods=["POST"],
+        ),
+        Route("/crm/v3/owners", api(list_owners, scopes=owner_scopes), methods=["GET"]),
+        Route("/crm/v3/owners/", api(list_owners, scopes=owner_scopes), methods=["GET"]),
+        Route("/crm/v3/owners/{owner_id}", api(get_owner, scopes=owner_scopes), methods=["GET"]),
+        Route("/crm/v3/pipelines/{object_type}", api(list_pipelines, scopes=object_scopes), methods=["GET"]),
+        Route(
+            "/crm/v3/pipelines/{object_type}/{pipeline_id}", api(get_pipeline, scopes=object_scopes), methods=["GET"]
+        ),
+        Route(
+            "/crm/v3/pipelines/{object_type}/{pipeline_id}/stages",
+            api(list_pipeline_stages, scopes=object_scopes),
+            methods=["GET"],
+        ),
+        Route("/crm/v3/properties/{object_type}", api(list_properties, scopes=schema_scopes), methods=["GET"]),
+        Route(
+            "/crm/v3/properties/{object_type}/{property_name}", api(get_property, scopes=schema_scopes), methods=["GET"]
+        ),
         Route("/crm/{rest:path}", api(unknown_api_path), methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
     ]
     app = Starlette(routes=routes)

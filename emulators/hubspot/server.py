@@ -21,8 +21,11 @@ class HubSpotEmulator:
 
     Usable as a context manager: ``with HubSpotEmulator(path).start() as hs: httpx.get(hs.base_url + ...)``.
     Extra knobs (keyword-only): ``rate_limit_per_second`` (429 SECONDLY past N requests per second,
-    default off), ``search_rate_limit_per_second`` (the same for search endpoints only) and
-    ``search_result_limit`` (how many results a search may page through before HubSpot's 400, default 10,000).
+    default off), ``rate_limit_per_ten_seconds`` (429 TEN_SECONDLY_ROLLING past N requests in a rolling 10 s),
+    ``search_rate_limit_per_second`` (the same for search endpoints only), ``search_result_limit`` (how many
+    results a search may page through before HubSpot's 400, default 10,000) and ``missing_scopes`` (scopes the
+    token lacks: their endpoints answer 403 MISSING_SCOPES). ``account.RATE_LIMIT_PROFILES["hubspot"]`` holds
+    HubSpot's published limits.
     """
 
     def __init__(
@@ -35,6 +38,8 @@ class HubSpotEmulator:
         rate_limit_per_second: int | None = None,
         search_rate_limit_per_second: int | None = None,
         search_result_limit: int = 10_000,
+        rate_limit_per_ten_seconds: int | None = None,
+        missing_scopes: tuple[str, ...] = (),
     ):
         self.data_dir = Path(data_dir)
         self.host = host
@@ -44,6 +49,8 @@ class HubSpotEmulator:
             "rate_limit_per_second": rate_limit_per_second,
             "search_rate_limit_per_second": search_rate_limit_per_second,
             "search_result_limit": search_result_limit,
+            "rate_limit_per_ten_seconds": rate_limit_per_ten_seconds,
+            "missing_scopes": tuple(missing_scopes),
         }
         self._store: HubSpotStore | None = None
         self._state: EmulatorState | None = None
@@ -144,7 +151,7 @@ class HubSpotEmulator:
 
     def set_faults(self, **faults: Any) -> None:
         """Same keys as POST /_emulator/faults: rate_limit_burst, rate_limit_policy, server_errors,
-        server_error_status, slow_seconds, extra_property, reset."""
+        server_error_status, slow_seconds, extra_property, missing_scopes, reset."""
         try:
             self._require_state().set_faults(faults)
         except ApiError as exc:

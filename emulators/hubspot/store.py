@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from emulators.hubspot.account import DEAL_STAGE_METADATA, HUBSPOT_DEFINED, STAGE_CALCULATED, options, stage_calculated
+
 OBJECT_TYPES = ("companies", "contacts", "deals")
 SINGULAR = {"companies": "company", "contacts": "contact", "deals": "deal"}
 TYPE_ALIASES = {
@@ -218,6 +220,7 @@ class HubSpotStore:
         self.max_timestamp = 0
         self.owners: list[dict[str, Any]] = []
         self.pipelines: dict[str, Any] = {"results": []}
+        self.stage_metadata: dict[tuple[str, str], dict[str, Any]] = {}  # (pipeline id, stage id) -> metadata
         self.extra_property: dict[str, str] | None = None
         self._closed = False
         try:
@@ -247,7 +250,7 @@ class HubSpotStore:
                 f"CREATE INDEX obj_{object_type}_archived_modified ON obj_{object_type}"
                 " (archived, last_modified, id)"
             )
-            for name in DEFAULT_PROPERTIES[object_type]:
+            for name in (*DEFAULT_PROPERTIES[object_type], *HUBSPOT_DEFINED[object_type]):
                 self.schema[object_type].setdefault(name, None)
         owners_path = self.data_dir / "owners.jsonl"
         if owners_path.exists():
@@ -257,6 +260,27 @@ class HubSpotStore:
         pipelines_path = self.data_dir / "pipelines.json"
         if pipelines_path.exists():
             self.pipelines = json.loads(pipelines_path.read_text(encoding="utf-8"))
+            self._index_stages(pipelines_path)
+
+    def _index_stages(self, path: Path) -> None:
+        """Stage metadata by (pipeline, stage); a key HubSpot does not document for deal stages is refused."""
+        for pipeline in self.pipelines.get("results") or []:
+            for stage in pipeline.get("stages") or []:
+                metadata = stage.get("metadata") or {}
+                unknown = sorted(set(metadata) - DEAL_STAGE_METADATA)
+                if unknown:
+                    raise ValueError(
+                        f"{path}: stage {stage.get('id')!r} of pipeline {pipeline.get('id')!r} has metadata "
+                        f"{unknown} that HubSpot does not document for deal stages (only "
+                        f"{sorted(DEAL_STAGE_METADATA)})"
+                    )
+                if not _documented_stage_values(metadata):
+                    raise ValueError(
+                        f"{path}: stage {stage.get('id')!r} of pipeline {pipeline.get('id')!r} has metadata "
+                        f"{metadata} outside what HubSpot documents (isClosed \"true\"/\"false\", probability "
+                        "0.0 to 1.0)"
+                    )
+                self.stage_metadata[(str(pipeline.get("id")), str(stage.get("id")))] = metadata
 
     def _load_objects(self, object_type: str, path: Path) -> None:
         if not path.exists():
@@ -564,7 +588,10 @@ class HubSpotStore:
         for name in sorted(names):
             value = stored.get(name)
             if value is None:
-                if name == "hs_object_id":
+                if object_type == "deals" and name in STAGE_CALCULATED:
+                    stage = (str(stored.get("pipeline")), str(stored.get("dealstage")))
+                    value = stage_calculated(name, self.stage_metadata.get(stage))
+                elif name == "hs_object_id":
                     value = object_id
                 elif name == "createdate":
                     value = doc.get("createdAt")
@@ -760,7 +787,10 @@ def _history_entry(value: str | None, iso: str, user_id: int | None) -> dict[str
 
 
 def _property_definition(object_type: str, name: str, sample: Any, custom: bool) -> dict[str, Any]:
-    if name in ENUMERATION_PROPERTIES:
+    defined = HUBSPOT_DEFINED[object_type].get(name)
+    if defined is not None and not custom:
+        kind, field = defined[0], defined[1]
+    elif name in ENUMERATION_PROPERTIES:
         kind, field = "enumeration", "select"
     elif name in ("createdate", "lastmodifieddate", "hs_lastmodifieddate", "closedate") or (
         isinstance(sample, str) and len(sample) >= 20 and sample[4:5] == "-" and "T" in sample
@@ -777,9 +807,9 @@ def _property_definition(object_type: str, name: str, sample: Any, custom: bool)
         "fieldType": field,
         "description": "",
         "groupName": f"{SINGULAR[object_type]}information",
-        "options": [],
+        "options": [] if custom else options(object_type, name),
         "displayOrder": -1,
-        "calculated": False,
+        "calculated": name in STAGE_CALCULATED and object_type == "deals",
         "externalOptions": False,
         "hasUniqueValue": name == "hs_object_id",
         "hidden": False,
@@ -792,6 +822,16 @@ def _property_definition(object_type: str, name: str, sample: Any, custom: bool)
         "formField": False,
         "archived": False,
     }
+
+
+def _documented_stage_values(metadata: dict[str, Any]) -> bool:
+    closed = metadata.get("isClosed")
+    if closed is not None and str(closed).lower() not in ("true", "false"):
+        return False
+    try:
+        return "probability" not in metadata or 0.0 <= float(metadata["probability"]) <= 1.0
+    except (TypeError, ValueError):
+        return False
 
 
 def _int_or_none(value: Any) -> int | None:

@@ -10,6 +10,13 @@ SEARCH_PAGE_SIZE = 200  # POST /crm/v3/objects/{type}/search: at most 200 per pa
 SEARCH_RESULT_LIMIT = 10_000  # a search query pages through at most 10,000 results, then HubSpot answers 400
 SEARCH_SETTLE_SECONDS = 60  # younger changes wait for the next run: the search index lags behind writes
 OWNERS_PAGE_SIZE = 100
+ARCHIVED_PAGE_SIZE = 100  # the archived sweep asks only for ids: 100 per page (50 when history is asked)
+BATCH_READ_SIZE = 100  # POST /crm/v3/objects/{type}/batch/read: at most 100 inputs
+ASSOCIATIONS_BATCH_SIZE = 1000  # POST /crm/v4/associations/{from}/{to}/batch/read: at most 1,000 inputs
+# HubSpot's published limits for a private app (Professional/Enterprise): 190 requests per 10 s, 5 searches per s.
+RATE_LIMIT = 190
+RATE_LIMIT_SECONDS = 10
+SEARCH_RATE_LIMIT = 5
 
 # HubSpot sends every property value as a string; these are typed on the way in (anything else stays text).
 DECIMAL_PROPERTIES = frozenset({"amount", "annualrevenue", "hs_deal_stage_probability", "hs_forecast_amount"})
@@ -81,5 +88,7 @@ COMPANIES = ObjectSpec(
     ),
 )
 OBJECT_SPECS: tuple[ObjectSpec, ...] = (DEALS, CONTACTS, COMPANIES)
+
+SINGULAR = {spec.object_type: spec.singular for spec in OBJECT_SPECS}
 
 ENTITY_TABLES = {"deals", "contacts", "companies", "owners"}

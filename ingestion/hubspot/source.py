@@ -9,6 +9,8 @@ from typing import Any
 import dlt
 from dlt.common.typing import TSecretStrValue
 from dlt.extract import DltResource
+from dlt.sources.helpers.rest_client import RESTClient
+from dlt.sources.helpers.rest_client.auth import BearerTokenAuth
 from dlt.sources.rest_api import rest_api_resources
 
 from ingestion.common.errors import FunnelhouseError
@@ -17,7 +19,9 @@ from ingestion.common.parsing import FieldError
 from ingestion.common.quarantine import quarantine_row
 from ingestion.common.reconcile import InputTally, Reconciliation
 from ingestion.common.schema import declare_table
+from ingestion.hubspot.batch import BatchReader
 from ingestion.hubspot.errors import RESPONSE_ACTIONS, check_base_url, explained_send
+from ingestion.hubspot.limits import Limiter
 from ingestion.hubspot.paging import SearchPaginator
 from ingestion.hubspot.rows import (
     OWNER_COLUMNS,
@@ -32,10 +36,14 @@ from ingestion.hubspot.rows import (
     pipeline_rows,
 )
 from ingestion.hubspot.settings import (
+    ARCHIVED_PAGE_SIZE,
     LIST_PAGE_SIZE,
     OBJECT_SPECS,
     OWNERS_PAGE_SIZE,
+    RATE_LIMIT,
+    RATE_LIMIT_SECONDS,
     SEARCH_PAGE_SIZE,
+    SEARCH_RATE_LIMIT,
     SEARCH_RESULT_LIMIT,
     SEARCH_SETTLE_SECONDS,
     ObjectSpec,
@@ -157,14 +165,21 @@ def _pipeline_items(object_type: str) -> Any:
 
 
 def _object_endpoints(
-    spec: ObjectSpec, page_size: int, search_page_size: int, search_result_limit: int, settle_seconds: float
-) -> tuple[list[dict[str, Any]], str, str, str]:
-    """rest_api resource configs of one object type: (configs, feed of the live rows, archived feed, route).
+    spec: ObjectSpec,
+    page_size: int,
+    search_page_size: int,
+    search_result_limit: int,
+    settle_seconds: float,
+    archived_page_size: int,
+) -> tuple[list[dict[str, Any]], str, bool, str, bool, str]:
+    """rest_api resource configs of one object type: (configs, live resource, whether its objects are still to be
+    read in full, archived resource, the same for it, route).
 
     First run (no cursor saved): GET /crm/v3/objects/{type} lists everything with history and associations.
-    Later runs: POST .../search for objects modified since the saved cursor (ascending), then GET
-    .../{type}/{id} per changed object for its history and associations, which search does not return.
-    Archived objects: GET ...?archived=true, keeping those archived after the last archivedAt seen.
+    Later runs: POST .../search for the ids modified since the saved cursor (ascending), then batch.BatchReader
+    reads them in full (batch read with history, v4 batch associations), which search does not return.
+    Archived objects: GET ...?archived=true, keeping those archived after the last archivedAt seen; on later runs
+    asking only for ids, and BatchReader reads the new ones in full.
     """
     name = spec.object_type
     live = f"{name}_api"
@@ -208,7 +223,7 @@ def _object_endpoints(
                 "processing_steps": [{"map": with_modified}],
             }
         ]
-        feed = live
+        read_live = False
     else:
         settled_before = int(time.time() * 1000) - int(settle_seconds * 1000)
         route = f"searched {_iso(since)} <= {spec.modified_property} < {_iso(settled_before)}"
@@ -266,18 +281,8 @@ def _object_endpoints(
                 },
                 "processing_steps": [{"filter": first_time}, {"map": with_modified}],
             },
-            {
-                "name": f"{name}_api_details",
-                "selected": False,
-                "endpoint": {
-                    "path": f"crm/v3/objects/{name}/{{resources.{live}.id}}",
-                    "params": read_params,
-                    # archived between the search and this read: the archived listing picks it up
-                    "response_actions": [{"status_code": 404, "action": "ignore"}, *RESPONSE_ACTIONS],
-                },
-            },
         ]
-        feed = f"{name}_api_details"
+        read_live = True
     archived = f"{name}_api_archived"
     configs.append(
         {
@@ -286,7 +291,10 @@ def _object_endpoints(
             "primary_key": "id",
             "endpoint": {
                 "path": f"crm/v3/objects/{name}",
-                "params": {**list_params, "archived": "true"},
+                # first run: every archived object is new, listed in full; later runs ask only for ids (and
+                # archivedAt, always sent), 100 per page, and the new ones are read in full after
+                "params": {**list_params, "archived": "true"} if since is None else
+                {"properties": "hs_object_id", "limit": archived_page_size, "archived": "true"},
                 "paginator": _cursor_paginator(),
                 "data_selector": "results",
                 "incremental": {"cursor_path": ARCHIVED_CURSOR, "on_cursor_value_missing": "include"},
@@ -295,7 +303,14 @@ def _object_endpoints(
             "processing_steps": [{"map": with_archived}],
         }
     )
-    return configs, feed, archived, route
+    return configs, live, read_live, archived, since is not None, route
+
+
+def _reader(reader: BatchReader) -> Any:
+    def read(items: list[Any]) -> Iterator[Any]:
+        yield from reader(items)
+
+    return read
 
 
 @dlt.source(name="hubspot", section="hubspot", max_table_nesting=1)
@@ -308,18 +323,29 @@ def hubspot_source(
     search_result_limit: int = SEARCH_RESULT_LIMIT,
     owners_page_size: int = OWNERS_PAGE_SIZE,
     search_settle_seconds: float = SEARCH_SETTLE_SECONDS,
+    archived_page_size: int = ARCHIVED_PAGE_SIZE,
+    batch_reads: bool = True,
+    rate_limit: int = RATE_LIMIT,
+    search_rate_limit: int = SEARCH_RATE_LIMIT,
+    rate_limit_from_api: bool = True,
 ) -> list[DltResource]:
     """HubSpot CRM deals, contacts, companies (incremental, merged on id), owners and deal pipelines.
 
     Settings: `[sources.hubspot] base_url` in config.toml and `api_token` (private app token) in secrets.toml,
     or the arguments. Build the source after the pipeline exists (`make_pipeline`): it reads the pipeline's
-    saved cursors to decide between listing everything and searching for changes.
+    saved cursors to decide between listing everything and searching for changes. `rate_limit` requests per
+    10 s and `search_rate_limit` searches per second are never exceeded (0: no limit); with `rate_limit_from_api`
+    the account's own limit from HubSpot's X-HubSpot-RateLimit-* headers replaces `rate_limit` once known.
+    `batch_reads` False reads each changed object with its own GET (the route before batch reads).
     """
     check_base_url(base_url)
     recon = reconciliation if reconciliation is not None else Reconciliation("hubspot")
     session = rest_session()  # an unreachable host fails within seconds; what retries leave is said in one line
+    Limiter(rate_limit, RATE_LIMIT_SECONDS, search_rate_limit, follow_api=rate_limit_from_api).install(session)
     session.send = explained_send(session.send)
     client = {"base_url": base_url, "auth": {"type": "bearer", "token": api_token}, "session": session}
+    reader_client = RESTClient(base_url, auth=BearerTokenAuth(api_token), session=session)
+    readers: list[tuple[str, str, BatchReader]] = []  # (resource name, parent resource, reader)
 
     configs: list[dict[str, Any]] = []
     loaders: list[tuple[str, str, str, Any]] = []  # (resource name, table, feed resource, transformer body)
@@ -328,11 +354,18 @@ def hubspot_source(
         if spec.history_table:
             declare_table(spec.history_table, history_columns(spec), primary_key=history_key(spec))
         tally = recon.tally(spec.input_name, "api")
-        object_configs, feed, archived, route = _object_endpoints(
-            spec, page_size, search_page_size, search_result_limit, search_settle_seconds
+        object_configs, live, read_live, archived, read_archived, route = _object_endpoints(
+            spec, page_size, search_page_size, search_result_limit, search_settle_seconds, archived_page_size
         )
         tally.detail = route
         configs.extend(object_configs)
+        feed = live
+        if read_live:
+            feed = f"{spec.object_type}_api_details"
+            readers.append((feed, live, BatchReader(spec, reader_client, False, batch_reads)))
+        if read_archived:
+            readers.append((f"{archived}_read", archived, BatchReader(spec, reader_client, True, batch_reads)))
+            archived = f"{archived}_read"
         load = _object_loader(spec, tally)
         loaders.append((spec.table, spec.table, feed, load))
         loaders.append((f"{spec.table}_archived", spec.table, archived, load))
@@ -379,6 +412,8 @@ def hubspot_source(
         )
 
     api = {r.name: r for r in rest_api_resources({"client": client, "resources": configs})}
+    for name, parent, reader in readers:
+        api[name] = dlt.transformer(_reader(reader), name=name, selected=False, data_from=api[parent])
     transformers = [
         dlt.transformer(
             load,
