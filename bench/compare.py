@@ -56,6 +56,15 @@ def relations_from_database(alias: str) -> dict[str, str]:
     return {table: f'"{alias}".main.{table}' for table in CORE_MARTS}
 
 
+def relations_from_warehouse(alias: str) -> dict[str, str]:
+    """The core marts of a warehouse dbt's SQL built (schema marts), the funnel's overall segment only, as the
+    pipeline's snapshot holds it."""
+    relations = {table: f'"{alias}".marts.{table}' for table in CORE_MARTS}
+    relations["mart_funnel_conversion"] = (
+        f"(select * from {relations['mart_funnel_conversion']} where segment_type = 'overall')")
+    return relations
+
+
 def _differs(column: str, tolerance: float | None) -> str:
     a, b = f"e.{column}", f"a.{column}"
     if tolerance is None:
