@@ -82,10 +82,12 @@ def xlsx_table(paths: list[Path], reader: str) -> Any:
                         names.update(dict.fromkeys(name for name in header if name))
                     continue
                 record: dict[str, Any] = {name: text or None for name, text in zip(header, texts) if name}
-                record.update(source_file=path.name, source_sheet=sheet, source_row=number)
+                record.update(source_file=path.name, source_sheet=sheet, source_row=number,
+                              xlsx_order=len(records) + 1)
                 records.append(record)
     schema = pa.schema([*(pa.field(name, pa.string()) for name in names), pa.field("source_file", pa.string()),
-                        pa.field("source_sheet", pa.string()), pa.field("source_row", pa.int64())])
+                        pa.field("source_sheet", pa.string()), pa.field("source_row", pa.int64()),
+                        pa.field("xlsx_order", pa.int64())])
     return pa.Table.from_pylist(records, schema=schema)
 
 

@@ -112,17 +112,10 @@ def hubspot_pages(results: dict[str, Any]) -> dict[str, Any]:
 
 
 def raw_rows(results: dict[str, Any]) -> dict[str, Any]:
-    """Rows of each raw table the pipeline's full refresh wrote ("<source>.<table>") beside the floor's, and the
-    tables where they differ."""
+    """The floor's raw tables against the pipeline's (bench/compare.py compare_raw): rows, rows only in one of
+    them, columns that differ, per table; the tables that differ."""
     floor = results["variants"].get("floor")
-    if not floor:
-        return {}
-    tables = {}
-    for source, tally in results["variants"]["pipeline_full"]["sources"].items():
-        for table, rows in (tally.get("table_rows") or {}).items():
-            tables[f"raw_{source}.{table}"] = {"pipeline": rows, "floor": floor["raw_rows"].get(f"raw_{source}.{table}")}
-    return {"tables": tables, "different": sorted(name for name, pair in tables.items()
-                                                  if pair["pipeline"] != pair["floor"])}
+    return (floor or {}).get("raw_comparison") or {}
 
 
 def _goal(name: str, value: float | None, goal: str, kind: str, limit: float | None, at_most: bool = True,
@@ -302,9 +295,15 @@ def raw_rows_line(results: dict[str, Any]) -> list[str]:
     rows = results["summary"].get("floor_raw_rows") or {}
     if not rows:
         return []
-    different = rows["different"]
-    return [f"floor's raw tables: {len(rows['tables']) - len(different)} of {len(rows['tables'])} with the pipeline's "
-            "row count" + (f"; different: {', '.join(different)}" if different else "")]
+    lines = [f"floor's raw tables: {len(rows['tables']) - len(rows['different'])} of {len(rows['tables'])} equal "
+             "to the pipeline's, row by row (dlt's own columns and the run's times left out)"]
+    for name in rows["different"]:
+        entry = rows["tables"][name]
+        lines.append(f"    {name}: rows pipeline {entry['pipeline_rows']:,}, floor {entry['floor_rows'] or 0:,}; "
+                     + ("missing from the floor" if entry.get("missing") else
+                        f"{entry['only_pipeline']:,} only in the pipeline's, {entry['only_floor']:,} only in the "
+                        f"floor's; columns differing {', '.join(entry['columns_different']) or 'none'}"))
+    return lines
 
 
 def title(results: dict[str, Any]) -> str:

@@ -214,6 +214,7 @@ def run_bench(options: BenchOptions, log: Callable[[str], None] | None = None) -
                 "hubspot_base_url": emulator.base_url, "hubspot_token": TOKEN,
             }, work, log)
             results["floor"]["hubspot_requests"] = emulator.stats()
+            results["floor"]["raw_comparison"] = compare.compare_raw(warehouse, work / "floor" / warehouse.name)
 
         # 5. the incremental night: 1 % of the HubSpot deals edited, a new forms file, a new export part
         if "incremental" not in options.skip:

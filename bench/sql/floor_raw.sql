@@ -205,84 +205,139 @@ left join raw_forms.quarantine as q on q.input_name = l.source_file and q.row_nu
 group by source_file;
 
 -- @step spreadsheets
+-- Rows are ranked within their natural key in the order the loader reads them (the workbooks, then the CSVs, each
+-- top to bottom): the first loads, a later one with the same values is the same record, a later one with other
+-- values is quarantined as a duplicate key (as ingestion/spreadsheets/tables.py does).
+create or replace temp macro keyed(rows_table) as table
+select
+    *, row_number() over w as key_rank, first_value(input_name) over w as first_input,
+    first_value(source_row) over w as first_row, first_value(content) over w as first_content
+from query_table(rows_table)
+where is_valid
+window w as (partition by key_text order by read_order);
+
+create or replace temp macro shown(x) as '''' || x || '''';
+
 create or replace temp table tracker_raw as
 select *, parse_filename(filename) as source_file, cast(null as varchar) as source_sheet,
-    cast(row_number() over (partition by filename) + 1 as bigint) as source_row
+    cast(row_number() over (partition by filename) + 1 as bigint) as source_row,
+    list_position(${tracker_files}, filename) as file_order
 from read_csv(${tracker_files}, header = true, all_varchar = true, filename = true, union_by_name = true)
 union all by name
-select * exclude (source_row), cast(source_row as bigint) as source_row from xlsx_trackers;
+select * exclude (source_row), cast(source_row as bigint) as source_row, 0 as file_order from xlsx_trackers;
 
 create or replace temp table tracker_parsed as
+with parsed as (
+    select
+        clean(客户名称) as customer_name, clean(所属行业) as industry, clean(公司规模) as company_size,
+        clean(联系人) as contact_name, clean(职务) as contact_title, phone(联系方式) as contact_phone,
+        clean(当前阶段) as stage_raw, lookup.stage_code, parse_day(进入阶段时间) as stage_entered_on,
+        parse_days(上一阶段停留时长) as previous_stage_days, clean(关键动作记录) as key_actions,
+        clean(下一步计划) as next_step, clean(负责人) as owner_name,
+        parse_amount("预估金额(万)", 10000) as amount_cny, clean(风险提示) as risk_note,
+        regexp_extract(source_file, '^销售跟进表_([^_.]+)', 1) as team, source_file, source_sheet, source_row,
+        phone_issue('contact_phone', 联系方式) as data_issues, clean("预估金额(万)") as amount_text,
+        coalesce(source_file || '[' || source_sheet || ']', source_file) as input_name,
+        cast(file_order as bigint) * 100000000 + coalesce(xlsx_order, source_row) as read_order
+    from tracker_raw
+    left join stage_lookup as lookup
+        on lookup.stage_source = 'tracker_cn' and lookup.source_stage_key = stage_key(clean(tracker_raw.当前阶段))
+    where coalesce(客户名称, 所属行业, 公司规模, 联系人, 职务, 联系方式, 当前阶段, 进入阶段时间, 上一阶段停留时长,
+                   关键动作记录, 下一步计划, 负责人, "预估金额(万)", 风险提示) is not null
+)
 select
-    clean(客户名称) as customer_name, clean(所属行业) as industry, clean(公司规模) as company_size,
-    clean(联系人) as contact_name, clean(职务) as contact_title, phone(联系方式) as contact_phone,
-    clean(当前阶段) as stage_raw, lookup.stage_code, parse_day(进入阶段时间) as stage_entered_on,
-    parse_days(上一阶段停留时长) as previous_stage_days, clean(关键动作记录) as key_actions,
-    clean(下一步计划) as next_step, clean(负责人) as owner_name, parse_amount("预估金额(万)", 10000) as amount_cny,
-    clean(风险提示) as risk_note, regexp_extract(source_file, '^销售跟进表_([^_.]+)', 1) as team,
-    source_file, source_sheet, source_row,
-    phone_issue('contact_phone', 联系方式) as data_issues,
-    clean("预估金额(万)") as amount_text,
-    coalesce(source_file || '[' || source_sheet || ']', source_file) as input_name
-from tracker_raw
-left join stage_lookup as lookup
-    on lookup.stage_source = 'tracker_cn' and lookup.source_stage_key = stage_key(clean(tracker_raw.当前阶段))
-where coalesce(客户名称, 所属行业, 公司规模, 联系人, 职务, 联系方式, 当前阶段, 进入阶段时间, 上一阶段停留时长,
-               关键动作记录, 下一步计划, 负责人, "预估金额(万)", 风险提示) is not null;
+    *,
+    customer_name is not null and stage_code is not null and stage_entered_on is not null
+        and (amount_text is null or amount_cny is not null) as is_valid,
+    concat_ws(', ', 'team=' || shown(team), 'customer_name=' || shown(customer_name),
+              'stage_code=' || shown(stage_code), 'stage_entered_on=' || stage_entered_on) as key_text,
+    '客户名称' as key_header,
+    md5(cast(row(customer_name, industry, company_size, contact_name, contact_title, contact_phone, stage_raw,
+                 stage_code, stage_entered_on, previous_stage_days, key_actions, next_step, owner_name, amount_cny,
+                 risk_note, team) as varchar)) as content
+from parsed;
 
 create or replace table raw_spreadsheets.tracker_deals as
-select * exclude (amount_text, input_name), '${load_id}' as _dlt_load_id, md5(input_name || source_row) as _dlt_id
-from tracker_parsed
-where customer_name is not null and stage_code is not null and stage_entered_on is not null
-    and (amount_text is null or amount_cny is not null)
-qualify row_number() over (partition by team, customer_name, stage_code, stage_entered_on
-                           order by source_file, source_sheet, source_row) = 1;
+select
+    customer_name, industry, company_size, contact_name, contact_title, contact_phone, stage_raw, stage_code,
+    stage_entered_on, previous_stage_days, key_actions, next_step, owner_name, amount_cny, risk_note, team,
+    source_file, source_sheet, source_row, data_issues, '${load_id}' as _dlt_load_id,
+    md5(input_name || source_row) as _dlt_id
+from keyed('tracker_parsed') where key_rank = 1;
 
 -- English export
 create or replace temp table export_parsed as
+with parsed as (
+    select
+        clean("Deal ID") as deal_id, clean("Account Name") as account_name, clean(Industry) as industry,
+        clean("Company Size") as company_size, clean("Contact Name") as contact_name, clean(Title) as contact_title,
+        phone(Phone) as contact_phone, email(Email) as contact_email, clean(Stage) as stage_raw, lookup.stage_code,
+        parse_day("Stage Entered") as stage_entered_on, parse_day(Created) as created_on,
+        clean(Owner) as owner_name, parse_amount("Amount (CNY)", 1) as amount_cny,
+        clean("Lost Reason") as lost_reason, clean(Channel) as channel, parse_filename(filename) as source_file,
+        cast(null as varchar) as source_sheet,
+        cast(row_number() over (partition by filename) + 1 as bigint) as source_row,
+        nullif(concat_ws('; ', phone_issue('contact_phone', Phone), email_issue('contact_email', Email)), '')
+            as data_issues,
+        clean("Stage Entered") as entered_text, clean(Created) as created_text,
+        clean("Amount (CNY)") as amount_text, parse_filename(filename) as input_name,
+        cast(list_position(${export_files}, filename) as bigint) * 100000000 + source_row as read_order
+    from read_csv(${export_files}, header = true, all_varchar = true, filename = true, union_by_name = true) as raw
+    left join stage_lookup as lookup
+        on lookup.stage_source = 'export_en' and lookup.source_stage_key = stage_key(clean(raw.Stage))
+)
 select
-    clean("Deal ID") as deal_id, clean("Account Name") as account_name, clean(Industry) as industry,
-    clean("Company Size") as company_size, clean("Contact Name") as contact_name, clean(Title) as contact_title,
-    phone(Phone) as contact_phone, email(Email) as contact_email, clean(Stage) as stage_raw, lookup.stage_code,
-    parse_day("Stage Entered") as stage_entered_on, parse_day(Created) as created_on, clean(Owner) as owner_name,
-    parse_amount("Amount (CNY)", 1) as amount_cny, clean("Lost Reason") as lost_reason, clean(Channel) as channel,
-    parse_filename(filename) as source_file, cast(null as varchar) as source_sheet,
-    cast(row_number() over (partition by filename) + 1 as bigint) as source_row,
-    nullif(concat_ws('; ',
-        phone_issue('contact_phone', Phone), email_issue('contact_email', Email)), '') as data_issues,
-    clean("Stage Entered") as entered_text, clean(Created) as created_text, clean("Amount (CNY)") as amount_text
-from read_csv(${export_files}, header = true, all_varchar = true, filename = true, union_by_name = true) as raw
-left join stage_lookup as lookup
-    on lookup.stage_source = 'export_en' and lookup.source_stage_key = stage_key(clean(raw.Stage));
+    *,
+    deal_id is not null and account_name is not null and stage_code is not null
+        and (entered_text is null or stage_entered_on is not null)
+        and (created_text is null or created_on is not null)
+        and (amount_text is null or amount_cny is not null) as is_valid,
+    'deal_id=' || shown(deal_id) as key_text, 'Deal ID' as key_header,
+    md5(cast(row(deal_id, account_name, industry, company_size, contact_name, contact_title, contact_phone,
+                 contact_email, stage_raw, stage_code, stage_entered_on, created_on, owner_name, amount_cny,
+                 lost_reason, channel) as varchar)) as content
+from parsed;
 
 create or replace table raw_spreadsheets.export_deals as
-select * exclude (entered_text, created_text, amount_text), '${load_id}' as _dlt_load_id,
-    md5(source_file || source_row) as _dlt_id
-from export_parsed
-where deal_id is not null and account_name is not null and stage_code is not null
-    and (entered_text is null or stage_entered_on is not null) and (created_text is null or created_on is not null)
-    and (amount_text is null or amount_cny is not null)
-qualify row_number() over (partition by deal_id order by source_file, source_row) = 1;
+select
+    deal_id, account_name, industry, company_size, contact_name, contact_title, contact_phone, contact_email,
+    stage_raw, stage_code, stage_entered_on, created_on, owner_name, amount_cny, lost_reason, channel, source_file,
+    source_sheet, source_row, data_issues, '${load_id}' as _dlt_load_id, md5(source_file || source_row) as _dlt_id
+from keyed('export_parsed') where key_rank = 1;
 
 create or replace temp table history_parsed as
+with parsed as (
+    select
+        clean("Deal ID") as deal_id, clean("From Stage") as from_stage_raw,
+        from_lookup.stage_code as from_stage_code, clean("To Stage") as to_stage_raw,
+        to_lookup.stage_code as to_stage_code, timezone('UTC', parse_ts("Changed At")) as changed_at,
+        clean("Changed By") as changed_by, parse_filename(filename) as source_file,
+        cast(null as varchar) as source_sheet,
+        cast(row_number() over (partition by filename) + 1 as bigint) as source_row,
+        cast(null as varchar) as data_issues, parse_filename(filename) as input_name,
+        cast(list_position(${history_files}, filename) as bigint) * 100000000 + source_row as read_order
+    from read_csv(${history_files}, header = true, all_varchar = true, filename = true, union_by_name = true) as raw
+    left join stage_lookup as from_lookup
+        on from_lookup.stage_source = 'export_en'
+            and from_lookup.source_stage_key = stage_key(clean(raw."From Stage"))
+    left join stage_lookup as to_lookup
+        on to_lookup.stage_source = 'export_en' and to_lookup.source_stage_key = stage_key(clean(raw."To Stage"))
+)
 select
-    clean("Deal ID") as deal_id, clean("From Stage") as from_stage_raw, from_lookup.stage_code as from_stage_code,
-    clean("To Stage") as to_stage_raw, to_lookup.stage_code as to_stage_code, parse_ts("Changed At") as changed_at,
-    clean("Changed By") as changed_by, parse_filename(filename) as source_file, cast(null as varchar) as source_sheet,
-    cast(row_number() over (partition by filename) + 1 as bigint) as source_row, cast(null as varchar) as data_issues
-from read_csv(${history_files}, header = true, all_varchar = true, filename = true, union_by_name = true) as raw
-left join stage_lookup as from_lookup
-    on from_lookup.stage_source = 'export_en' and from_lookup.source_stage_key = stage_key(clean(raw."From Stage"))
-left join stage_lookup as to_lookup
-    on to_lookup.stage_source = 'export_en' and to_lookup.source_stage_key = stage_key(clean(raw."To Stage"));
+    *,
+    deal_id is not null and to_stage_code is not null and changed_at is not null
+        and (from_stage_raw is null or from_stage_code is not null) as is_valid,
+    concat_ws(', ', 'deal_id=' || shown(deal_id), 'changed_at=' || strftime(changed_at, '%Y-%m-%dT%H:%M:%S+00:00'),
+              'to_stage_code=' || shown(to_stage_code)) as key_text, 'Deal ID' as key_header,
+    md5(cast(row(deal_id, from_stage_raw, from_stage_code, to_stage_raw, to_stage_code, changed_at, changed_by)
+             as varchar)) as content
+from parsed;
 
 create or replace table raw_spreadsheets.export_stage_changes as
-select * replace (timezone('UTC', changed_at) as changed_at), '${load_id}' as _dlt_load_id,
-    md5(source_file || source_row) as _dlt_id
-from history_parsed
-where deal_id is not null and to_stage_code is not null and changed_at is not null
-    and (from_stage_raw is null or from_stage_code is not null)
-qualify row_number() over (partition by deal_id, changed_at, to_stage_code order by source_file, source_row) = 1;
+select
+    deal_id, from_stage_raw, from_stage_code, to_stage_raw, to_stage_code, changed_at, changed_by, source_file,
+    source_sheet, source_row, data_issues, '${load_id}' as _dlt_load_id, md5(source_file || source_row) as _dlt_id
+from keyed('history_parsed') where key_rank = 1;
 
 create or replace table raw_spreadsheets.marketing_spend as
 with raw as (
@@ -303,27 +358,41 @@ from parsed where month is not null and channel is not null and amount_cny is no
 qualify row_number() over (partition by month, channel order by source_row) = 1;
 
 create or replace table raw_spreadsheets.quarantine as
+with invalid as (
+    select input_name, source_row, 'tracker_deals' as entity, customer_name as raw_value
+    from tracker_parsed where not is_valid
+    union all
+    select input_name, source_row, 'export_deals', deal_id from export_parsed where not is_valid
+    union all
+    select input_name, source_row, 'export_stage_changes', deal_id from history_parsed where not is_valid
+),
+duplicates as (
+    select input_name, source_row, 'tracker_deals' as entity, key_header, key_text, first_input, first_row
+    from keyed('tracker_parsed') where key_rank > 1 and content <> first_content
+    union all
+    select input_name, source_row, 'export_deals', key_header, key_text, first_input, first_row
+    from keyed('export_parsed') where key_rank > 1 and content <> first_content
+    union all
+    select input_name, source_row, 'export_stage_changes', key_header, key_text, first_input, first_row
+    from keyed('history_parsed') where key_rank > 1 and content <> first_content
+)
 select
-    coalesce(source_file || '[' || source_sheet || ']', source_file) as input_name, source_row as row_number,
-    'deals' as entity, 'record' as field, customer_name as raw_value,
-    'a required field is missing or unreadable' as reason, customer_name as raw_record, now() as quarantined_at,
-    '${load_id}' as _dlt_load_id, md5(source_file || source_row) as _dlt_id
-from tracker_parsed
-where customer_name is null or stage_code is null or stage_entered_on is null
-    or (amount_text is not null and amount_cny is null)
+    input_name, source_row as row_number, entity, 'record' as field, raw_value,
+    'a required field is missing or unreadable' as reason, raw_value as raw_record, now() as quarantined_at,
+    '${load_id}' as _dlt_load_id, md5(input_name || source_row) as _dlt_id
+from invalid
 union all
-select source_file, source_row, 'deals', 'record', deal_id, 'a required field is missing or unreadable', deal_id,
-    now(), '${load_id}', md5(source_file || source_row)
-from export_parsed
-where deal_id is null or account_name is null or stage_code is null
-    or (entered_text is not null and stage_entered_on is null) or (created_text is not null and created_on is null)
-    or (amount_text is not null and amount_cny is null);
+select
+    input_name, source_row, entity, key_header, key_text,
+    'duplicate key (' || key_text || ') with different values than ' || first_input || ' row ' || first_row,
+    key_text, now(), '${load_id}', md5(input_name || source_row)
+from duplicates;
 
 create or replace table raw_spreadsheets.reconciliation as
 with read_rows as (
     select input_name, count(*) as rows_read from tracker_parsed group by 1
-    union all select source_file, count(*) from export_parsed group by 1
-    union all select source_file, count(*) from history_parsed group by 1
+    union all select input_name, count(*) from export_parsed group by 1
+    union all select input_name, count(*) from history_parsed group by 1
     union all select source_file, count(*) from raw_spreadsheets.marketing_spend group by 1
 ),
 quarantined as (select input_name, count(*) as n from raw_spreadsheets.quarantine group by 1)
