@@ -208,13 +208,24 @@ group by source_file;
 -- Rows are ranked within their natural key in the order the loader reads them (the workbooks, then the CSVs, each
 -- top to bottom): the first loads, a later one with the same values is the same record, a later one with other
 -- values is quarantined as a duplicate key (as ingestion/spreadsheets/tables.py does).
+-- A row's content: its values but the provenance (source_*, data_issues) and the k_ columns of the parsing.
 create or replace temp macro keyed(rows_table) as table
 select
-    *, row_number() over w as key_rank, first_value(input_name) over w as first_input,
-    first_value(source_row) over w as first_row, first_value(content) over w as first_content
-from query_table(rows_table)
-where is_valid
-window w as (partition by key_text order by read_order);
+    *, row_number() over w as k_rank, first_value(k_input_name) over w as k_first_input,
+    first_value(source_row) over w as k_first_row, first_value(k_content) over w as k_first_content
+from (
+    select *, md5(cast(row(*columns(lambda c: not starts_with(c, 'k_') and not starts_with(c, 'source_')
+                                    and c <> 'data_issues')) as varchar)) as k_content
+    from query_table(rows_table)
+    where k_is_valid
+)
+window w as (partition by k_key_text order by k_read_order);
+
+-- the rows a raw table loads: the first of each key, without the k_ columns of the parsing
+create or replace temp macro loaded(rows_table) as table
+select columns(lambda c: not starts_with(c, 'k_')), '${load_id}' as _dlt_load_id, md5(k_input_name || source_row) as _dlt_id
+from keyed(rows_table)
+where k_rank = 1;
 
 create or replace temp macro shown(x) as '''' || x || '''';
 
@@ -236,9 +247,9 @@ with parsed as (
         clean(下一步计划) as next_step, clean(负责人) as owner_name,
         parse_amount("预估金额(万)", 10000) as amount_cny, clean(风险提示) as risk_note,
         regexp_extract(source_file, '^销售跟进表_([^_.]+)', 1) as team, source_file, source_sheet, source_row,
-        phone_issue('contact_phone', 联系方式) as data_issues, clean("预估金额(万)") as amount_text,
-        coalesce(source_file || '[' || source_sheet || ']', source_file) as input_name,
-        cast(file_order as bigint) * 100000000 + coalesce(xlsx_order, source_row) as read_order
+        phone_issue('contact_phone', 联系方式) as data_issues, clean("预估金额(万)") as k_amount_text,
+        coalesce(source_file || '[' || source_sheet || ']', source_file) as k_input_name,
+        cast(file_order as bigint) * 100000000 + coalesce(xlsx_order, source_row) as k_read_order
     from tracker_raw
     left join stage_lookup as lookup
         on lookup.stage_source = 'tracker_cn' and lookup.source_stage_key = stage_key(clean(tracker_raw.当前阶段))
@@ -248,22 +259,13 @@ with parsed as (
 select
     *,
     customer_name is not null and stage_code is not null and stage_entered_on is not null
-        and (amount_text is null or amount_cny is not null) as is_valid,
+        and (k_amount_text is null or amount_cny is not null) as k_is_valid,
     concat_ws(', ', 'team=' || shown(team), 'customer_name=' || shown(customer_name),
-              'stage_code=' || shown(stage_code), 'stage_entered_on=' || stage_entered_on) as key_text,
-    '客户名称' as key_header,
-    md5(cast(row(customer_name, industry, company_size, contact_name, contact_title, contact_phone, stage_raw,
-                 stage_code, stage_entered_on, previous_stage_days, key_actions, next_step, owner_name, amount_cny,
-                 risk_note, team) as varchar)) as content
+              'stage_code=' || shown(stage_code), 'stage_entered_on=' || stage_entered_on) as k_key_text,
+    '客户名称' as k_key_header
 from parsed;
 
-create or replace table raw_spreadsheets.tracker_deals as
-select
-    customer_name, industry, company_size, contact_name, contact_title, contact_phone, stage_raw, stage_code,
-    stage_entered_on, previous_stage_days, key_actions, next_step, owner_name, amount_cny, risk_note, team,
-    source_file, source_sheet, source_row, data_issues, '${load_id}' as _dlt_load_id,
-    md5(input_name || source_row) as _dlt_id
-from keyed('tracker_parsed') where key_rank = 1;
+create or replace table raw_spreadsheets.tracker_deals as select * from loaded('tracker_parsed');
 
 -- English export
 create or replace temp table export_parsed as
@@ -279,9 +281,9 @@ with parsed as (
         cast(row_number() over (partition by filename) + 1 as bigint) as source_row,
         nullif(concat_ws('; ', phone_issue('contact_phone', Phone), email_issue('contact_email', Email)), '')
             as data_issues,
-        clean("Stage Entered") as entered_text, clean(Created) as created_text,
-        clean("Amount (CNY)") as amount_text, parse_filename(filename) as input_name,
-        cast(list_position(${export_files}, filename) as bigint) * 100000000 + source_row as read_order
+        clean("Stage Entered") as k_entered_text, clean(Created) as k_created_text,
+        clean("Amount (CNY)") as k_amount_text, parse_filename(filename) as k_input_name,
+        cast(list_position(${export_files}, filename) as bigint) * 100000000 + source_row as k_read_order
     from read_csv(${export_files}, header = true, all_varchar = true, filename = true, union_by_name = true) as raw
     left join stage_lookup as lookup
         on lookup.stage_source = 'export_en' and lookup.source_stage_key = stage_key(clean(raw.Stage))
@@ -289,21 +291,13 @@ with parsed as (
 select
     *,
     deal_id is not null and account_name is not null and stage_code is not null
-        and (entered_text is null or stage_entered_on is not null)
-        and (created_text is null or created_on is not null)
-        and (amount_text is null or amount_cny is not null) as is_valid,
-    'deal_id=' || shown(deal_id) as key_text, 'Deal ID' as key_header,
-    md5(cast(row(deal_id, account_name, industry, company_size, contact_name, contact_title, contact_phone,
-                 contact_email, stage_raw, stage_code, stage_entered_on, created_on, owner_name, amount_cny,
-                 lost_reason, channel) as varchar)) as content
+        and (k_entered_text is null or stage_entered_on is not null)
+        and (k_created_text is null or created_on is not null)
+        and (k_amount_text is null or amount_cny is not null) as k_is_valid,
+    'deal_id=' || shown(deal_id) as k_key_text, 'Deal ID' as k_key_header
 from parsed;
 
-create or replace table raw_spreadsheets.export_deals as
-select
-    deal_id, account_name, industry, company_size, contact_name, contact_title, contact_phone, contact_email,
-    stage_raw, stage_code, stage_entered_on, created_on, owner_name, amount_cny, lost_reason, channel, source_file,
-    source_sheet, source_row, data_issues, '${load_id}' as _dlt_load_id, md5(source_file || source_row) as _dlt_id
-from keyed('export_parsed') where key_rank = 1;
+create or replace table raw_spreadsheets.export_deals as select * from loaded('export_parsed');
 
 create or replace temp table history_parsed as
 with parsed as (
@@ -314,8 +308,8 @@ with parsed as (
         clean("Changed By") as changed_by, parse_filename(filename) as source_file,
         cast(null as varchar) as source_sheet,
         cast(row_number() over (partition by filename) + 1 as bigint) as source_row,
-        cast(null as varchar) as data_issues, parse_filename(filename) as input_name,
-        cast(list_position(${history_files}, filename) as bigint) * 100000000 + source_row as read_order
+        cast(null as varchar) as data_issues, parse_filename(filename) as k_input_name,
+        cast(list_position(${history_files}, filename) as bigint) * 100000000 + source_row as k_read_order
     from read_csv(${history_files}, header = true, all_varchar = true, filename = true, union_by_name = true) as raw
     left join stage_lookup as from_lookup
         on from_lookup.stage_source = 'export_en'
@@ -326,18 +320,12 @@ with parsed as (
 select
     *,
     deal_id is not null and to_stage_code is not null and changed_at is not null
-        and (from_stage_raw is null or from_stage_code is not null) as is_valid,
+        and (from_stage_raw is null or from_stage_code is not null) as k_is_valid,
     concat_ws(', ', 'deal_id=' || shown(deal_id), 'changed_at=' || strftime(changed_at, '%Y-%m-%dT%H:%M:%S+00:00'),
-              'to_stage_code=' || shown(to_stage_code)) as key_text, 'Deal ID' as key_header,
-    md5(cast(row(deal_id, from_stage_raw, from_stage_code, to_stage_raw, to_stage_code, changed_at, changed_by)
-             as varchar)) as content
+              'to_stage_code=' || shown(to_stage_code)) as k_key_text, 'Deal ID' as k_key_header
 from parsed;
 
-create or replace table raw_spreadsheets.export_stage_changes as
-select
-    deal_id, from_stage_raw, from_stage_code, to_stage_raw, to_stage_code, changed_at, changed_by, source_file,
-    source_sheet, source_row, data_issues, '${load_id}' as _dlt_load_id, md5(source_file || source_row) as _dlt_id
-from keyed('history_parsed') where key_rank = 1;
+create or replace table raw_spreadsheets.export_stage_changes as select * from loaded('history_parsed');
 
 create or replace table raw_spreadsheets.marketing_spend as
 with raw as (
@@ -359,22 +347,23 @@ qualify row_number() over (partition by month, channel order by source_row) = 1;
 
 create or replace table raw_spreadsheets.quarantine as
 with invalid as (
-    select input_name, source_row, 'tracker_deals' as entity, customer_name as raw_value
-    from tracker_parsed where not is_valid
+    select k_input_name as input_name, source_row, 'tracker_deals' as entity, customer_name as raw_value
+    from tracker_parsed where not k_is_valid
     union all
-    select input_name, source_row, 'export_deals', deal_id from export_parsed where not is_valid
+    select k_input_name, source_row, 'export_deals', deal_id from export_parsed where not k_is_valid
     union all
-    select input_name, source_row, 'export_stage_changes', deal_id from history_parsed where not is_valid
+    select k_input_name, source_row, 'export_stage_changes', deal_id from history_parsed where not k_is_valid
 ),
 duplicates as (
-    select input_name, source_row, 'tracker_deals' as entity, key_header, key_text, first_input, first_row
-    from keyed('tracker_parsed') where key_rank > 1 and content <> first_content
+    select k_input_name as input_name, source_row, 'tracker_deals' as entity, k_key_header as key_header,
+        k_key_text as key_text, k_first_input as first_input, k_first_row as first_row
+    from keyed('tracker_parsed') where k_rank > 1 and k_content <> k_first_content
     union all
-    select input_name, source_row, 'export_deals', key_header, key_text, first_input, first_row
-    from keyed('export_parsed') where key_rank > 1 and content <> first_content
+    select k_input_name, source_row, 'export_deals', k_key_header, k_key_text, k_first_input, k_first_row
+    from keyed('export_parsed') where k_rank > 1 and k_content <> k_first_content
     union all
-    select input_name, source_row, 'export_stage_changes', key_header, key_text, first_input, first_row
-    from keyed('history_parsed') where key_rank > 1 and content <> first_content
+    select k_input_name, source_row, 'export_stage_changes', k_key_header, k_key_text, k_first_input, k_first_row
+    from keyed('history_parsed') where k_rank > 1 and k_content <> k_first_content
 )
 select
     input_name, source_row as row_number, entity, 'record' as field, raw_value,
@@ -390,9 +379,9 @@ from duplicates;
 
 create or replace table raw_spreadsheets.reconciliation as
 with read_rows as (
-    select input_name, count(*) as rows_read from tracker_parsed group by 1
-    union all select input_name, count(*) from export_parsed group by 1
-    union all select input_name, count(*) from history_parsed group by 1
+    select k_input_name as input_name, count(*) as rows_read from tracker_parsed group by 1
+    union all select k_input_name, count(*) from export_parsed group by 1
+    union all select k_input_name, count(*) from history_parsed group by 1
     union all select source_file, count(*) from raw_spreadsheets.marketing_spend group by 1
 ),
 quarantined as (select input_name, count(*) as n from raw_spreadsheets.quarantine group by 1)
