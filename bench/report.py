@@ -36,6 +36,7 @@ STEP_LABELS = {
 def machine() -> dict[str, Any]:
     info: dict[str, Any] = {
         "cores": os.cpu_count(),
+        "load_average": [round(value, 2) for value in os.getloadavg()] if hasattr(os, "getloadavg") else None,
         "platform": platform.platform(),
         "python": platform.python_version(),
         "packages": {},
@@ -152,7 +153,11 @@ def summarize(results: dict[str, Any]) -> dict[str, Any]:
                        f"× 1,000,000 / {pages['deals_in_inputs']:,}")
     ratios = [
         _goal("full refresh ÷ floor", _ratio(full["seconds"], floor and floor["seconds"]), "≤ 1.5×", "times", 1.5),
+        _goal("  the same in CPU seconds", _ratio(full.get("cpu_seconds"), floor and floor.get("cpu_seconds")),
+              "(info)", "times", None),
         _goal("full refresh ÷ lower bound", _ratio(full["seconds"], lower["seconds"]), "≤ 10×", "times", 10.0),
+        _goal("  the same in CPU seconds", _ratio(full.get("cpu_seconds"), lower.get("cpu_seconds")), "(info)",
+              "times", None),
         _goal(f"night with {share * 100:g} % changed ÷ full refresh",
               _ratio(night and night["seconds"], full["seconds"]), "≤ 5 %", "percent", 0.05),
         _goal("pandas ÷ night", _ratio(pandas and pandas["seconds"], night and night["seconds"]), "≥ 10×", "times",
@@ -362,7 +367,10 @@ def markdown(results: dict[str, Any]) -> str:
         f"Run {results['started_at']} → {results['finished_at']} on {machine_info.get('cpu', 'unknown CPU')}, "
         f"{machine_info['platform']}, Python {machine_info['python']}; {packages}; "
         f"commit {machine_info.get('git_commit') or 'unknown'}. Seed {results['options']['seed']}, as of "
-        f"{results['options']['as_of']}.",
+        f"{results['options']['as_of']}. Load average (1, 5, 15 min) at the start "
+        f"{', '.join(str(v) for v in results.get('load_average_at_start') or []) or 'unknown'}, at the end "
+        f"{', '.join(str(v) for v in machine_info.get('load_average') or []) or 'unknown'} (other work on the machine "
+        "stretches wall seconds, not CPU seconds).",
         "",
         _markdown_table(VARIANT_HEADER, variant_rows(results)),
         "",

@@ -153,6 +153,7 @@ def run_bench(options: BenchOptions, log: Callable[[str], None] | None = None) -
     work = options.resolved_work_dir()
     work.mkdir(parents=True, exist_ok=True)
     started_at = datetime.now(timezone.utc)
+    load_at_start = [round(value, 2) for value in os.getloadavg()] if hasattr(os, "getloadavg") else None
     inputs = work / "inputs"
     _say(log, f"bench at scale {options.scale:g} in {work}")
     generated = ensure_inputs(options, inputs)
@@ -253,6 +254,7 @@ def run_bench(options: BenchOptions, log: Callable[[str], None] | None = None) -
     return {
         "started_at": started_at.isoformat(timespec="seconds"),
         "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "load_average_at_start": load_at_start,
         "options": {"scale": options.scale, "seed": options.seed, "as_of": options.as_of,
                     "incremental_share": options.incremental_share, "skipped": list(options.skip),
                     "work_dir": str(work)},
