@@ -31,8 +31,8 @@ def run_and_report(options: BenchOptions, console: Any = None) -> dict[str, Any]
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m bench",
-        description="Time the pipeline against a hand-written DuckDB lower bound, dbt's own SQL run raw, an "
-        "incremental night and pandas, on `funnelhouse generate` data; record peak memory; check the marts agree.")
+        description="Time the pipeline against a hand-written DuckDB lower bound, dbt's own SQL run raw, a "
+        "floor (the same work by the fastest means), an incremental night and pandas, on `funnelhouse generate` data; record peak memory; check the marts agree.")
     p.add_argument("--scale", type=float, default=1.0, help="data set size: 1 ≈ 400 deals, 25 ≈ 10k, 2500 ≈ 1M")
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--as-of", default="2026-09-30", help="the data's 'today' (generate's --as-of and dbt's as_of)")
@@ -42,7 +42,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--results-dir", type=Path, default=BENCH_DIR / "results", help="default bench/results")
     p.add_argument("--incremental-share", type=float, default=0.01, help="share of deals changed in the night")
     p.add_argument("--regenerate", action="store_true", help="generate the inputs again even if present")
-    p.add_argument("--skip", default="", help="comma-separated variants to leave out: dbt_raw, incremental, pandas")
+    p.add_argument("--skip", default="", help="comma-separated variants to leave out: dbt_raw, floor, incremental, pandas")
     return p
 
 

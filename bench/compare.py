@@ -56,6 +56,15 @@ def relations_from_database(alias: str) -> dict[str, str]:
     return {table: f'"{alias}".main.{table}' for table in CORE_MARTS}
 
 
+def relations_from_warehouse(alias: str) -> dict[str, str]:
+    """The core marts of a warehouse dbt's SQL built (schema marts), the funnel's overall segment only, as the
+    pipeline's snapshot holds it."""
+    relations = {table: f'"{alias}".marts.{table}' for table in CORE_MARTS}
+    relations["mart_funnel_conversion"] = (
+        f"(select * from {relations['mart_funnel_conversion']} where segment_type = 'overall')")
+    return relations
+
+
 def _differs(column: str, tolerance: float | None) -> str:
     a, b = f"e.{column}", f"a.{column}"
     if tolerance is None:
@@ -199,3 +208,48 @@ def compare(expected: dict[str, str], actual: dict[str, str], attach: dict[str, 
     finally:
         connection.close()
     return {"equal": all(check["equal"] for check in checks), "checks": checks}
+
+
+RUN_COLUMNS = ("quarantined_at", "reconciled_at", "load_id", "raw_value", "raw_record")  # differ by run or by reader
+
+
+def compare_raw(pipeline: Path, floor: Path) -> dict[str, Any]:
+    """Every raw table of the pipeline's warehouse against the floor's, row by row on all columns but dlt's own
+    (_dlt_*) and those that differ by run or by reader (RUN_COLUMNS): rows in each, rows only in one of them, columns
+    whose name or type differs. {"tables": {"<schema>.<table>": {...}}, "different": [names]}."""
+    import duckdb
+
+    connection = duckdb.connect()
+    try:
+        connection.execute(f"attach '{str(pipeline)}' as p (read_only)")
+        connection.execute(f"attach '{str(floor)}' as f (read_only)")
+        columns: dict[str, dict[str, dict[str, str]]] = {"p": {}, "f": {}}
+        for side in columns:
+            for table, column, kind in _rows(connection, f"""
+                    select table_schema || '.' || table_name, column_name, data_type from information_schema.columns
+                    where table_catalog = '{side}' and table_schema like 'raw\\_%' escape '\\'
+                        and table_schema not like '%\\_staging' escape '\\' and table_name not like '\\_dlt%' escape '\\'
+                    order by all"""):
+                columns[side].setdefault(table, {})[column] = kind
+        tables = {}
+        for table, wanted in sorted(columns["p"].items()):
+            mine = columns["f"].get(table)
+            entry: dict[str, Any] = {"pipeline_rows": _rows(connection, f"select count(*) from p.{table}")[0][0]}
+            if mine is None:
+                tables[table] = {**entry, "floor_rows": None, "missing": True}
+                continue
+            entry["floor_rows"] = _rows(connection, f"select count(*) from f.{table}")[0][0]
+            entry["columns_different"] = sorted(name for name in set(wanted) | set(mine)
+                                                if not name.startswith("_dlt") and wanted.get(name) != mine.get(name))
+            shared = ", ".join(f'"{name}"' for name in sorted(wanted) if name in mine
+                               and not name.startswith("_dlt") and name not in RUN_COLUMNS)
+            entry["only_pipeline"] = _rows(connection, f"select count(*) from (select {shared} from p.{table} "
+                                                       f"except all select {shared} from f.{table})")[0][0]
+            entry["only_floor"] = _rows(connection, f"select count(*) from (select {shared} from f.{table} "
+                                                    f"except all select {shared} from p.{table})")[0][0]
+            tables[table] = entry
+    finally:
+        connection.close()
+    different = sorted(name for name, entry in tables.items() if entry.get("missing") or entry["columns_different"]
+                       or entry["only_pipeline"] or entry["only_floor"])
+    return {"tables": tables, "different": different}

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 SQL_FILE = Path(__file__).with_name("sql") / "lower_bound.sql"
+FUNNEL_MARKER = "-- " + "-" * 96 + " the funnel"
 MART_TABLES = (
     "fct_deals", "fct_deal_stage_events", "mart_funnel_conversion", "mart_stage_velocity", "mart_stale_deals",
     "mart_loss_reasons",
@@ -32,6 +33,13 @@ def render(raw_inputs: dict[str, Any], seeds_dir: Path, as_of: str) -> str:
     )
     # ${name} placeholders only: the script's regular expressions use $ themselves
     return re.sub(r"\$\{(\w+)\}", lambda match: values[match.group(1)], SQL_FILE.read_text(encoding="utf-8"))
+
+
+def helpers() -> str:
+    """The script's opening: the time zone and the parsing macros (clean, stage_key, parse_day, parse_ts,
+    parse_amount, parse_days), which the floor's raw layer uses too."""
+    script = SQL_FILE.read_text(encoding="utf-8")
+    return script[:script.index(FUNNEL_MARKER)]
 
 
 def statements(script: str) -> list[str]:

@@ -43,11 +43,15 @@ def _render_hook(
         return None
 
 
-def _seed_sql(connection: Any, node: dict[str, Any], project_dir: Path) -> str:
-    schema, table = node["schema"], node["alias"]
-    columns = connection.execute(
+def seed_columns(connection: Any, node: dict[str, Any]) -> list[tuple[str, str]]:
+    """(column, type) of a seed as dbt created it in the warehouse `connection` is open on."""
+    return connection.execute(
         "select column_name, data_type from information_schema.columns where table_schema = ? and table_name = ? "
-        "order by ordinal_position", [schema, table]).fetchall()
+        "order by ordinal_position", [node["schema"], node["alias"]]).fetchall()
+
+
+def seed_sql(node: dict[str, Any], project_dir: Path, columns: list[tuple[str, str]] | list[list[str]]) -> str:
+    """The seed's table from its CSV with the column types dbt gave it."""
     path = str(project_dir / node["original_file_path"]).replace("'", "''")
     types = ", ".join(f"'{name}': '{kind}'" for name, kind in columns)
     return f"create or replace table {_relation(node)} as select * from read_csv('{path}', header = true, " \
@@ -107,7 +111,8 @@ def run(warehouse_copy: Path, project_dir: Path) -> dict[str, Any]:
         for kind, uid, statements in steps:
             step = time.perf_counter()
             if kind == "seed":
-                statements = [_seed_sql(connection, manifest_nodes[uid], project_dir)]
+                node = manifest_nodes[uid]
+                statements = [seed_sql(node, project_dir, seed_columns(connection, node))]
             for statement in statements:
                 result = connection.execute(statement)
                 if kind in ("test", "unit_test"):

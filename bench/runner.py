@@ -20,7 +20,7 @@ from bench.memory import wait_sampled
 BENCH_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = BENCH_DIR.parent
 TOKEN = "bench-token"
-VARIANTS = ("lower_bound", "pipeline_full", "dbt_raw", "incremental", "pandas")
+VARIANTS = ("lower_bound", "pipeline_full", "dbt_raw", "floor", "incremental", "pandas")
 
 
 class BenchError(RuntimeError):
@@ -36,7 +36,7 @@ class BenchOptions:
     results_dir: Path = field(default_factory=lambda: BENCH_DIR / "results")
     incremental_share: float = 0.01  # of the deals changed (and of the deals / leads added) for the incremental night
     regenerate: bool = False  # generate the inputs even when the work folder has them for this seed and scale
-    skip: tuple[str, ...] = ()  # variants to leave out: pandas, dbt_raw, incremental
+    skip: tuple[str, ...] = ()  # variants to leave out: pandas, dbt_raw, floor, incremental
 
     def resolved_work_dir(self) -> Path:
         if self.work_dir is not None:
@@ -91,6 +91,16 @@ def input_sizes(inputs: Path) -> dict[str, Any]:
     return sizes
 
 
+def seed_types(warehouse: Path, project: Path) -> dict[str, list[tuple[str, str]]]:
+    """unique_id -> (column, type) of every seed, as dbt created them in the pipeline's warehouse."""
+    import duckdb
+
+    nodes = json.loads((project / "target" / "manifest.json").read_text(encoding="utf-8"))["nodes"]
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        return {uid: raw_sql.seed_columns(connection, node) for uid, node in nodes.items()
+                if node["resource_type"] == "seed"}
+
+
 def run_worker(name: str, spec: dict[str, Any], work: Path, log: Callable[[str], None] | None) -> dict[str, Any]:
     """Run one variant in `python -m bench.worker`, sampling the RSS of its process tree; its result dict."""
     specs, logs = work / "specs", work / "logs"
@@ -125,7 +135,7 @@ def run_worker(name: str, spec: dict[str, Any], work: Path, log: Callable[[str],
         "peak_rss_sampled_bytes": peak,
         "log": str(log_path),
     })
-    _say(log, f"  {name}: {result['seconds']:.2f} s, peak {_mib(peak)}")
+    _say(log, f"  {name}: {result['seconds']:.2f} s, CPU {result.get('cpu_seconds') or 0:.2f} s, peak {_mib(peak)}")
     return result
 
 
@@ -139,10 +149,11 @@ def run_bench(options: BenchOptions, log: Callable[[str], None] | None = None) -
 
     unknown = set(options.skip) - set(VARIANTS)
     if unknown or "lower_bound" in options.skip or "pipeline_full" in options.skip:
-        raise BenchError(f"can skip only dbt_raw, incremental, pandas (not {', '.join(sorted(options.skip))})")
+        raise BenchError(f"can skip only dbt_raw, floor, incremental, pandas (not {', '.join(sorted(options.skip))})")
     work = options.resolved_work_dir()
     work.mkdir(parents=True, exist_ok=True)
     started_at = datetime.now(timezone.utc)
+    load_at_start = [round(value, 2) for value in os.getloadavg()] if hasattr(os, "getloadavg") else None
     inputs = work / "inputs"
     _say(log, f"bench at scale {options.scale:g} in {work}")
     generated = ensure_inputs(options, inputs)
@@ -177,7 +188,9 @@ def run_bench(options: BenchOptions, log: Callable[[str], None] | None = None) -
             "hubspot_token": TOKEN, "as_of": options.as_of, "project_dir": str(project),
             "gx_dir": str(pipeline_dir / "gx"), "full_refresh": True,
         }
+        emulator.reset_stats()
         results["pipeline_full"] = run_worker("pipeline_full", pipeline_spec, work, log)
+        results["pipeline_full"]["hubspot_requests"] = emulator.stats()
         results["pipeline_full"]["dbt"] = raw_sql.dbt_timing(project)
         compare.snapshot_pipeline_marts(warehouse, pipeline_dir / "marts_full")
 
@@ -192,7 +205,19 @@ def run_bench(options: BenchOptions, log: Callable[[str], None] | None = None) -
                 "variant": "dbt_raw", "warehouse_copy": str(raw_dir / warehouse.name), "project_dir": str(project),
             }, work, log)
 
-        # 4. the incremental night: 1 % of the HubSpot deals edited, a new forms file, a new export part
+        # 4. the floor: the same inputs and HubSpot pages (before the night changes them), the same compiled SQL
+        if "floor" not in options.skip:
+            emulator.reset_stats()
+            results["floor"] = run_worker("floor", {
+                "variant": "floor", "inputs_dir": str(pipeline_inputs), "work_dir": str(work / "floor" / "work"),
+                "database": str(work / "floor" / warehouse.name), "project_dir": str(project),
+                "seeds_dir": str(seeds_dir), "seed_types": seed_types(warehouse, project),
+                "hubspot_base_url": emulator.base_url, "hubspot_token": TOKEN,
+            }, work, log)
+            results["floor"]["hubspot_requests"] = emulator.stats()
+            results["floor"]["raw_comparison"] = compare.compare_raw(warehouse, work / "floor" / warehouse.name)
+
+        # 5. the incremental night: 1 % of the HubSpot deals edited, a new forms file, a new export part
         if "incremental" not in options.skip:
             deals_total = int(generated["counts"].get("deals") or 0)
             night = {
@@ -200,30 +225,36 @@ def run_bench(options: BenchOptions, log: Callable[[str], None] | None = None) -
                 "forms": prepare.add_forms_file(pipeline_inputs, options.incremental_share),
                 "spreadsheets": prepare.add_export_part(pipeline_inputs, deals_total, options.incremental_share),
             }
+            emulator.reset_stats()
             results["incremental"] = run_worker("incremental", {**pipeline_spec, "full_refresh": False}, work, log)
+            results["incremental"]["hubspot_requests"] = emulator.stats()
             results["incremental"]["dbt"] = raw_sql.dbt_timing(project)
             results["incremental"]["changes"] = night
     finally:
         emulator.stop()
 
-    # 5. pandas
+    # 6. pandas
     if "pandas" not in options.skip:
         results["pandas"] = run_worker("pandas", {
             "variant": "pandas", "raw_inputs": raw_inputs, "seeds_dir": str(seeds_dir), "as_of": options.as_of,
             "out_dir": str(work / "pandas"),
         }, work, log)
 
-    # 6. the same numbers?
+    # 7. the same numbers?
     _say(log, "  comparing the marts with the pipeline's ...")
     expected = compare.relations_from_parquet(pipeline_dir / "marts_full")
     equality = {"lower_bound": compare.compare(
         expected, compare.relations_from_database("lb"), {"lb": work / "lower_bound" / "lower_bound.duckdb"})}
+    if "floor" in results:
+        equality["floor"] = compare.compare(expected, compare.relations_from_warehouse("fl"),
+                                            {"fl": work / "floor" / warehouse.name})
     if "pandas" in results:
         equality["pandas"] = compare.compare(expected, compare.relations_from_parquet(work / "pandas"))
 
     return {
         "started_at": started_at.isoformat(timespec="seconds"),
         "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "load_average_at_start": load_at_start,
         "options": {"scale": options.scale, "seed": options.seed, "as_of": options.as_of,
                     "incremental_share": options.incremental_share, "skipped": list(options.skip),
                     "work_dir": str(work)},

@@ -2,20 +2,19 @@
 
     python -m bench.worker SPEC.json
 
-SPEC.json names the variant (lower_bound, pipeline, dbt_raw, pandas), its inputs and `out`, the JSON file the
+SPEC.json names the variant (lower_bound, pipeline, dbt_raw, floor, pandas), its inputs and `out`, the JSON file the
 result is written to. Seconds are measured in here (the interpreter's start and the imports are not in them;
 the runner records the process's wall time besides)."""
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 import traceback
 from pathlib import Path
 from typing import Any
 
-from bench.memory import TreePeakSampler, own_max_rss_bytes
+from bench.memory import own_max_rss_bytes
 
 
 def run_lower_bound(spec: dict[str, Any]) -> dict[str, Any]:
@@ -25,11 +24,11 @@ def run_lower_bound(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_pipeline(spec: dict[str, Any]) -> dict[str, Any]:
-    """Ingestion (each source timed), dbt build (full refresh or incremental), the GX checks; each step's seconds
-    and peak RSS (sampled in this process, which runs dlt, dbt and GX in-process)."""
-    steps: dict[str, float] = {}
-    step_peaks: dict[str, int | None] = {}
-    sampler = TreePeakSampler(os.getpid(), children=False).start()
+    """Ingestion (each source timed), dbt build (full refresh or incremental), the GX checks; each step's wall and
+    CPU seconds and peak RSS (sampled in this process, which runs dlt, dbt and GX in-process)."""
+    from bench.steps import Steps
+
+    steps = Steps()
     started = time.perf_counter()
     import duckdb
 
@@ -39,7 +38,7 @@ def run_pipeline(spec: dict[str, Any]) -> dict[str, Any]:
     from ingestion.run import SOURCES, IngestOptions, ingest_source
 
     imports = time.perf_counter() - started
-    sampler.take_peak()
+    steps.start_over()
     warehouse = Path(spec["warehouse"])
     options = IngestOptions(
         inputs_dir=Path(spec["inputs_dir"]), warehouse=warehouse, pipelines_dir=Path(spec["pipelines_dir"]),
@@ -48,10 +47,8 @@ def run_pipeline(spec: dict[str, Any]) -> dict[str, Any]:
     sources: dict[str, Any] = {}
     file_errors: list[str] = []
     for name in SOURCES:
-        step = time.perf_counter()
-        summary, errors = ingest_source(name, options)
-        steps[f"ingest_{name}"] = time.perf_counter() - step
-        step_peaks[f"ingest_{name}"] = sampler.take_peak()
+        with steps.measure(f"ingest_{name}"):
+            summary, errors = ingest_source(name, options)
         file_errors.extend(errors)
         sources[name] = {
             "rows_loaded": summary.rows_loaded,
@@ -59,26 +56,21 @@ def run_pipeline(spec: dict[str, Any]) -> dict[str, Any]:
             "table_rows": summary.table_rows,
             "inputs_read": sum(1 for t in summary.tallies if t.status != "unchanged"),
             "inputs_unchanged": sum(1 for t in summary.tallies if t.status == "unchanged"),
-            "seconds": round(steps[f"ingest_{name}"], 3),
+            "seconds": round(steps.seconds[f"ingest_{name}"], 3),
         }
-    step = time.perf_counter()
-    dbt_build(warehouse, as_of=spec["as_of"], full_refresh=spec["full_refresh"], project_dir=Path(spec["project_dir"]))
-    steps["dbt_build"] = time.perf_counter() - step
-    step_peaks["dbt_build"] = sampler.take_peak()
-    step = time.perf_counter()
+    with steps.measure("dbt_build"):
+        dbt_build(warehouse, as_of=spec["as_of"], full_refresh=spec["full_refresh"],
+                  project_dir=Path(spec["project_dir"]))
     suites = []
-    with duckdb.connect(str(warehouse), read_only=True, config=settings.duckdb_config()) as connection:
-        for suite in SUITES.values():
-            result = validate(connection, suite, as_of=_as_of_end(spec["as_of"]), results_dir=Path(spec["gx_dir"]))
-            suites.append({"suite": result.suite, "rows": result.rows, "success": result.success,
-                           "errors": len(result.errors), "warnings": len(result.warnings)})
-    steps["checks"] = time.perf_counter() - step
-    step_peaks["checks"] = sampler.take_peak()
-    sampler.stop()
+    with steps.measure("checks"):
+        with duckdb.connect(str(warehouse), read_only=True, config=settings.duckdb_config()) as connection:
+            for suite in SUITES.values():
+                result = validate(connection, suite, as_of=_as_of_end(spec["as_of"]),
+                                  results_dir=Path(spec["gx_dir"]))
+                suites.append({"suite": result.suite, "rows": result.rows, "success": result.success,
+                               "errors": len(result.errors), "warnings": len(result.warnings)})
     return {
-        "seconds": round(sum(steps.values()), 3),
-        "steps": {name: round(seconds, 3) for name, seconds in steps.items()},
-        "step_peak_rss_bytes": step_peaks,
+        **steps.stop(),
         "import_seconds": round(imports, 3),
         "sources": sources,
         "file_errors": file_errors,
@@ -103,21 +95,40 @@ def run_dbt_raw(spec: dict[str, Any]) -> dict[str, Any]:
     return raw_sql.run(Path(spec["warehouse_copy"]), Path(spec["project_dir"]))
 
 
+def run_floor(spec: dict[str, Any]) -> dict[str, Any]:
+    from bench import floor
+
+    return floor.run(spec)
+
+
 def run_pandas(spec: dict[str, Any]) -> dict[str, Any]:
     from bench import pandas_marts
 
     return pandas_marts.run(spec["raw_inputs"], Path(spec["seeds_dir"]), spec["as_of"], Path(spec["out_dir"]))
 
 
-VARIANTS = {"lower_bound": run_lower_bound, "pipeline": run_pipeline, "dbt_raw": run_dbt_raw, "pandas": run_pandas}
+VARIANTS = {"lower_bound": run_lower_bound, "pipeline": run_pipeline, "dbt_raw": run_dbt_raw, "floor": run_floor,
+            "pandas": run_pandas}
+
+
+PRELOADED = {"lower_bound": ("duckdb", "bench.lower_bound"), "dbt_raw": ("duckdb", "jinja2", "bench.raw_sql"),
+             "pandas": ("duckdb", "pandas", "pyarrow", "bench.pandas_marts")}
 
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     spec = json.loads(Path(args[0]).read_text(encoding="utf-8"))
     out = Path(spec["out"])
+    import importlib
+
+    from bench.steps import cpu_seconds
+
     try:
+        for module in PRELOADED.get(spec["variant"], ()):  # outside the CPU count, as they are outside `seconds`
+            importlib.import_module(module)
+        cpu = cpu_seconds()
         result = {"ok": True, **VARIANTS[spec["variant"]](spec)}
+        result.setdefault("cpu_seconds", round(cpu_seconds() - cpu, 3))  # variants without steps of their own
     except BaseException as error:  # noqa: BLE001 - reported to the runner, which says which variant failed
         result = {"ok": False, "error": f"{type(error).__name__}: {error}", "traceback": traceback.format_exc()}
     result["max_rss_bytes"] = own_max_rss_bytes()
