@@ -133,3 +133,41 @@ def test_a_whole_workbook_opens_openpyxl_never(tmp_path: Path, openpyxl_opened: 
     drop = _write(tmp_path / "whole.xlsx", lambda sheet: sheet.append(["杭州1号", 1]))
     assert _rows(drop) == [(1, ("杭州1号", 1))]
     assert openpyxl_opened == []
+
+
+def test_each_batch_goes_to_dlt_as_one_arrow_table_of_the_declared_types(tmp_path: Path) -> None:
+    import pyarrow as pa
+
+    from ingestion.common.reconcile import Reconciliation
+    from ingestion.spreadsheets.mapping import DEFAULT_MAPPING, load_mapping
+    from ingestion.spreadsheets.tables import TableReader
+
+    (tmp_path / "pipeline_export_en.csv").write_text(
+        "Deal ID,Account Name,Stage,Stage Entered,Amount (CNY)\n"
+        "E-1,Acme,Qualified,03/05/2025,\"1,250,000\"\n"   # row 2 loads
+        "E-2,Beta,Qualified,03/06/2025,12.5\n"           # row 3 loads
+        "E-3,Gamma,Qualified,03/07/2025,-5\n",           # row 4: negative amount, quarantined
+        encoding="utf-8",
+    )
+    recon = Reconciliation("spreadsheets")
+    items = list(TableReader(tmp_path, load_mapping(DEFAULT_MAPPING), "export_deals", recon).items({}))
+    tables = [item for item in items if isinstance(item, pa.Table)]
+    assert len(items) == 2 and len(tables) == 1  # one Arrow table for the batch, one quarantine row
+    table = tables[0]
+    assert table.num_rows == 2 and table.column("deal_id").to_pylist() == ["E-1", "E-2"]
+    assert table.schema.field("amount_cny").type == pa.decimal128(18, 2)
+    assert table.schema.field("stage_entered_on").type == pa.date32()
+    assert [str(value) for value in table.column("amount_cny").to_pylist()] == ["1250000.00", "12.50"]
+    assert table.column("source_row").to_pylist() == [2, 3]
+    tally = recon.tally("pipeline_export_en.csv")
+    assert (tally.rows_read, tally.rows_loaded, tally.rows_quarantined) == (3, 2, 1)
+
+
+def test_a_batch_with_a_value_its_column_type_cannot_hold_goes_as_rows() -> None:
+    from ingestion.spreadsheets.arrow import arrow_schema, as_arrow
+
+    schema = arrow_schema({"n": {"data_type": "bigint"}, "d": {"data_type": "date"}})
+    rows = [{"n": 1, "d": None}, {"n": "not a number", "d": None}]
+    assert as_arrow(rows, schema) is rows  # dlt normalizes them one by one, as before
+    assert as_arrow([{"n": 1, "other": 2}], schema) == [{"n": 1, "other": 2}]  # a column it does not declare
+    assert as_arrow([{"n": 1, "d": None}], schema).num_rows == 1
