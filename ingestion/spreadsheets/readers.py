@@ -1,18 +1,22 @@
-"""Stream the rows of a CSV file or of each sheet of an XLSX workbook, numbered as a person sees them."""
+"""Stream the rows of a CSV file or of each sheet of an XLSX workbook, numbered as a person sees them. XLSX sheets are
+read by python-calamine (Rust), openpyxl only where calamine cannot read a workbook or a sheet (a damaged one)."""
 from __future__ import annotations
 
 import csv
 import re
 import sys
+import posixpath
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import iterparse
 
 import openpyxl
+import python_calamine
 from openpyxl.utils.cell import coordinate_to_tuple
 
 from ingestion.common.errors import InputFileError
@@ -84,14 +88,34 @@ def open_sheets(drop: DropFile, spec: InputSpec) -> Iterator[list[Sheet]]:
         finally:
             rows.close()
         return
+    uncalculated = _asks_full_calculation(drop.path)
     try:
-        workbook = openpyxl.load_workbook(drop.path, read_only=True, data_only=True)
-    except Exception as error:  # noqa: BLE001 - zip, XML and openpyxl errors all mean "not a workbook"
-        raise InputFileError(drop.name, f"not a readable .xlsx workbook ({error})") from None
+        workbook = python_calamine.CalamineWorkbook.from_path(drop.path)
+    except Exception:  # noqa: BLE001 - calamine cannot read it: openpyxl reads it, or names what is wrong
+        workbook = None
+    else:
+        archive = zipfile.ZipFile(drop.path)  # calamine read it: a zip
+    if workbook is None:
+        fallback = _openpyxl_workbook(drop)
+        try:
+            yield list(_worksheets(fallback, drop, spec, uncalculated))
+        finally:
+            fallback.close()
+        return
+    fallback_of_sheet = _LazyOpenpyxl(drop)
     try:
-        yield list(_worksheets(workbook, drop, spec, _asks_full_calculation(drop.path)))
+        yield list(_calamine_worksheets(workbook, archive, drop, spec, uncalculated, fallback_of_sheet))
     finally:
         workbook.close()
+        archive.close()
+        fallback_of_sheet.close()
+
+
+def _openpyxl_workbook(drop: DropFile) -> Any:
+    try:
+        return openpyxl.load_workbook(drop.path, read_only=True, data_only=True)
+    except Exception as error:  # noqa: BLE001 - zip, XML and openpyxl errors all mean "not a workbook"
+        raise InputFileError(drop.name, f"not a readable .xlsx workbook ({error})") from None
 
 
 _FULL_CALC_ON_LOAD = re.compile(rb'<(?:\w+:)?calcPr\b[^>]*\bfullCalcOnLoad="(?:1|true)"')
@@ -127,50 +151,171 @@ def _csv_rows(path: Path, encoding: str, delimiter: str, nul_bytes: NulBytes) ->
 
 def _worksheets(workbook: Any, drop: DropFile, spec: InputSpec, uncalculated: bool) -> Iterator[Sheet]:
     available = [sheet.title for sheet in workbook.worksheets]
+    for title, problem in _listed(available, drop, spec):
+        rows = iter(()) if problem else _openpyxl_rows(workbook[title], uncalculated)
+        yield Sheet(f"{drop.name}[{title}]", title, rows, listed=spec.sheets is not None, problem=problem)
+
+
+def _listed(available: list[str], drop: DropFile, spec: InputSpec) -> Iterator[tuple[str, InputFileError | None]]:
+    """The sheets to read (those the entry names, else all), each with the error of a named sheet that is missing."""
     for title in spec.sheets or available:
-        input_name = f"{drop.name}[{title}]"
+        problem = None
         if title not in available:
-            problem = InputFileError(
-                input_name, f"workbook has no sheet {title!r} (it has: {', '.join(available)})", field="sheet"
-            )
-            yield Sheet(input_name, title, iter(()), problem=problem)
-            continue
-        worksheet = workbook[title]
-        worksheet.reset_dimensions()  # trust the cells, not the size the writing program claimed
-        rows = enumerate(worksheet.iter_rows(values_only=True), start=1)
-        has_formulas, merges = _scan(worksheet)
-        uncached = formulas_without_value(worksheet, uncalculated) if has_formulas else {}
-        if uncached or merges:
-            rows = _completed(rows, uncached, merges)
-        yield Sheet(input_name, title, rows, listed=spec.sheets is not None)
+            problem = InputFileError(f"{drop.name}[{title}]",
+                                     f"workbook has no sheet {title!r} (it has: {', '.join(available)})", field="sheet")
+        yield title, problem
+
+
+def _openpyxl_rows(worksheet: Any, uncalculated: bool) -> Iterator[Row]:
+    worksheet.reset_dimensions()  # trust the cells, not the size the writing program claimed
+    rows = enumerate(worksheet.iter_rows(values_only=True), start=1)
+    return _with_xml_cells(rows, worksheet._get_source, uncalculated)  # the sheet's XML inside the workbook
+
+
+class _LazyOpenpyxl:
+    """openpyxl's reading of the workbook, opened only for a sheet calamine cannot read (a damaged one)."""
+
+    def __init__(self, drop: DropFile) -> None:
+        self.drop = drop
+        self.workbook: Any = None
+
+    def rows(self, title: str, uncalculated: bool) -> Iterator[Row]:
+        if self.workbook is None:
+            self.workbook = _openpyxl_workbook(self.drop)
+        yield from _openpyxl_rows(self.workbook[title], uncalculated)
+
+    def close(self) -> None:
+        if self.workbook is not None:
+            self.workbook.close()
+
+
+def _calamine_worksheets(workbook: Any, archive: zipfile.ZipFile, drop: DropFile, spec: InputSpec,
+                         uncalculated: bool, fallback: _LazyOpenpyxl) -> Iterator[Sheet]:
+    available = [sheet.name for sheet in workbook.sheets_metadata if sheet.typ == python_calamine.SheetTypeEnum.WorkSheet]
+    parts = _sheet_parts(archive)
+    for title, problem in _listed(available, drop, spec):
+        rows = iter(()) if problem else _calamine_rows(workbook, archive, parts.get(title), title, uncalculated, fallback)
+        yield Sheet(f"{drop.name}[{title}]", title, rows, listed=spec.sheets is not None, problem=problem)
+
+
+def _calamine_rows(workbook: Any, archive: zipfile.ZipFile, part: str | None, title: str, uncalculated: bool,
+                   fallback: _LazyOpenpyxl) -> Iterator[Row]:
+    """The sheet's rows as openpyxl gives them (see _as_openpyxl); read by openpyxl when calamine cannot read the
+    sheet, so a sheet damaged part way still loads the rows above the damage and names where reading stopped."""
+    try:
+        if part is None:
+            raise KeyError(title)
+        sheet = workbook.get_sheet_by_name(title)
+        rows = _with_xml_cells(_grid(sheet.iter_rows(), sheet.start), lambda: archive.open(part), uncalculated,
+                               whole=True)
+    except Exception:  # noqa: BLE001 - calamine's XML and zip errors: openpyxl reads what it can and says where it stopped
+        yield from fallback.rows(title, uncalculated)
+        return
+    yield from rows
+
+
+def _grid(values_by_row: Iterator[list[Any]], start: tuple[int, int] | None) -> Iterator[Row]:
+    """calamine's rows numbered from the sheet's first row (it yields the rows above its data as blank rows) and
+    shifted right by the blank columns left of its data, which it leaves out."""
+    if start is None:  # no cell at all
+        return
+    pad = (None,) * start[1]
+    for number, values in enumerate(values_by_row, start=1):
+        yield number, (*pad, *[_as_openpyxl(value) for value in values])
+
+
+_MAX_EXACT = 2.0**53
+
+
+def _as_openpyxl(value: Any) -> Any:
+    """A cell as openpyxl gives it: an empty cell None (calamine gives ''), a date cell a datetime (calamine gives a
+    date when the time is 00:00), a whole number int (Excel saves 500 as "500", which openpyxl reads as int)."""
+    kind = type(value)
+    if kind is str:
+        return value or None
+    if kind is float:
+        return int(value) if value.is_integer() and -_MAX_EXACT < value < _MAX_EXACT else value
+    if kind is date:
+        return datetime(value.year, value.month, value.day)
+    return value
+
+
+def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """{sheet name: its XML part in the archive}, from the workbook part and its relationships."""
+    try:
+        book = _main_part(archive)
+        folder, name = posixpath.split(book)
+        targets = {rel.get("Id"): rel.get("Target", "") for rel in _elements(archive, f"{folder}/_rels/{name}.rels")}
+        parts = {}
+        for sheet in _elements(archive, book):
+            if sheet.tag.rsplit("}", 1)[-1] != "sheet":
+                continue
+            rel = next((value for key, value in sheet.attrib.items() if key.rsplit("}", 1)[-1] == "id"), None)
+            target = targets.get(rel, "")
+            part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
+            parts[sheet.get("name")] = part
+        return parts
+    except (KeyError, OSError, zipfile.BadZipFile, ValueError, SyntaxError):
+        return {}  # every sheet is read by openpyxl
+
+
+def _main_part(archive: zipfile.ZipFile) -> str:
+    for rel in _elements(archive, "_rels/.rels"):
+        if rel.get("Type", "").endswith("/officeDocument"):
+            return rel.get("Target", "").lstrip("/")
+    return "xl/workbook.xml"
+
+
+def _elements(archive: zipfile.ZipFile, part: str) -> Iterator[Any]:
+    with archive.open(part) as source:
+        for _, element in iterparse(source):
+            yield element
+
+
+Source = Callable[[], Any]  # opens the sheet's XML (a binary file object, used as a context manager)
+
+
+def _with_xml_cells(rows: Iterator[Row], source: Source, uncalculated: bool, whole: bool = False) -> Iterator[Row]:
+    """The rows, completed from the sheet's XML where the reader does not say what a person sees: merged cells,
+    formulas without a (real) saved value, error cells. With `whole`, a sheet whose XML is cut off after its cells
+    (which calamine reads without a word) raises, so that openpyxl reads it and says where it stopped."""
+    has_cells, merges, ended = _scan(source)
+    if whole and not ended:
+        raise ValueError("the sheet's XML is cut off")
+    from_xml = cells_from_xml(source, uncalculated) if has_cells else {}
+    return _completed(rows, from_xml, merges) if from_xml or merges else rows
 
 
 _FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_ERROR_CELL = re.compile(rb'<(?:\w+:)?c\s[^>]*\bt="e"')
 _MERGE_CELL = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+[0-9]+):([A-Z]+[0-9]+)"')
+_WORKSHEET_END = re.compile(rb"</(?:\w+:)?worksheet>\s*$")
 Merge = tuple[int, int, int, int]  # first row, first column, last row, last column
 
 
-def _scan(worksheet: Any) -> tuple[bool, list[Merge]]:
-    """One pass over the sheet's XML bytes: whether any cell has a formula, and the merged ranges (which openpyxl's
-    read-only mode does not report)."""
-    has_formulas, refs, tail = False, set(), b""
-    with worksheet._get_source() as source:  # the sheet's XML inside the workbook
-        while chunk := source.read(1 << 20):
+def _scan(source: Source) -> tuple[bool, list[Merge], bool]:
+    """One pass over the sheet's XML bytes: whether any cell has a formula or an error value, the merged ranges
+    (which openpyxl's read-only mode does not report), and whether the XML ends (is not cut off)."""
+    has_cells, refs, tail = False, set(), b""
+    with source() as handle:
+        while chunk := handle.read(1 << 20):
             window = tail + chunk
-            has_formulas = has_formulas or bool(_FORMULA_TAG.search(window))
+            has_cells = has_cells or bool(_FORMULA_TAG.search(window) or _ERROR_CELL.search(window))
             refs.update(_MERGE_CELL.findall(window))
             tail = window[-80:]
     merges = [(*coordinate_to_tuple(first.decode()), *coordinate_to_tuple(last.decode())) for first, last in refs]
-    return has_formulas, sorted(merges)
+    return has_cells, sorted(merges), bool(_WORKSHEET_END.search(tail))
 
 
-def formulas_without_value(worksheet: Any, uncalculated: bool = False) -> dict[tuple[int, int], UncachedFormula]:
-    """{(row, column): formula} of the formula cells saved without a calculated value, which openpyxl's data_only
-    reading returns as blank (openpyxl and other writers that do not calculate save `<f>` and an empty `<v>`); with
-    `uncalculated` (the workbook asks to be recalculated when opened) every formula cell, whatever value it saved."""
-    missing: dict[tuple[int, int], UncachedFormula] = {}
-    with worksheet._get_source() as source:
-        for _, element in iterparse(source):
+def cells_from_xml(source: Source, uncalculated: bool = False) -> dict[tuple[int, int], Any]:
+    """{(row, column): value} of the cells a reader does not give as a person sees them: each formula cell saved
+    without a calculated value, which a data_only reading returns as blank (openpyxl and other writers that do not
+    calculate save `<f>` and an empty `<v>`), as an UncachedFormula; with `uncalculated` (the workbook asks to be
+    recalculated when opened) every formula cell, whatever value it saved; and each error cell as its text
+    ('#DIV/0!', which calamine gives as blank)."""
+    found: dict[tuple[int, int], Any] = {}
+    with source() as handle:
+        for _, element in iterparse(handle):
             if not element.tag.endswith("}c"):
                 continue
             children = {child.tag.rsplit("}", 1)[-1]: child for child in element}
@@ -181,18 +326,20 @@ def formulas_without_value(worksheet: Any, uncalculated: bool = False) -> dict[t
                 formula = children["f"].text
                 text = f"={formula}" if formula else "(a shared formula)"
                 kind = UncalculatedFormula if uncalculated and calculated else UncachedFormula
-                missing[coordinate_to_tuple(element.get("r"))] = kind(text)
+                found[coordinate_to_tuple(element.get("r"))] = kind(text)
+            elif element.get("t") == "e" and value is not None and value.text:
+                found[coordinate_to_tuple(element.get("r"))] = value.text
             element.clear()
-    return missing
+    return found
 
 
-def _completed(rows: Iterator[Row], uncached: dict[tuple[int, int], UncachedFormula], merges: list[Merge]
-               ) -> Iterator[Row]:
+def _completed(rows: Iterator[Row], from_xml: dict[tuple[int, int], Any], merges: list[Merge]) -> Iterator[Row]:
     """The rows as a person sees them: every cell of a merged range holds the range's value (Excel keeps it in the
-    first cell only), and each formula cell without a saved value is an UncachedFormula, never a blank."""
+    first cell only), each formula cell without a saved value is an UncachedFormula, never a blank, and each error
+    cell its error text."""
     by_row: dict[int, dict[int, Any]] = {}
-    for (row, column), formula in uncached.items():
-        by_row.setdefault(row, {})[column] = formula
+    for (row, column), value in from_xml.items():
+        by_row.setdefault(row, {})[column] = value
     merges_by_row: dict[int, list[Merge]] = {}
     for merge in merges:
         for row in range(merge[0], merge[2] + 1):

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from operator import itemgetter
 from typing import Any
 
 from ingestion.common.parsing import (
     FieldError,
-    is_blank,
     normalize_email,
     normalize_phone,
     parse_amount,
@@ -67,7 +67,7 @@ class RowConverter:
             value: Any = None
             if isinstance(raw, UncachedFormula):
                 raise FieldError(header_text, str(raw), raw.reason())
-            if is_blank(raw):
+            if raw is None or (isinstance(raw, str) and not raw.strip()):  # is_blank, inline: it runs per cell
                 if field.required:
                     raise FieldError(header_text, raw, f"missing required field {header_text} ({field.name})")
             else:
@@ -90,8 +90,17 @@ class RowConverter:
 
 
 def content_of(row: dict[str, Any]) -> tuple[Any, ...]:
-    """The values that make two rows with one key the same record (provenance and data_issues aside)."""
-    return tuple(value for column, value in sorted(row.items()) if column not in PROVENANCE_COLUMNS)
+    """The values that make two rows with one key the same record (provenance and data_issues aside), in column
+    name order; the columns to take are worked out once per set of columns, not per row."""
+    columns = tuple(row)
+    getter = _CONTENT_GETTERS.get(columns)
+    if getter is None:
+        names = [column for column in sorted(columns) if column not in PROVENANCE_COLUMNS]
+        getter = _CONTENT_GETTERS[columns] = itemgetter(*names) if len(names) > 1 else lambda r: tuple(r[n] for n in names)
+    return getter(row)
+
+
+_CONTENT_GETTERS: dict[tuple[str, ...], Callable[[dict[str, Any]], tuple[Any, ...]]] = {}
 
 
 class KeyRegistry:

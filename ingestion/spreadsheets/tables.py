@@ -17,6 +17,7 @@ from ingestion.common.funnel import known_stages
 from ingestion.common.parsing import FieldError, error_text, unexpected
 from ingestion.common.quarantine import quarantine_row
 from ingestion.common.reconcile import Reconciliation
+from ingestion.spreadsheets.arrow import arrow_schema, as_arrow
 from ingestion.spreadsheets.header import EmptyInput, Header, find_header, is_blank_row
 from ingestion.spreadsheets.mapping import (
     CLOSING,
@@ -66,6 +67,7 @@ class TableReader:
         self.table = table
         self.reconciliation = reconciliation
         self.keys = KeyRegistry()
+        self.schema = arrow_schema(mapping.table_columns(table))
 
     def items(self, state: MutableMapping[str, Any]) -> Iterator[Any]:
         """Rows (in batches) and quarantine items; records each file's fingerprint in `state` once it is read,
@@ -172,8 +174,9 @@ class TableReader:
             self.reconciliation.warnings.append(f"{sheet.input_name}: {note}; check the row(s) and re-export the file")
 
     def _batch(self, spec: InputSpec, batch: list[dict[str, Any]]) -> Iterator[Any]:
-        """The rows, then the stage entries their dated columns mean (deal_stage_dates, no tally of their own)."""
-        yield batch
+        """The rows (one Arrow table), then the stage entries their dated columns mean (deal_stage_dates, no tally of
+        their own)."""
+        yield as_arrow(batch, self.schema)
         if spec.stage_dates:
             entries = [entry for row in batch for entry in stage_entries(spec, row)]
             if entries:
