@@ -22,13 +22,18 @@ from orchestration.run_watch import RunWatch
 POOL = "warehouse"
 
 HOLDER = """
-import sys, time
+import subprocess, sys, time
 import dagster as dg
-from orchestration.run_guard import RunProcess
+from orchestration.run_guard import RunProcess, marked_processes
 
 @dg.op(pool="warehouse")
-def hold() -> None:
-    print("holding the slot", flush=True)
+def hold(context) -> None:
+    if sys.argv[2:] == ["with-child"]:  # a process the run started (dbt, say), marked as run_refresh marks them
+        with marked_processes(context.run_id):
+            child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+        print(child.pid, flush=True)
+    else:
+        print("holding the slot", flush=True)
     time.sleep(600)
 
 @dg.job
@@ -104,32 +109,10 @@ def test_a_killed_runs_slot_is_freed_and_its_run_marked_failed(tmp_path: Path) -
     assert time.monotonic() - started < 30
 
 
-
-HOLDER_WITH_CHILD = """
-import subprocess, sys, time
-import dagster as dg
-from orchestration.run_guard import RunProcess, marked_processes
-
-@dg.op(pool="warehouse")
-def hold(context) -> None:
-    with marked_processes(context.run_id):  # as run_refresh marks what it starts (dbt)
-        child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
-    print(child.pid, flush=True)
-    time.sleep(600)
-
-@dg.job
-def holder() -> None:
-    hold()
-
-instance = dg.DagsterInstance.from_config(sys.argv[1])
-holder.execute_in_process(instance=instance, tags=RunProcess.current().tags())
-"""
-
-
 def test_the_processes_a_killed_run_left_are_stopped(tmp_path: Path) -> None:
     home = tmp_path / "dagster"
     instance = instance_at(home)
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER_WITH_CHILD, str(home)], stdout=subprocess.PIPE,
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(home), "with-child"], stdout=subprocess.PIPE,
                               text=True, env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])})
     try:
         child = int(holder.stdout.readline())
