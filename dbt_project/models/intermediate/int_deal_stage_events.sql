@@ -82,7 +82,7 @@ changed_deals as (
 
     from all_in_scope
 
-    where all_in_scope.changed_at > (select max(stored.changed_at) from {{ this }} as stored)
+    where all_in_scope.changed_at > (select max(stored_events.changed_at) from {{ this }} as stored_events)
 
     union
 
