@@ -8,8 +8,8 @@ Starts from a copy of the session's fixture build (as of 2025-06-30). k = 2 HubS
   deal 77 moves back from contractsent to qualifiedtobuy: its history gains an entry, 3 + 1 = 4 entries
     (appointmentscheduled 02-08 = interest, decisionmakerboughtin 02-20 = negotiation, contractsent 03-05 =
     negotiation again, qualifiedtobuy = need) → 4 stage changes; the repeated negotiation is merged → 3 events.
-Rows written: int_deal_stage_changes 2 + 4 = 6, int_deal_stage_events 2 + 3 = 5, fct_deal_stage_events 5 (both
-deals are in the funnel). Then a second night without any new load: 0 rows to each.
+Rows written: int_deal_stage_changes 2 + 4 = 6, int_deal_stage_events 2 + 3 = 5, int_deals 2 (one row per deal),
+fct_deal_stage_events 5 (both deals are in the funnel). Then a second night without any new load: 0 rows to each.
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from support.inputs import FIXTURE_AS_OF, TOKEN, copy_project
 from support.warehouse import query
 
 MODELS_AND_SEEDS = "resource_type:model resource_type:seed"
-INCREMENTAL_MODELS = ["fct_deal_stage_events", "int_deal_stage_changes", "int_deal_stage_events"]
+INCREMENTAL_MODELS = ["fct_deal_stage_events", "int_deal_stage_changes", "int_deal_stage_events", "int_deals"]
 
 
 def rows_written(warehouse: Path, project: Path) -> dict[str, int]:
@@ -73,7 +73,9 @@ def nights(fixture_build: SimpleNamespace, tmp_path_factory: pytest.TempPathFact
 
 def test_a_night_with_two_changed_deals_writes_their_rows_only(nights: SimpleNamespace) -> None:
     assert nights.changed_deals == [("hubspot:64", 2), ("hubspot:77", 3)]
-    assert nights.changed == {"fct_deal_stage_events": 5, "int_deal_stage_changes": 6, "int_deal_stage_events": 5}
+    assert nights.changed == {
+        "fct_deal_stage_events": 5, "int_deal_stage_changes": 6, "int_deal_stage_events": 5, "int_deals": 2,
+    }
 
 
 def test_a_night_without_new_data_writes_nothing(nights: SimpleNamespace) -> None:

@@ -17,6 +17,12 @@
     {{ dbt.hash(dbt.concat(parts)) }}
 {%- endmacro %}
 
+{#- A fingerprint of a whole (small) relation, e.g. a seed: the hash of its rows' fingerprints in order. -#}
+{% macro relation_fingerprint(relation, columns) -%}
+    select {{ dbt.hash(dbt.listagg(row_fingerprint(columns), "','", 'order by ' ~ row_fingerprint(columns))) }}
+    from {{ relation }}
+{%- endmacro %}
+
 {#- The keys of `relation` whose (key, versions) is not stored in this model: new and changed entities. -#}
 {% macro changed_entities(relation, key, versions) -%}
     select changed.{{ key }}
