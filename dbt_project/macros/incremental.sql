@@ -44,6 +44,17 @@
     ) as changed
 {%- endmacro %}
 
+{#- The rows of `relation` to build: on an incremental run those of the keys in CTE `changed` only. -#}
+{% macro entities_to_build(relation, key, changed='changed_deals') -%}
+    select {{ relation }}.*
+
+    from {{ relation }}
+    {%- if is_incremental() %}
+
+    where {{ relation }}.{{ key }} in (select {{ changed }}.{{ key }} from {{ changed }})
+    {%- endif %}
+{%- endmacro %}
+
 {#- The keys of `relation` with a row loaded (dlt load id) after the newest load this model stored. -#}
 {% macro loaded_since(relation, key, load_column='source_load_id', stored_load_column='source_load_id') -%}
     select {{ key }}

@@ -95,25 +95,13 @@ changed_deals as (
 
 ),
 
-in_scope as (
-
-    select all_in_scope.*
-
-    from all_in_scope
-
-    where all_in_scope.deal_id in (select changed_deals.deal_id from changed_deals)
-
-),
-
-{% else %}
-
-in_scope as (
-
-    select * from all_in_scope
-
-),
-
 {% endif %}
+
+in_scope as (
+
+    {{ entities_to_build('all_in_scope', 'deal_id') }}
+
+),
 
 ordered as (
 

@@ -276,25 +276,13 @@ changed_deals as (
 
 ),
 
-deals as (
-
-    select all_deals.*
-
-    from all_deals
-
-    where all_deals.deal_id in (select changed_deals.deal_id from changed_deals)
-
-),
-
-{% else %}
-
-deals as (
-
-    select * from all_deals
-
-),
-
 {% endif %}
+
+deals as (
+
+    {{ entities_to_build('all_deals', 'deal_id') }}
+
+),
 
 history_loads as (
 
