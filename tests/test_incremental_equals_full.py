@@ -12,7 +12,6 @@ Then: ingest, an incremental dbt build, every mart table read; a full-refresh bu
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -20,7 +19,7 @@ import duckdb
 import httpx
 import pytest
 
-from support.inputs import FIXTURE_AS_OF, TOKEN, copy_project
+from support.inputs import FIXTURE_AS_OF, TOKEN, copy_fixture_build
 from support.warehouse import query
 
 TRACKER = "销售跟进表_华南.csv"
@@ -65,19 +64,13 @@ def change_sheets(drop: Path) -> None:
 def nights(fixture_build: SimpleNamespace, tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
     from emulators.hubspot.server import HubSpotEmulator
     from funnelhouse.transform import dbt_build
-    from ingestion.run import IngestOptions, ingest_source
+    from ingestion.run import ingest_source
 
-    root = tmp_path_factory.mktemp("incremental")
-    for folder in ("inputs", "pipelines"):
-        shutil.copytree(fixture_build.root / folder, root / folder)
-    warehouse = root / "warehouse.duckdb"
-    shutil.copyfile(fixture_build.warehouse, warehouse)
-    project = copy_project(fixture_build.project, root / "dbt_project")
+    night = copy_fixture_build(fixture_build, tmp_path_factory.mktemp("incremental"))
+    inputs, warehouse, project, options = night.inputs, night.warehouse, night.project, night.options
     before = marts_snapshot(warehouse)
 
-    inputs = root / "inputs"
     change_sheets(inputs / "spreadsheets")
-    options = IngestOptions(inputs_dir=inputs, warehouse=warehouse, pipelines_dir=root / "pipelines")
     ingest_source("spreadsheets", options)
     emulator = HubSpotEmulator(inputs / "crm", token=TOKEN).start()
     try:

@@ -14,14 +14,13 @@ fct_deal_stage_events 5 (both deals are in the funnel). Then a second night with
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from types import SimpleNamespace
 
 import httpx
 import pytest
 
-from support.inputs import FIXTURE_AS_OF, TOKEN, copy_project
+from support.inputs import FIXTURE_AS_OF, TOKEN, copy_fixture_build
 from support.warehouse import query
 
 MODELS_AND_SEEDS = "resource_type:model resource_type:seed"
@@ -40,17 +39,10 @@ def rows_written(warehouse: Path, project: Path) -> dict[str, int]:
 def nights(fixture_build: SimpleNamespace, tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
     from emulators.hubspot.server import HubSpotEmulator
     from funnelhouse.transform import dbt_build
-    from ingestion.run import IngestOptions, ingest_source
+    from ingestion.run import ingest_source
 
-    root = tmp_path_factory.mktemp("incremental_rows")
-    for folder in ("inputs", "pipelines"):
-        shutil.copytree(fixture_build.root / folder, root / folder)
-    warehouse = root / "warehouse.duckdb"
-    shutil.copyfile(fixture_build.warehouse, warehouse)
-    project = copy_project(fixture_build.project, root / "dbt_project")
-
-    inputs = root / "inputs"
-    options = IngestOptions(inputs_dir=inputs, warehouse=warehouse, pipelines_dir=root / "pipelines")
+    night = copy_fixture_build(fixture_build, tmp_path_factory.mktemp("incremental_rows"))
+    inputs, warehouse, project, options = night.inputs, night.warehouse, night.project, night.options
     emulator = HubSpotEmulator(inputs / "crm", token=TOKEN).start()
     try:
         for deal, body in (("64", {"amount": "4000"}), ("77", {"dealstage": "qualifiedtobuy"})):
