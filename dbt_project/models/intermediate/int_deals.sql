@@ -19,8 +19,9 @@
     Incremental (macros/incremental.sql): a run re-derives only the deals whose inputs changed: their row
     (deal_fingerprint), a stage change loaded since (history_load_id), what they link to in the identity and lead
     models (owner_id, company_id, person_id, channel_code, channel_matched_by: computed for every deal, compared
-    with the stored ones), and every deal when a setting all deals read changed (settings_version: fx_rates,
-    channel_map, loss_reason_map, the product lists, the funnel definition, the as-of day, reporting_currency). -#}
+    with the stored ones), every deal when a setting all deals read changed (settings_version: fx_rates,
+    channel_map, loss_reason_map, the product lists, the funnel definition, reporting_currency), and when the as-of
+    day moved (as_of_date), the deals archived, created or with a stage change between the two days. -#}
 {{ config(
     materialized='incremental',
     unique_key='deal_id',
@@ -144,7 +145,7 @@ settings as (
             "coalesce((" ~ relation_fingerprint('loss_reason_map', ['reason_text', 'reason_code', 'match_type']) ~ "), '')",
             "coalesce((" ~ relation_fingerprint('products', ['product_key', 'series', 'list_price']) ~ "), '')",
             "funnel_version.funnel_version",
-            "'" ~ as_of_day().isoformat() ~ "|" ~ var('reporting_currency', 'CNY') ~ "'"
+            "'" ~ var('reporting_currency', 'CNY') ~ "'"
         ])) }} as settings_version
 
     from funnel_version
@@ -242,6 +243,52 @@ links as (
 
 {% if is_incremental() %}
 
+as_of_window as (
+
+    -- from the first moment after the stored as-of day to this run's, or back (empty when it did not move)
+    select
+        case when stored_as_of.cutoff < {{ as_of_cutoff() }} then stored_as_of.cutoff else {{ as_of_cutoff() }} end
+            as window_start,
+        case when stored_as_of.cutoff < {{ as_of_cutoff() }} then {{ as_of_cutoff() }} else stored_as_of.cutoff end
+            as window_end
+
+    from (
+        select cast({{ dbt.dateadd('day', 1, 'max(stored_deals.as_of_date)') }} as {{ dbt.type_timestamp() }}) as cutoff
+
+        from {{ this }} as stored_deals
+    ) as stored_as_of
+
+),
+
+as_of_moments as (
+
+    -- what a deal's exclusion, creation and stages are judged by against the as-of day
+    select
+        all_deals.deal_id,
+        all_deals.archived_at as moment
+
+    from all_deals
+
+    union all
+
+    select
+        stored_deals.deal_id,
+        stored_deals.created_at as moment
+
+    from {{ this }} as stored_deals
+
+    union all
+
+    select
+        stage_changes.deal_id,
+        stage_changes.changed_at as moment
+
+    from stage_changes
+
+    where stage_changes.stage_code is not null
+
+),
+
 deal_versions as (
 
     select
@@ -273,6 +320,28 @@ changed_deals as (
     union
 
     {{ loaded_since('stage_changes', 'deal_id', stored_load_column='history_load_id') }}
+
+    union
+
+    -- the as-of day moved: the deals with a moment between the two days, and those without a creation day (their
+    -- amount is converted at the rate of the as-of day)
+    select as_of_moments.deal_id
+
+    from as_of_moments
+
+    cross join as_of_window
+
+    where as_of_moments.moment >= as_of_window.window_start and as_of_moments.moment < as_of_window.window_end
+
+    union
+
+    select stored_deals.deal_id
+
+    from {{ this }} as stored_deals
+
+    cross join as_of_window
+
+    where stored_deals.created_at is null and as_of_window.window_start < as_of_window.window_end
 
 ),
 
@@ -466,7 +535,8 @@ enriched as (
         dated.source_load_id,
         dated.deal_fingerprint,
         settings.settings_version,
-        history_loads.history_load_id
+        history_loads.history_load_id,
+        {{ as_of_date() }} as as_of_date
 
     from dated
 

@@ -1,5 +1,6 @@
 {#- Incremental: a run re-derives all the events of a deal whenever anything about it changed, and replaces them
     (delete+insert on deal_id). A deal is re-derived when
+      * it is new to the funnel, or back in it (the as-of day moved before its archiving), or
       * a source row of it was loaded since the last run (dlt load id), or
       * it has events after the newest one stored (the as-of day moved forward), or
       * it has stored events after the as-of day (the as-of day moved back), or
@@ -41,33 +42,24 @@ in_funnel as (
 
 {% if is_incremental() %}
 
-previous_runs as (
-
-    -- what the previous runs stored
-    select
-        coalesce(max(deal_load_id), '') as max_deal_load_id,
-        max(changed_at) as max_changed_at,
-        max(funnel_version) as funnel_version
-
-    from {{ this }}
-
-),
-
 changed_deals as (
 
+    -- new to the funnel (also back in it: the as-of day moved before an archiving), loaded since or derived with
+    -- another funnel definition
+    {{ changed_entities('in_funnel', 'deal_id', ['deal_load_id', 'funnel_version']) }}
+
+    union
+
+    -- the as-of day moved forward: events past the newest one stored
     select in_funnel.deal_id
 
     from in_funnel
 
-    cross join previous_runs
-
-    where
-        in_funnel.deal_load_id > previous_runs.max_deal_load_id
-        or in_funnel.changed_at > previous_runs.max_changed_at
-        or in_funnel.funnel_version <> previous_runs.funnel_version
+    where in_funnel.changed_at > (select max(stored_events.changed_at) from {{ this }} as stored_events)
 
     union
 
+    -- the as-of day moved back: stored events past it
     select deal_id
 
     from {{ this }}
