@@ -8,11 +8,13 @@ Starts from a copy of the session's fixture build (as of 2025-06-30), then chang
   Sheets: the export loses D-002 (a deleted row) and D-005's amount 800,000 → 850,000; in the 华南 tracker
     深圳星河 moves back from 商务谈判 (negotiation) to 需求确认 (need) on 2024-04-01 and 广州云帆's amount 12.5 → 30 万.
 Then: ingest, an incremental dbt build, every mart table read; a full-refresh build of the same warehouse, read again.
+Then the as-of day moves back to 2024-02-15 (in the middle of the fixtures' history: later deals, stage changes and
+archivings drop out): an incremental build, read, and a full refresh as of that day, read again; then forward
+again to 2025-06-30 by an incremental build, read and compared with the full refresh of that day.
 """
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -20,11 +22,12 @@ import duckdb
 import httpx
 import pytest
 
-from support.inputs import FIXTURE_AS_OF, TOKEN, copy_project
+from support.inputs import FIXTURE_AS_OF, TOKEN, copy_fixture_build
 from support.warehouse import query
 
 TRACKER = "销售跟进表_华南.csv"
 MODELS_AND_SEEDS = "resource_type:model resource_type:seed"
+EARLIER_AS_OF = "2024-02-15"
 
 
 def marts_snapshot(warehouse: Path) -> dict[str, list[tuple]]:
@@ -65,19 +68,13 @@ def change_sheets(drop: Path) -> None:
 def nights(fixture_build: SimpleNamespace, tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
     from emulators.hubspot.server import HubSpotEmulator
     from funnelhouse.transform import dbt_build
-    from ingestion.run import IngestOptions, ingest_source
+    from ingestion.run import ingest_source
 
-    root = tmp_path_factory.mktemp("incremental")
-    for folder in ("inputs", "pipelines"):
-        shutil.copytree(fixture_build.root / folder, root / folder)
-    warehouse = root / "warehouse.duckdb"
-    shutil.copyfile(fixture_build.warehouse, warehouse)
-    project = copy_project(fixture_build.project, root / "dbt_project")
+    night = copy_fixture_build(fixture_build, tmp_path_factory.mktemp("incremental"))
+    inputs, warehouse, project, options = night.inputs, night.warehouse, night.project, night.options
     before = marts_snapshot(warehouse)
 
-    inputs = root / "inputs"
     change_sheets(inputs / "spreadsheets")
-    options = IngestOptions(inputs_dir=inputs, warehouse=warehouse, pipelines_dir=root / "pipelines")
     ingest_source("spreadsheets", options)
     emulator = HubSpotEmulator(inputs / "crm", token=TOKEN).start()
     try:
@@ -93,10 +90,17 @@ def nights(fixture_build: SimpleNamespace, tmp_path_factory: pytest.TempPathFact
     deals = query(warehouse, "select deal_id, deal_name, current_stage_code, amount_original from marts.fct_deals")
     dbt_build(warehouse, as_of=FIXTURE_AS_OF, select=MODELS_AND_SEEDS, project_dir=project, full_refresh=True)
     full = marts_snapshot(warehouse)
+    dbt_build(warehouse, as_of=EARLIER_AS_OF, select=MODELS_AND_SEEDS, project_dir=project)
+    moved_back = marts_snapshot(warehouse)
+    dbt_build(warehouse, as_of=EARLIER_AS_OF, select=MODELS_AND_SEEDS, project_dir=project, full_refresh=True)
+    moved_back_full = marts_snapshot(warehouse)
+    dbt_build(warehouse, as_of=FIXTURE_AS_OF, select=MODELS_AND_SEEDS, project_dir=project)
+    moved_forward = marts_snapshot(warehouse)
     manifest = json.loads((project / "target" / "manifest.json").read_text(encoding="utf-8"))
     mart_models = sorted(node["alias"] for node in manifest["nodes"].values()
                          if node["resource_type"] == "model" and node["schema"] == "marts")
-    return SimpleNamespace(before=before, incremental=incremental, full=full, deals=deals, mart_models=mart_models)
+    return SimpleNamespace(before=before, incremental=incremental, full=full, deals=deals, mart_models=mart_models,
+                           moved_back=moved_back, moved_back_full=moved_back_full, moved_forward=moved_forward)
 
 
 def test_the_changes_reached_the_marts(nights: SimpleNamespace) -> None:
@@ -119,4 +123,18 @@ def test_incremental_night_equals_a_full_refresh_table_by_table(nights: SimpleNa
     assert sorted(nights.incremental) == sorted(nights.full) == nights.mart_models
     differing = {table: (len(nights.incremental[table]), len(nights.full[table]))
                  for table in nights.full if nights.incremental[table] != nights.full[table]}
+    assert differing == {}
+
+
+def test_moving_the_as_of_day_back_equals_a_full_refresh_as_of_that_day(nights: SimpleNamespace) -> None:
+    assert sorted(nights.moved_back) == sorted(nights.moved_back_full) == nights.mart_models
+    assert nights.moved_back_full["fct_deals"] != nights.full["fct_deals"]  # the day matters to the marts
+    differing = {table: (len(nights.moved_back[table]), len(nights.moved_back_full[table]))
+                 for table in nights.moved_back_full if nights.moved_back[table] != nights.moved_back_full[table]}
+    assert differing == {}
+
+
+def test_moving_the_as_of_day_forward_again_equals_the_full_refresh(nights: SimpleNamespace) -> None:
+    differing = {table: (len(nights.moved_forward[table]), len(nights.full[table]))
+                 for table in nights.full if nights.moved_forward[table] != nights.full[table]}
     assert differing == {}

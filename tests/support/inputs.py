@@ -27,6 +27,20 @@ def copy_project(source: Path, target: Path) -> Path:
     return target
 
 
+def copy_fixture_build(build: SimpleNamespace, root: Path) -> SimpleNamespace:
+    """A copy of a fixture build (inputs, dlt pipelines, warehouse, project) under `root`, for a night to change:
+    SimpleNamespace(root, inputs, warehouse, project, options) with the IngestOptions of the copy."""
+    from ingestion.run import IngestOptions
+
+    for folder in ("inputs", "pipelines"):
+        shutil.copytree(build.root / folder, root / folder)
+    warehouse = root / "warehouse.duckdb"
+    shutil.copyfile(build.warehouse, warehouse)
+    project = copy_project(build.project, root / "dbt_project")
+    options = IngestOptions(inputs_dir=root / "inputs", warehouse=warehouse, pipelines_dir=root / "pipelines")
+    return SimpleNamespace(root=root, inputs=root / "inputs", warehouse=warehouse, project=project, options=options)
+
+
 def build_fixture_warehouse(root: Path, as_of: str = FIXTURE_AS_OF) -> SimpleNamespace:
     """Load the fixtures (HubSpot from the emulator) into `root`/warehouse.duckdb and dbt build a copy of the
     project on it as of `as_of`, unit tests included: SimpleNamespace(root, warehouse, project, statuses)."""

@@ -14,12 +14,28 @@
         deal, else its creation), the stage before it 上一阶段停留时长 days earlier;
       * a creation date, when the source has one, dates the entry into the first stage;
       * the other stages' entry times are unknown: they get the earliest known time after them and
-        is_entry_time_known = false, so they count in the funnel but not in time-in-stage. -#}
+        is_entry_time_known = false, so they count in the funnel but not in time-in-stage.
+
+    Incremental (macros/incremental.sql): a run re-derives every change of a deal, and only of the deals that
+    changed: a deal whose row is new or changed (deal_fingerprint), a deal with a stage-history row loaded since
+    the newest load stored, every deal when the funnel definition changed (funnel_version). The post-hooks remove
+    the deals that vanished or whose row changed and who have no change any more. -#}
 {%- set ts = dbt.type_timestamp() -%}
 {%- set string_type = dbt.type_string() -%}
+{{ config(
+    materialized='incremental',
+    unique_key='deal_id',
+    incremental_strategy='replace_entities',
+    on_schema_change='append_new_columns',
+    post_hook=[
+        drop_vanished('deal_id', 'int_deals_unioned', versions=['deal_fingerprint']),
+        "delete from {{ this }} where funnel_version <> "
+        ~ "({{ funnel_version(ref('int_funnel_pipeline_stages'), ref('int_stage_lookup')) }})"
+    ]
+) }}
 with
 
-deals as (
+all_deals as (
 
     select * from {{ ref('int_deals_unioned') }}
 
@@ -58,6 +74,65 @@ pipeline_stages as (
 stages as (
 
     select * from {{ ref('funnel_stages') }}
+
+),
+
+funnel_version as (
+
+    {{ funnel_version('pipeline_stages', 'stage_lookup') }}
+
+),
+
+{% if is_incremental() %}
+
+deal_versions as (
+
+    select
+        all_deals.deal_id,
+        all_deals.deal_fingerprint,
+        funnel_version.funnel_version
+
+    from all_deals
+
+    cross join funnel_version
+
+),
+
+history_loaded as (
+
+    select {{ dbt.concat(["'hubspot:'", "hubspot_deal_id"]) }} as deal_id
+
+    from ({{ loaded_since('hubspot_history', 'hubspot_deal_id') }}) as hubspot_loaded
+
+    union all
+
+    select {{ dbt.concat(["'export_en:'", "export_deal_id"]) }} as deal_id
+
+    from ({{ loaded_since('export_history', 'export_deal_id') }}) as export_loaded
+
+    union all
+
+    select {{ dbt.concat(["source_name", "':'", "deal_id"]) }} as deal_id
+
+    from ({{ loaded_since('sheet_stage_dates', 'source_name, deal_id') }}) as sheet_loaded
+
+),
+
+changed_deals as (
+
+    {{ changed_entities('deal_versions', 'deal_id', ['deal_fingerprint', 'funnel_version']) }}
+
+    union
+
+    select deal_id from history_loaded
+
+),
+
+{% endif %}
+
+deals as (
+
+    {{ entities_to_build('all_deals', 'deal_id') }}
 
 ),
 
@@ -445,6 +520,22 @@ unioned as (
 
     select * from snapshot_unmapped
 
+),
+
+final as (
+
+    select
+        unioned.*,
+        deals.deal_fingerprint,
+        funnel_version.funnel_version
+
+    from unioned
+
+    inner join deals
+        on unioned.deal_id = deals.deal_id
+
+    cross join funnel_version
+
 )
 
-select * from unioned
+select * from final

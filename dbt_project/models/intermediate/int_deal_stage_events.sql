@@ -2,7 +2,24 @@
     Repeats of the same funnel stage (two source stages mapped to one funnel stage, or a duplicate history row)
     are merged into the first entry. direction: entry (first stage), forward, backward, lost (to a lost stage),
     reopened (out of won or lost). stages_skipped counts the stages of the deal's pipeline passed over by a forward
-    move, or before the first stage entered. -#}
+    move, or before the first stage entered.
+
+    Incremental (macros/incremental.sql): a run re-derives every event of the deals whose stage changes were
+    re-derived (deal_fingerprint, funnel_version) or loaded since the newest load stored, whose changes reach past
+    the newest event stored (the as-of day moved forward) and whose stored events lie after the as-of day (it moved
+    back). The post-hook removes the deals with no stage change up to the as-of day in their current version. -#}
+{{ config(
+    materialized='incremental',
+    unique_key='deal_id',
+    incremental_strategy='replace_entities',
+    on_schema_change='append_new_columns',
+    post_hook=[
+        drop_vanished(
+            'deal_id', 'int_deal_stage_changes', versions=['deal_fingerprint', 'funnel_version'],
+            where='stage_code is not null and changed_at < {{ as_of_cutoff() }}'
+        )
+    ]
+) }}
 with
 
 stage_changes as (
@@ -23,7 +40,7 @@ pipeline_stages as (
 
 ),
 
-in_scope as (
+all_in_scope as (
 
     select
         stage_changes.deal_id,
@@ -35,7 +52,9 @@ in_scope as (
         stage_changes.changed_at,
         stage_changes.is_inferred,
         stage_changes.is_entry_time_known,
-        stage_changes.source_load_id
+        stage_changes.source_load_id,
+        stage_changes.deal_fingerprint,
+        stage_changes.funnel_version
 
     from stage_changes
 
@@ -43,6 +62,44 @@ in_scope as (
         on stage_changes.stage_code = stages.stage_code
 
     where stage_changes.changed_at < {{ as_of_cutoff() }}
+
+),
+
+{% if is_incremental() %}
+
+changed_deals as (
+
+    {{ changed_entities('all_in_scope', 'deal_id', ['deal_fingerprint', 'funnel_version']) }}
+
+    union
+
+    {{ loaded_since('all_in_scope', 'deal_id', stored_load_column='deal_load_id') }}
+
+    union
+
+    -- the as-of day moved forward: changes past the newest event stored
+    select all_in_scope.deal_id
+
+    from all_in_scope
+
+    where all_in_scope.changed_at > (select max(stored_events.changed_at) from {{ this }} as stored_events)
+
+    union
+
+    -- the as-of day moved back: stored events past it
+    select deal_id
+
+    from {{ this }}
+
+    where changed_at >= {{ as_of_cutoff() }}
+
+),
+
+{% endif %}
+
+in_scope as (
+
+    {{ entities_to_build('all_in_scope', 'deal_id') }}
 
 ),
 
@@ -84,6 +141,8 @@ sequenced as (
         is_inferred,
         is_entry_time_known,
         source_load_id,
+        deal_fingerprint,
+        funnel_version,
         row_number() over (partition by deal_id order by change_order) as event_sequence,
         lag(stage_code) over (partition by deal_id order by change_order) as from_stage_code,
         lag(stage_order) over (partition by deal_id order by change_order) as from_stage_order,
@@ -162,7 +221,9 @@ final as (
                 then {{ whole_days_between('changed_at', 'exited_at') }}
         end as days_in_stage,
         exited_at is null as is_current_stage,
-        deal_load_id
+        deal_load_id,
+        deal_fingerprint,
+        funnel_version
 
     from directed
 

@@ -14,10 +14,24 @@
     Amount: in CNY by the seed fx_rates (the rate valid on the creation day); a deal without currency is CNY (a
     spreadsheet deal: its currency column, else its entry's `currency`); amount_reporting in var reporting_currency.
     An open spreadsheet deal without amount is valued at its product's list price (product lookup sheet):
-    is_amount_list_price. -#}
+    is_amount_list_price.
+
+    Incremental (macros/incremental.sql): a run re-derives only the deals whose inputs changed: their row
+    (deal_fingerprint), a stage change loaded since (history_load_id), what they link to in the identity and lead
+    models (owner_id, company_id, person_id, channel_code, channel_matched_by: computed for every deal, compared
+    with the stored ones), every deal when a setting all deals read changed (settings_version: fx_rates,
+    channel_map, loss_reason_map, the product lists, the funnel definition, reporting_currency), and when the as-of
+    day moved (as_of_date), the deals archived, created or with a stage change between the two days. -#}
+{{ config(
+    materialized='incremental',
+    unique_key='deal_id',
+    incremental_strategy='replace_entities',
+    on_schema_change='append_new_columns',
+    post_hook=[drop_vanished('deal_id', 'int_deals_unioned')]
+) }}
 with
 
-deals as (
+all_deals as (
 
     select * from {{ ref('int_deals_unioned') }}
 
@@ -97,51 +111,44 @@ stages as (
 
 ),
 
-mapped_changes as (
+loss_reason_map as (
 
-    select
-        deal_id,
-        min(changed_at) as first_change_at
-
-    from stage_changes
-
-    where stage_code is not null
-
-    group by 1
+    select * from {{ ref('loss_reason_map') }}
 
 ),
 
-event_summary as (
+pipeline_stages as (
 
-    select
-        deal_id,
-        count(*) as stage_changes,
-        sum(case when direction = 'backward' then 1 else 0 end) as backward_moves,
-        sum(stages_skipped) as stages_skipped,
-        max(case when is_inferred then 1 else 0 end) as has_inferred_events
-
-    from events
-
-    group by 1
+    select * from {{ ref('int_funnel_pipeline_stages') }}
 
 ),
 
-current_events as (
+stage_lookup as (
 
+    select * from {{ ref('int_stage_lookup') }}
+
+),
+
+funnel_version as (
+
+    {{ funnel_version('pipeline_stages', 'stage_lookup') }}
+
+),
+
+settings as (
+
+    -- what every deal reads besides its own rows: a change re-derives them all
     select
-        events.deal_id,
-        events.to_stage_code as current_stage_code,
-        events.from_stage_code as previous_stage_code,
-        events.changed_at as current_stage_entered_at,
-        events.is_entry_time_known as is_current_stage_entry_known,
-        stages.stage_type as current_stage_type
+        {{ dbt.hash(dbt.concat([
+            "coalesce((" ~ relation_fingerprint('fx_rates', ['currency_code', 'valid_from', 'cny_per_unit']) ~ "), '')",
+            "coalesce((" ~ relation_fingerprint('channel_map', ['source_field', 'source_value', 'channel_code']) ~ "), '')",
+            "coalesce((" ~ relation_fingerprint('loss_reason_map', ['reason_text', 'reason_code', 'match_type']) ~ "), '')",
+            "coalesce((" ~ relation_fingerprint('products', ['product_key', 'series', 'list_price']) ~ "), '')",
+            "funnel_version.funnel_version",
+            "'" ~ var('reporting_currency', 'CNY') ~ "'"
+        ])) }} as settings_version
 
-    from events
-
-    inner join stages
-        on events.to_stage_code = stages.stage_code
-
-    where events.is_current_stage
+    from funnel_version
 
 ),
 
@@ -168,6 +175,245 @@ first_touch as (
     from leads
 
     where is_first_touch and person_id is not null
+
+),
+
+links as (
+
+    -- what a deal links to in the identity and lead models, for every deal (compared with the stored ones)
+    select
+        all_deals.deal_id,
+        case
+            when all_deals.hubspot_owner_id is not null
+                then {{ dbt.concat(["'hubspot:'", "all_deals.hubspot_owner_id"]) }}
+            else owner_identities.owner_id
+        end as owner_id,
+        coalesce(deal_company.company_id, hubspot_company.company_id) as company_id,
+        coalesce(sheet_leads.person_id, deal_person.person_id, hubspot_person.person_id) as person_id,
+        coalesce(by_source.channel_code, first_touch.channel_code, 'other') as channel_code,
+        case
+            when by_source.channel_code is not null then 'source'
+            when first_touch.channel_code is not null then 'first_touch'
+            else 'none'
+        end as channel_matched_by
+
+    from all_deals
+
+    left join owner_identities
+        on
+            owner_identities.record_source = 'owner_name'
+            and all_deals.owner_name_key = owner_identities.record_key
+
+    left join company_identities as deal_company
+        on
+            all_deals.source = deal_company.record_source
+            and all_deals.source_deal_id = deal_company.record_id
+
+    left join company_identities as hubspot_company
+        on
+            hubspot_company.record_source = 'hubspot_company'
+            and all_deals.hubspot_company_id = hubspot_company.record_id
+
+    left join person_identities as deal_person
+        on
+            all_deals.source = deal_person.record_source
+            and all_deals.source_deal_id = deal_person.record_id
+
+    left join person_identities as hubspot_person
+        on
+            hubspot_person.record_source = 'hubspot_contact'
+            and all_deals.hubspot_contact_id = hubspot_person.record_id
+
+    left join channel_map as by_source
+        on
+            all_deals.channel_field = by_source.source_field
+            and {{ lookup_key('all_deals.channel_value') }} = {{ lookup_key('by_source.source_value') }}
+
+    left join sheet_leads
+        on
+            all_deals.source_lead_id = sheet_leads.source_lead_id
+            and sheet_leads.lead_rank = 1
+
+    left join first_touch
+        on
+            coalesce(sheet_leads.person_id, deal_person.person_id, hubspot_person.person_id)
+            = first_touch.person_id
+
+),
+
+{% if is_incremental() %}
+
+as_of_window as (
+
+    -- from the first moment after the stored as-of day to this run's, or back (empty when it did not move)
+    select
+        case when stored_as_of.cutoff < {{ as_of_cutoff() }} then stored_as_of.cutoff else {{ as_of_cutoff() }} end
+            as window_start,
+        case when stored_as_of.cutoff < {{ as_of_cutoff() }} then {{ as_of_cutoff() }} else stored_as_of.cutoff end
+            as window_end
+
+    from (
+        select cast({{ dbt.dateadd('day', 1, 'max(stored_deals.as_of_date)') }} as {{ dbt.type_timestamp() }}) as cutoff
+
+        from {{ this }} as stored_deals
+    ) as stored_as_of
+
+),
+
+as_of_moments as (
+
+    -- what a deal's exclusion, creation and stages are judged by against the as-of day
+    select
+        all_deals.deal_id,
+        all_deals.archived_at as moment
+
+    from all_deals
+
+    union all
+
+    select
+        stored_deals.deal_id,
+        stored_deals.created_at as moment
+
+    from {{ this }} as stored_deals
+
+    union all
+
+    select
+        stage_changes.deal_id,
+        stage_changes.changed_at as moment
+
+    from stage_changes
+
+    where stage_changes.stage_code is not null
+
+),
+
+deal_versions as (
+
+    select
+        all_deals.deal_id,
+        all_deals.deal_fingerprint,
+        settings.settings_version,
+        links.owner_id,
+        links.company_id,
+        links.person_id,
+        links.channel_code,
+        links.channel_matched_by
+
+    from all_deals
+
+    inner join links
+        on all_deals.deal_id = links.deal_id
+
+    cross join settings
+
+),
+
+changed_deals as (
+
+    {{ changed_entities('deal_versions', 'deal_id', [
+        'deal_fingerprint', 'settings_version', 'owner_id', 'company_id', 'person_id', 'channel_code',
+        'channel_matched_by'
+    ]) }}
+
+    union
+
+    {{ loaded_since('stage_changes', 'deal_id', stored_load_column='history_load_id') }}
+
+    union
+
+    -- the as-of day moved: the deals with a moment between the two days, and those without a creation day (their
+    -- amount is converted at the rate of the as-of day)
+    select as_of_moments.deal_id
+
+    from as_of_moments
+
+    cross join as_of_window
+
+    where as_of_moments.moment >= as_of_window.window_start and as_of_moments.moment < as_of_window.window_end
+
+    union
+
+    select stored_deals.deal_id
+
+    from {{ this }} as stored_deals
+
+    cross join as_of_window
+
+    where stored_deals.created_at is null and as_of_window.window_start < as_of_window.window_end
+
+),
+
+{% endif %}
+
+deals as (
+
+    {{ entities_to_build('all_deals', 'deal_id') }}
+
+),
+
+history_loads as (
+
+    select
+        deal_id,
+        max(source_load_id) as history_load_id
+
+    from stage_changes
+
+    where deal_id in (select deals.deal_id from deals)
+
+    group by 1
+
+),
+
+mapped_changes as (
+
+    select
+        deal_id,
+        min(changed_at) as first_change_at
+
+    from stage_changes
+
+    where stage_code is not null and deal_id in (select deals.deal_id from deals)
+
+    group by 1
+
+),
+
+event_summary as (
+
+    select
+        deal_id,
+        count(*) as stage_changes,
+        sum(case when direction = 'backward' then 1 else 0 end) as backward_moves,
+        sum(stages_skipped) as stages_skipped,
+        max(case when is_inferred then 1 else 0 end) as has_inferred_events
+
+    from events
+
+    where deal_id in (select deals.deal_id from deals)
+
+    group by 1
+
+),
+
+current_events as (
+
+    select
+        events.deal_id,
+        events.to_stage_code as current_stage_code,
+        events.from_stage_code as previous_stage_code,
+        events.changed_at as current_stage_entered_at,
+        events.is_entry_time_known as is_current_stage_entry_known,
+        stages.stage_type as current_stage_type
+
+    from events
+
+    inner join stages
+        on events.to_stage_code = stages.stage_code
+
+    where events.is_current_stage and events.deal_id in (select deals.deal_id from deals)
 
 ),
 
@@ -258,18 +504,11 @@ enriched as (
             coalesce(dated.amount, case when current_events.current_stage_type = 'open' then dated.list_price end)
             * fx_candidates.cny_per_unit / reporting_rate.cny_per_unit as {{ dbt.type_numeric() }}
         ) as amount_reporting,
-        case
-            when dated.hubspot_owner_id is not null then {{ dbt.concat(["'hubspot:'", "dated.hubspot_owner_id"]) }}
-            else owner_identities.owner_id
-        end as owner_id,
-        coalesce(deal_company.company_id, hubspot_company.company_id) as company_id,
-        coalesce(sheet_leads.person_id, deal_person.person_id, hubspot_person.person_id) as person_id,
-        coalesce(by_source.channel_code, first_touch.channel_code, 'other') as channel_code,
-        case
-            when by_source.channel_code is not null then 'source'
-            when first_touch.channel_code is not null then 'first_touch'
-            else 'none'
-        end as channel_matched_by,
+        links.owner_id,
+        links.company_id,
+        links.person_id,
+        links.channel_code,
+        links.channel_matched_by,
         loss_reasons.loss_reason_text,
         case
             when current_events.current_stage_type = 'lost' then coalesce(loss_reasons.loss_reason_code, 'unspecified')
@@ -293,9 +532,21 @@ enriched as (
             when dated.resolved_created_at >= {{ as_of_cutoff() }} then 'created_after_as_of'
             when current_events.deal_id is null then 'no_stage_as_of'
         end as exclusion_reason,
-        dated.source_load_id
+        dated.source_load_id,
+        dated.deal_fingerprint,
+        settings.settings_version,
+        history_loads.history_load_id,
+        {{ as_of_date() }} as as_of_date
 
     from dated
+
+    inner join links
+        on dated.deal_id = links.deal_id
+
+    cross join settings
+
+    left join history_loads
+        on dated.deal_id = history_loads.deal_id
 
     left join current_events
         on dated.deal_id = current_events.deal_id
@@ -312,44 +563,6 @@ enriched as (
         on
             dated.deal_id = reporting_rate.deal_id
             and reporting_rate.rate_rank = 1
-
-    left join owner_identities
-        on
-            owner_identities.record_source = 'owner_name'
-            and dated.owner_name_key = owner_identities.record_key
-
-    left join company_identities as deal_company
-        on
-            dated.source = deal_company.record_source
-            and dated.source_deal_id = deal_company.record_id
-
-    left join company_identities as hubspot_company
-        on
-            hubspot_company.record_source = 'hubspot_company'
-            and dated.hubspot_company_id = hubspot_company.record_id
-
-    left join person_identities as deal_person
-        on
-            dated.source = deal_person.record_source
-            and dated.source_deal_id = deal_person.record_id
-
-    left join person_identities as hubspot_person
-        on
-            hubspot_person.record_source = 'hubspot_contact'
-            and dated.hubspot_contact_id = hubspot_person.record_id
-
-    left join channel_map as by_source
-        on
-            dated.channel_field = by_source.source_field
-            and {{ lookup_key('dated.channel_value') }} = {{ lookup_key('by_source.source_value') }}
-
-    left join sheet_leads
-        on
-            dated.source_lead_id = sheet_leads.source_lead_id
-            and sheet_leads.lead_rank = 1
-
-    left join first_touch
-        on coalesce(sheet_leads.person_id, deal_person.person_id, hubspot_person.person_id) = first_touch.person_id
 
     left join loss_reasons
         on dated.deal_id = loss_reasons.deal_id

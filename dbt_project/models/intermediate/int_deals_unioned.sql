@@ -1,7 +1,18 @@
 {#- One row per deal loaded raw, from the places deals live (HubSpot, the trackers, the export, and every deals
     entry of mapping.yaml without `table:`, known by its entry name as source), in one shape. Nothing is filtered here:
-    archived, unmapped or later-than-as-of deals are flagged downstream (int_deals.exclusion_reason). -#}
+    archived, unmapped or later-than-as-of deals are flagged downstream (int_deals.exclusion_reason).
+    deal_fingerprint: a hash of every other column, so the incremental models downstream re-derive a deal exactly
+    when its row changed (macros/incremental.sql). -#}
 {%- set string_type = dbt.type_string() -%}
+{%- set fingerprinted = [
+    'source', 'stage_source', 'source_deal_id', 'source_lead_id', 'pipeline_id', 'deal_name', 'created_at',
+    'current_stage_value', 'ingested_stage_code', 'stage_entered_on', 'previous_stage_days', 'key_action_count',
+    'closed_at', 'amount', 'currency_code', 'hubspot_owner_id', 'owner_name', 'owner_name_key', 'team_hint',
+    'hubspot_company_id', 'hubspot_contact_id', 'company_name', 'company_name_key', 'industry', 'company_size',
+    'contact_email_hash', 'contact_email_domain', 'contact_phone_hash', 'contact_name_key', 'channel_field',
+    'channel_value', 'loss_reason_text', 'is_archived', 'archived_at', 'segment', 'lead_type', 'product',
+    'declared_revenue', 'is_undated', 'lost_from_stage_code', 'source_load_id'
+] -%}
 with
 
 hubspot_deals as (
@@ -373,6 +384,16 @@ unioned as (
     union all
     select * from sheets
 
+),
+
+final as (
+
+    select
+        *,
+        {{ row_fingerprint(fingerprinted) }} as deal_fingerprint
+
+    from unioned
+
 )
 
-select * from unioned
+select * from final

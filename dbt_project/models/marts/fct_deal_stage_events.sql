@@ -1,18 +1,17 @@
 {#- Incremental: a run re-derives all the events of a deal whenever anything about it changed, and replaces them
     (delete+insert on deal_id). A deal is re-derived when
+      * it is new to the funnel, or back in it (the as-of day moved before its archiving), or
       * a source row of it was loaded since the last run (dlt load id), or
       * it has events after the newest one stored (the as-of day moved forward), or
       * it has stored events after the as-of day (the as-of day moved back), or
-      * the funnel definition (funnel_stages, funnel_stage_map) changed: then every deal is.
+      * the funnel definition (funnel_stages, funnel_stage_map: funnel_version) changed: then every deal is.
     The post-hook removes deals that left the funnel (archived, unmapped, gone from their source). -#}
 {{ config(
     materialized='incremental',
     unique_key='deal_id',
-    incremental_strategy='delete+insert',
+    incremental_strategy='replace_entities',
     on_schema_change='append_new_columns',
-    post_hook=[
-        "delete from {{ this }} where deal_id not in (select deal_id from {{ ref('fct_deals') }})"
-    ]
+    post_hook=[drop_vanished('deal_id', 'fct_deals')]
 ) }}
 
 with
@@ -29,92 +28,38 @@ deals as (
 
 ),
 
-pipeline_stages as (
-
-    select * from {{ ref('int_funnel_pipeline_stages') }}
-
-),
-
-stage_lookup as (
-
-    select * from {{ ref('int_stage_lookup') }}
-
-),
-
-funnel_definition as (
-
-    select
-        {{ dbt.concat([
-            "stage_source", "'|'", "pipeline_id", "'|'", "stage_code", "'|'",
-            "cast(stage_order as " ~ dbt.type_string() ~ ")", "'|'", "stage_type", "'|'",
-            "coalesce(cast(pipeline_stage_rank as " ~ dbt.type_string() ~ "), '')"
-        ]) }} as definition_line
-
-    from pipeline_stages
-
-    union all
-
-    select
-        {{ dbt.concat(["stage_source", "'|'", "source_stage_key", "'|'", "stage_code", "'|'", "pipeline_id"]) }}
-            as definition_line
-
-    from stage_lookup
-
-),
-
-funnel_version as (
-
-    select
-        {{ dbt.hash(dbt.listagg('definition_line', "','", 'order by definition_line')) }} as funnel_version
-
-    from funnel_definition
-
-),
-
 in_funnel as (
 
-    select
-        events.*,
-        funnel_version.funnel_version
+    -- funnel_version: the funnel definition the events were derived with (int_deal_stage_changes)
+    select events.*
 
     from events
 
     inner join deals
         on events.deal_id = deals.deal_id
 
-    cross join funnel_version
-
 ),
 
 {% if is_incremental() %}
 
-previous_runs as (
-
-    -- what the previous runs stored
-    select
-        coalesce(max(deal_load_id), '') as max_deal_load_id,
-        max(changed_at) as max_changed_at,
-        max(funnel_version) as funnel_version
-
-    from {{ this }}
-
-),
-
 changed_deals as (
 
+    -- new to the funnel (also back in it: the as-of day moved before an archiving), loaded since or derived with
+    -- another funnel definition
+    {{ changed_entities('in_funnel', 'deal_id', ['deal_load_id', 'funnel_version']) }}
+
+    union
+
+    -- the as-of day moved forward: events past the newest one stored
     select in_funnel.deal_id
 
     from in_funnel
 
-    cross join previous_runs
-
-    where
-        in_funnel.deal_load_id > previous_runs.max_deal_load_id
-        or in_funnel.changed_at > previous_runs.max_changed_at
-        or in_funnel.funnel_version <> previous_runs.funnel_version
+    where in_funnel.changed_at > (select max(stored_events.changed_at) from {{ this }} as stored_events)
 
     union
 
+    -- the as-of day moved back: stored events past it
     select deal_id
 
     from {{ this }}
