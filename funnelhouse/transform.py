@@ -5,7 +5,7 @@ import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import NamedTuple
 
@@ -129,10 +129,11 @@ def dbt_build(
     if target not in settings.WAREHOUSE_KINDS:
         raise FunnelhouseError(f"dbt target must be one of {', '.join(settings.WAREHOUSE_KINDS)}, got {target!r}")
     project = Path(project_dir or DBT_PROJECT_DIR)
-    common = ["--project-dir", str(project), "--profiles-dir", str(project), "--target", target]
+    # the same --vars for every command of a build: dbt parses the whole project again when they change, and
+    # keeps target/partial_parse.msgpack between builds otherwise
+    common = ["--project-dir", str(project), "--profiles-dir", str(project), "--target", target,
+              *(["--vars", json.dumps({"as_of": as_of})] if as_of is not None else [])]
     args = ["build", *common]
-    if as_of is not None:
-        args += ["--vars", json.dumps({"as_of": as_of})]
     if select:
         args += ["--select", select]
     if full_refresh:
@@ -156,6 +157,8 @@ def dbt_build(
     if result.success:
         if target == "postgres" and os.environ.get(BI_PASSWORD_ENV):
             set_bi_password(os.environ[BI_PASSWORD_ENV])
+        if target == "duckdb":
+            remember_build(warehouse, project, as_of, whole=not select)
         return {
             node_result.node.unique_id: str(node_result.status).lower()
             for node_result in getattr(result.result, "results", None) or []
@@ -167,6 +170,26 @@ def dbt_build(
         raise FunnelhouseError(f"dbt build failed: {shown} (details in {project / 'logs' / 'dbt.log'})")
     reason = str(result.exception).strip().splitlines()[0] if result.exception else "see the log"
     raise FunnelhouseError(f"dbt build failed: {reason} (details in {project / 'logs' / 'dbt.log'})")
+
+
+def remember_build(warehouse: Path, project: Path, as_of: str | None, *, whole: bool) -> None:
+    """After a build of the whole project, record what it saw (funnelhouse.build_plan), so that the next refresh
+    builds only what changes after it; after a build of a part, forget every recorded build (the next is full)."""
+    import duckdb
+
+    from funnelhouse import build_plan
+
+    with duckdb.connect(str(Path(warehouse)), config=settings.duckdb_config()) as connection:
+        if not whole:
+            build_plan.forget_builds(connection)
+            return
+        manifest = json.loads((project / "target" / "manifest.json").read_text(encoding="utf-8"))
+        results = project / "target" / "run_results.json"
+        day = as_of or datetime.now(timezone.utc).date().isoformat()
+        state = build_plan.current_state(connection, manifest, project, day)
+        if as_of is None and results.exists():
+            state = build_plan.as_built(state, json.loads(results.read_text(encoding="utf-8")))
+        build_plan.record_build(connection, state)
 
 
 def _runs_grant_hook(project: Path) -> bool:
