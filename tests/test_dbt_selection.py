@@ -220,6 +220,22 @@ def test_a_table_reloaded_whole_with_the_same_rows_is_not_a_change(tmp_path: Pat
         assert not any(table_changed(merged[t], again[t]) for t in tables)
 
 
+def test_the_build_of_a_run_that_failed_later_is_not_the_one_compared_with(tmp_path: Path) -> None:
+    from funnelhouse.build_plan import BuildState, forget_builds, last_build, record_build
+
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as connection:
+        assert last_build(connection) is None  # nothing recorded yet
+        record_build(connection, BuildState(as_of="2025-06-29"), "run-1")
+        record_build(connection, BuildState(as_of="2025-06-30"), "run-2")
+        assert last_build(connection)[0] == "run-2"
+        # run-2's checks or publishing failed after its build (or it was killed): compare with run-1's build
+        run_id, state = last_build(connection, finished_badly=lambda run: run == "run-2")
+        assert (run_id, state.as_of) == ("run-1", "2025-06-29")
+        assert last_build(connection, finished_badly=lambda run: True) is None
+        forget_builds(connection)  # `dbt_build(select=...)` built a part: the next build is full
+        assert last_build(connection) is None
+
+
 def test_a_refresh_with_nothing_new_runs_no_dbt_node(nights: SimpleNamespace) -> None:
     for name in ("same", "again"):
         outcome = nights.runs[name]
