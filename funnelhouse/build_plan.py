@@ -50,6 +50,7 @@ class BuildPlan:
     reasons: list[str] = field(default_factory=list)
     selectors: list[str] = field(default_factory=list)  # the dbt selection the nodes come from, for the log
     previous_run: str | None = None
+    run_id: str | None = None  # the build's row in dbt_state.builds, once recorded as started
 
     @property
     def nothing_to_do(self) -> bool:
@@ -227,10 +228,26 @@ def only_views_below(manifest: Mapping[str, Any], source_id: str) -> bool:
 
 
 def plan_build(manifest: Mapping[str, Any], previous: BuildState | None, current: BuildState,
-               previous_run: str | None = None, full_refresh: bool = False) -> BuildPlan:
+               previous_run: str | None = None, full_refresh: bool = False,
+               since: Iterable[BuildState] = ()) -> BuildPlan:
     """The nodes to build: below every raw table with a new load (source:<s>.<t>+), below every changed seed
     (<seed>+) and, when the as-of day moved, below every model that reads it (<model>+); everything when there is
-    no earlier build, the project changed or `full_refresh`."""
+    no earlier build, the project changed or `full_refresh`. Builds `since` the previous one that did not finish
+    (or whose run failed later) are redone: what they saw against `previous` is added."""
+    plan = _plan_one(manifest, previous, current, previous_run, full_refresh)
+    for unfinished in since:
+        redo = _plan_one(manifest, previous, unfinished, previous_run, False)
+        plan.full = plan.full or redo.full
+        plan.nodes |= redo.nodes
+        plan.selectors += [s for s in redo.selectors if s not in plan.selectors]
+        plan.reasons += [f"redo of a build that did not finish: {reason}" for reason in redo.reasons]
+    if plan.full:
+        plan.nodes = built_nodes(manifest)
+    return plan
+
+
+def _plan_one(manifest: Mapping[str, Any], previous: BuildState | None, current: BuildState,
+              previous_run: str | None, full_refresh: bool) -> BuildPlan:
     plan = BuildPlan(current=current, full=True, previous_run=previous_run)
     if full_refresh:
         plan.reasons.append("a full refresh was asked")
@@ -275,29 +292,36 @@ def current_state(connection, manifest: Mapping[str, Any], project_dir: Path, as
 
 
 def last_build(connection, finished_badly: Callable[[str], bool] = lambda run_id: False
-               ) -> tuple[str, BuildState] | None:
-    """(run id, state) of the newest recorded build whose run did not fail later, or None."""
+               ) -> tuple[str, BuildState, list[BuildState]] | None:
+    """(run id, state) of the newest build that finished and whose run did not fail later, with the states of the
+    builds recorded after it (started and never finished: killed or failed half way; or finished in a run that
+    failed later), whose nodes are built again; None when there is no such build."""
     exists = connection.execute(
         "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
         STATE_TABLE.split(".")).fetchone()[0]
     if not exists:
         return None
-    for run_id, state in connection.execute(f"select run_id, state from {STATE_TABLE} order by built_at desc"
-                                            ).fetchall():
-        if not finished_badly(run_id):
-            return run_id, BuildState(**json.loads(state))
+    since = []
+    for run_id, state, status in connection.execute(
+            f"select run_id, state, status from {STATE_TABLE} order by built_at desc").fetchall():
+        if status == "built" and not finished_badly(run_id):
+            return run_id, BuildState(**json.loads(state)), since
+        since.append(BuildState(**json.loads(state)))
     return None
 
 
-def record_build(connection, state: BuildState, run_id: str | None = None) -> str:
-    """Record a successful build (one insert: a build killed before it records nothing) and keep the newest
-    KEPT_BUILDS rows; returns the run id recorded."""
+def record_build(connection, state: BuildState, run_id: str | None = None, status: str = "built") -> str:
+    """Record a build as `started` (before it runs: a build killed half way leaves that row) or `built` (once it
+    succeeded), keeping the newest KEPT_BUILDS rows; returns the run id recorded."""
     run_id = run_id or f"build-{uuid.uuid4()}"
     connection.execute(f"create schema if not exists {STATE_SCHEMA}")
     connection.execute(f"create table if not exists {STATE_TABLE} "
-                       "(run_id varchar, built_at timestamp, state varchar)")
-    connection.execute(f"insert into {STATE_TABLE} values (?, ?, ?)",
-                       [run_id, datetime.now(timezone.utc).replace(tzinfo=None), json.dumps(asdict(state))])
+                       "(run_id varchar, built_at timestamp, state varchar, status varchar)")
+    values = [json.dumps(asdict(state)), status, run_id]
+    if not connection.execute(f"update {STATE_TABLE} set state = ?, status = ? where run_id = ? returning run_id",
+                              values).fetchall():
+        connection.execute(f"insert into {STATE_TABLE} values (?, ?, ?, ?)",
+                           [run_id, datetime.now(timezone.utc).replace(tzinfo=None), *values[:2]])
     connection.execute(f"delete from {STATE_TABLE} where built_at < (select min(built_at) from (select built_at "
                        f"from {STATE_TABLE} order by built_at desc limit {KEPT_BUILDS}))")
     return run_id

@@ -220,20 +220,46 @@ def test_a_table_reloaded_whole_with_the_same_rows_is_not_a_change(tmp_path: Pat
         assert not any(table_changed(merged[t], again[t]) for t in tables)
 
 
-def test_the_build_of_a_run_that_failed_later_is_not_the_one_compared_with(tmp_path: Path) -> None:
-    from funnelhouse.build_plan import BuildState, forget_builds, last_build, record_build
+def test_builds_that_did_not_finish_are_redone(tmp_path: Path) -> None:
+    from funnelhouse.build_plan import BuildState, forget_builds, last_build, plan_build, record_build
 
     with duckdb.connect(str(tmp_path / "w.duckdb")) as connection:
         assert last_build(connection) is None  # nothing recorded yet
         record_build(connection, BuildState(as_of="2025-06-29"), "run-1")
         record_build(connection, BuildState(as_of="2025-06-30"), "run-2")
-        assert last_build(connection)[0] == "run-2"
-        # run-2's checks or publishing failed after its build (or it was killed): compare with run-1's build
-        run_id, state = last_build(connection, finished_badly=lambda run: run == "run-2")
-        assert (run_id, state.as_of) == ("run-1", "2025-06-29")
+        assert last_build(connection)[:2] == ("run-2", BuildState(as_of="2025-06-30"))
+        # run-2's checks or publishing failed after its build (or it was killed then): compare with run-1's build,
+        # and redo what run-2 built
+        assert last_build(connection, finished_badly=lambda run: run == "run-2") == (
+            "run-1", BuildState(as_of="2025-06-29"), [BuildState(as_of="2025-06-30")])
+        # run-3 started a build and was killed half way: its row stays `started`
+        record_build(connection, BuildState(as_of="2025-07-01"), "run-3", status="started")
+        assert last_build(connection) == ("run-2", BuildState(as_of="2025-06-30"), [BuildState(as_of="2025-07-01")])
+        record_build(connection, BuildState(as_of="2025-07-01"), "run-3")  # it finished after all
+        assert last_build(connection) == ("run-3", BuildState(as_of="2025-07-01"), [])
         assert last_build(connection, finished_badly=lambda run: True) is None
-        forget_builds(connection)  # `dbt_build(select=...)` built a part: the next build is full
+        forget_builds(connection)  # a build nobody planned (`funnelhouse build`) started: the next one is full
         assert last_build(connection) is None
+    # the small graph: a build killed after the as-of day moved back to 2025-06-30 is redone on 2025-06-30 too
+    manifest = small_manifest()
+    before = BuildState(tables={}, seeds={"s1": "aaa"}, project="p1", as_of="2025-06-30")
+    killed = BuildState(tables={}, seeds={"s1": "aaa"}, project="p1", as_of="2025-07-01")
+    assert sorted(plan_build(manifest, before, before, "run-1").nodes) == []
+    assert sorted(uid.split(".")[-1] for uid in plan_build(manifest, before, before, "run-1", since=[killed]).nodes
+                  ) == ["mart_y", "t2"]
+
+
+def test_dbt_build_changed_only_runs_nothing_on_the_build_it_follows(fixture_build: SimpleNamespace,
+                                                                    tmp_path: Path) -> None:
+    from funnelhouse.transform import dbt_build
+    from support.inputs import copy_project
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(fixture_build.warehouse, warehouse)
+    project = copy_project(fixture_build.project, tmp_path / "dbt_project")
+    # the fixture build recorded what it saw; nothing changed since: no dbt node runs (no run_results.json)
+    assert dbt_build(warehouse, as_of=FIXTURE_AS_OF, project_dir=project, changed_only=True) == {}
+    assert not (project / "target" / "run_results.json").exists()
 
 
 def test_a_refresh_with_nothing_new_runs_no_dbt_node(nights: SimpleNamespace) -> None:
@@ -278,5 +304,7 @@ def test_a_killed_build_is_redone_whole_by_the_next_refresh(nights: SimpleNamesp
     assert nights.counts["redo"] == Counter(FORMS_NIGHT)
     assert nights.leads["redo"] == (18, 18)  # and WS-900002
     with duckdb.connect(str(nights.resource.warehouse_path()), read_only=True) as connection:
-        # one row per successful build: the fixture build's, the forms night's and the redo's
-        assert connection.execute("select count(*) from dbt_state.builds").fetchone() == (3,)
+        # one row per build: the fixture build's, the forms night's, the killed one's (started, never built: the
+        # redo compared with the forms night's and added what the killed one saw) and the redo's
+        assert connection.execute("select status from dbt_state.builds order by built_at").fetchall() == [
+            ("built",), ("built",), ("started",), ("built",)]

@@ -116,22 +116,25 @@ def _plan(context: dg.AssetExecutionContext, funnelhouse: FunnelhouseResource, m
     import duckdb
 
     with duckdb.connect(str(funnelhouse.warehouse_path()), config=settings.duckdb_config()) as connection:
-        last = build_plan.last_build(connection, _finished_badly(context.instance))
-        previous_run, previous = last if last else (None, None)
+        previous_run, previous, since = build_plan.last_build(connection, _finished_badly(context.instance)) \
+            or (None, None, [])
         current = build_plan.current_state(connection, manifest, DBT_PROJECT_DIR,
                                            funnelhouse.as_of_date().isoformat(), previous)
-    return build_plan.plan_build(manifest, previous, current, previous_run, full_refresh=full_refresh)
+    return build_plan.plan_build(manifest, previous, current, previous_run, full_refresh=full_refresh,
+                                 since=since)
 
 
 def _record(context: dg.AssetExecutionContext, funnelhouse: FunnelhouseResource, plan: build_plan.BuildPlan,
-            run_results: Mapping[str, Any], explicit: bool) -> None:
-    """Record the build; with the day left to dbt, the as-of day dbt really used (a run crossing midnight UTC
-    builds as of the next day: recorded as unknown, so the next build redoes what reads it)."""
+            run_results: Mapping[str, Any] | None, explicit: bool) -> None:
+    """Record the build as started (`run_results` None) or built; with the day left to dbt, the as-of day dbt
+    really used (a run crossing midnight UTC builds as of the next day: recorded as unknown, so the next build
+    redoes what reads it)."""
     import duckdb
 
-    state = plan.current if explicit else build_plan.as_built(plan.current, run_results)
+    state = plan.current if explicit or run_results is None else build_plan.as_built(plan.current, run_results)
     with duckdb.connect(str(funnelhouse.warehouse_path()), config=settings.duckdb_config()) as connection:
-        build_plan.record_build(connection, state, context.run.run_id)
+        build_plan.record_build(connection, state, context.run.run_id,
+                                "started" if run_results is None else "built")
 
 
 @dbt_assets(manifest=manifest_path(), dagster_dbt_translator=translator, name="dbt_models", pool="warehouse")
@@ -154,7 +157,8 @@ def dbt_models(
     plan = None
     if whole:
         manifest = json.loads(manifest_path().read_text(encoding="utf-8"))
-        plan = _plan(context, funnelhouse, manifest, full_refresh)
+        with warehouse_env(funnelhouse.warehouse_path()):  # the env the project reads is part of the state
+            plan = _plan(context, funnelhouse, manifest, full_refresh)
         context.log.info(f"dbt: {plan.describe()}")
         if plan.nothing_to_do:
             return
@@ -163,6 +167,8 @@ def dbt_models(
             context.log.info(f"dbt: building {len(nodes)} nodes ({len(plan.nodes)} below the changes, "
                              f"{len(nodes - plan.nodes)} read beside them by the serving copy and reports)")
             args += _exclusion(manifest, nodes)
+    if plan is not None:  # before dbt starts: a build killed half way leaves this row, the next one redoes it
+        _record(context, funnelhouse, plan, None, explicit)
     with warehouse_env(funnelhouse.warehouse_path()):
         invocation = dbt.cli(args, context=context)
         try:
@@ -170,4 +176,5 @@ def dbt_models(
         finally:
             keep_partial_parse(invocation.target_path)
     if plan is not None:
-        _record(context, funnelhouse, plan, invocation.get_artifact("run_results.json"), explicit)
+        with warehouse_env(funnelhouse.warehouse_path()):
+            _record(context, funnelhouse, plan, invocation.get_artifact("run_results.json"), explicit)
