@@ -11,6 +11,7 @@ from ingestion.common.errors import FunnelhouseError
 EMULATOR_TOKEN = "demo-emulator-token"
 GENERATED_FOLDERS = ("forms", "spreadsheets", "crm")
 DEMO_AS_OF = "2026-09-30"  # the generator's cut-off: the funnel is built as of the day the demo data ends
+DBT_GROUPS = ("staging", "intermediate", "marts", "funnel_config")  # the first part of a dbt asset's key
 
 
 def ensure_demo_inputs(seed: int, scale: float) -> None:
@@ -87,6 +88,8 @@ def refresh_through_dagster(resource, *, full_refresh: bool = False):
     dbt_failed = [c for c in outcome.failed_checks if not c.is_gx and c.severity == "ERROR"]
     if "marts/fct_deals" in outcome.materialized and not dbt_failed:
         console.print("dbt build: all models and tests passed")
+    elif outcome.success and not any(key.split("/")[0] in DBT_GROUPS for key in outcome.materialized):
+        console.print("dbt build: nothing to build, no new load since the last successful build")
     console.print(
         f"Dagster run {outcome.run_id}: {'success' if outcome.success else '[red]failure[/]'} in "
         f"{outcome.seconds:.1f} s; {len(outcome.materialized)} assets materialized, {len(outcome.skipped)} skipped, "

@@ -5,7 +5,7 @@ import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import NamedTuple
 
@@ -104,6 +104,7 @@ def dbt_build(
     project_dir: Path | None = None,
     target: str | None = None,
     unit_tests: bool = False,
+    changed_only: bool = False,
 ) -> dict[str, str]:
     """Build (seed, run, test) the dbt project on `warehouse`, as of `as_of` (YYYY-MM-DD, default today); returns
     the status of every node built (unique id → success, pass, warn, ...).
@@ -117,6 +118,8 @@ def dbt_build(
     leaves out dbt's per-node progress (errors are still printed); `project_dir` builds a copy of the project.
     `unit_tests` runs dbt's unit tests too: they test the models' logic on fixed inputs, not the data, so the
     nightly build leaves them to CI (dbt's advice for production) and `funnelhouse build --unit-tests` asks for them.
+    `changed_only` (DuckDB, no `select`) builds only what changed since the last successful build, as the refresh
+    does (funnelhouse.build_plan), and nothing when nothing did: {} is returned then.
     """
     from dbt.cli.main import dbtRunner
 
@@ -129,10 +132,11 @@ def dbt_build(
     if target not in settings.WAREHOUSE_KINDS:
         raise FunnelhouseError(f"dbt target must be one of {', '.join(settings.WAREHOUSE_KINDS)}, got {target!r}")
     project = Path(project_dir or DBT_PROJECT_DIR)
-    common = ["--project-dir", str(project), "--profiles-dir", str(project), "--target", target]
+    # the same --vars for every command of a build: dbt parses the whole project again when they change, and
+    # keeps target/partial_parse.msgpack between builds otherwise
+    common = ["--project-dir", str(project), "--profiles-dir", str(project), "--target", target,
+              *(["--vars", json.dumps({"as_of": as_of})] if as_of is not None else [])]
     args = ["build", *common]
-    if as_of is not None:
-        args += ["--vars", json.dumps({"as_of": as_of})]
     if select:
         args += ["--select", select]
     if full_refresh:
@@ -141,9 +145,20 @@ def dbt_build(
         args += EXCLUDE_UNIT_TESTS
     if quiet:
         args = ["--quiet", *args]
+    plan = None
     with warehouse_env(warehouse, target):
         try:
-            result = dbtRunner().invoke(args)
+            runner = dbtRunner()
+            if changed_only and target == "duckdb" and not select:
+                plan, runner = _plan_changes(warehouse, project, common, as_of, full_refresh)
+            elif target == "duckdb":  # a build not planned: what is recorded no longer holds once it starts
+                forget_recorded_builds(warehouse)
+            if plan is not None:
+                if plan.nothing_to_do:
+                    return {}
+                if not plan.full:
+                    args += ["--select", " ".join(plan.selectors)]
+            result = runner.invoke(args)
             if result.success and target == "postgres" and not _runs_grant_hook(project):
                 operation = ["run-operation", "grant_bi_role", *common]
                 granted = dbtRunner().invoke(["--quiet", *operation] if quiet else operation)
@@ -156,6 +171,9 @@ def dbt_build(
     if result.success:
         if target == "postgres" and os.environ.get(BI_PASSWORD_ENV):
             set_bi_password(os.environ[BI_PASSWORD_ENV])
+        if target == "duckdb" and not select:
+            with warehouse_env(warehouse, target):  # the env the project reads is part of what the build saw
+                remember_build(warehouse, project, as_of, plan)
         return {
             node_result.node.unique_id: str(node_result.status).lower()
             for node_result in getattr(result.result, "results", None) or []
@@ -167,6 +185,60 @@ def dbt_build(
         raise FunnelhouseError(f"dbt build failed: {shown} (details in {project / 'logs' / 'dbt.log'})")
     reason = str(result.exception).strip().splitlines()[0] if result.exception else "see the log"
     raise FunnelhouseError(f"dbt build failed: {reason} (details in {project / 'logs' / 'dbt.log'})")
+
+
+def _plan_changes(warehouse: Path, project: Path, common: list[str], as_of: str | None, full_refresh: bool):
+    """(the build plan, a dbtRunner holding the manifest parsed for it, so the build does not parse again)."""
+    import duckdb
+    from dbt.cli.main import dbtRunner
+
+    from funnelhouse import build_plan
+
+    parsed = dbtRunner().invoke(["--quiet", "parse", *common])
+    if not parsed.success:
+        raise FunnelhouseError(f"dbt parse failed: {str(parsed.exception).strip().splitlines()[0]} "
+                               f"(details in {project / 'logs' / 'dbt.log'})")
+    manifest = json.loads((project / "target" / "manifest.json").read_text(encoding="utf-8"))
+    day = as_of or datetime.now(timezone.utc).date().isoformat()
+    with duckdb.connect(str(Path(warehouse)), config=settings.duckdb_config()) as connection:
+        previous_run, previous, since = build_plan.last_build(connection) or (None, None, [])
+        current = build_plan.current_state(connection, manifest, project, day, previous)
+        plan = build_plan.plan_build(manifest, previous, current, previous_run, full_refresh=full_refresh,
+                                     since=since)
+        if not plan.nothing_to_do:  # a build killed half way leaves this row: the next one redoes it
+            plan.run_id = build_plan.record_build(connection, current, status="started")
+    return plan, dbtRunner(manifest=parsed.result)
+
+
+def forget_recorded_builds(warehouse: Path) -> None:
+    """Drop the builds funnelhouse.build_plan recorded (the next refresh builds everything)."""
+    import duckdb
+
+    from funnelhouse import build_plan
+
+    if Path(warehouse).exists():
+        with duckdb.connect(str(Path(warehouse)), config=settings.duckdb_config()) as connection:
+            build_plan.forget_builds(connection)
+
+
+def remember_build(warehouse: Path, project: Path, as_of: str | None, plan=None) -> None:
+    """After a successful build of the whole project (or of what `plan` said changed), record what it saw
+    (funnelhouse.build_plan), so that the next refresh builds only what changes after it."""
+    import duckdb
+
+    from funnelhouse import build_plan
+
+    with duckdb.connect(str(Path(warehouse)), config=settings.duckdb_config()) as connection:
+        results = project / "target" / "run_results.json"
+        if plan is None:
+            manifest = json.loads((project / "target" / "manifest.json").read_text(encoding="utf-8"))
+            state = build_plan.current_state(connection, manifest, project,
+                                             as_of or datetime.now(timezone.utc).date().isoformat())
+        else:
+            state = plan.current
+        if as_of is None and results.exists():
+            state = build_plan.as_built(state, json.loads(results.read_text(encoding="utf-8")))
+        build_plan.record_build(connection, state, getattr(plan, "run_id", None))
 
 
 def _runs_grant_hook(project: Path) -> bool:
