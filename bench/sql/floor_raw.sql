@@ -10,6 +10,8 @@
 --                 over as an Arrow table `xlsx_trackers` (all text, same headers) by bench/floor.py
 --   export        the English export and its stage history (read_csv); marketing spend (read_csv)
 --   HubSpot       the API pages bench/floor_http.py downloaded, one page per line (read_json on ${pages})
+-- A CSV row's number is its place in the file from `read_csv(...) with ordinality` (the reading order;
+-- row_number() without an order is not, once DuckDB reads in parallel): the header is row 1.
 -- Quarantine rules follow the loaders' (a missing or unparseable required field); a repeated natural key keeps
 -- its first row. Placeholders: ${typeform_files}, ${jinshuju_files}, ${export_form_files}, ${tracker_files},
 -- ${export_files}, ${history_files}, ${spend_files} (SQL lists), ${pages} (folder), ${seeds}, ${load_id}.
@@ -230,10 +232,10 @@ where k_rank = 1;
 create or replace temp macro shown(x) as '''' || x || '''';
 
 create or replace temp table tracker_raw as
-select *, parse_filename(filename) as source_file, cast(null as varchar) as source_sheet,
-    cast(row_number() over (partition by filename) + 1 as bigint) as source_row,
+select * exclude (ordinality), parse_filename(filename) as source_file, cast(null as varchar) as source_sheet,
+    cast(ordinality - min(ordinality) over (partition by filename) + 2 as bigint) as source_row,
     list_position(${tracker_files}, filename) as file_order
-from read_csv(${tracker_files}, header = true, all_varchar = true, filename = true, union_by_name = true)
+from read_csv(${tracker_files}, header = true, all_varchar = true, filename = true, union_by_name = true) with ordinality
 union all by name
 select * exclude (source_row), cast(source_row as bigint) as source_row, 0 as file_order from xlsx_trackers;
 
@@ -278,13 +280,13 @@ with parsed as (
         clean(Owner) as owner_name, parse_amount("Amount (CNY)", 1) as amount_cny,
         clean("Lost Reason") as lost_reason, clean(Channel) as channel, parse_filename(filename) as source_file,
         cast(null as varchar) as source_sheet,
-        cast(row_number() over (partition by filename) + 1 as bigint) as source_row,
+        cast(ordinality - min(ordinality) over (partition by filename) + 2 as bigint) as source_row,
         nullif(concat_ws('; ', phone_issue('contact_phone', Phone), email_issue('contact_email', Email)), '')
             as data_issues,
         clean("Stage Entered") as k_entered_text, clean(Created) as k_created_text,
         clean("Amount (CNY)") as k_amount_text, parse_filename(filename) as k_input_name,
         cast(list_position(${export_files}, filename) as bigint) * 100000000 + source_row as k_read_order
-    from read_csv(${export_files}, header = true, all_varchar = true, filename = true, union_by_name = true) as raw
+    from read_csv(${export_files}, header = true, all_varchar = true, filename = true, union_by_name = true) with ordinality as raw
     left join stage_lookup as lookup
         on lookup.stage_source = 'export_en' and lookup.source_stage_key = stage_key(clean(raw.Stage))
 )
@@ -307,10 +309,10 @@ with parsed as (
         to_lookup.stage_code as to_stage_code, timezone('UTC', parse_ts("Changed At")) as changed_at,
         clean("Changed By") as changed_by, parse_filename(filename) as source_file,
         cast(null as varchar) as source_sheet,
-        cast(row_number() over (partition by filename) + 1 as bigint) as source_row,
+        cast(ordinality - min(ordinality) over (partition by filename) + 2 as bigint) as source_row,
         cast(null as varchar) as data_issues, parse_filename(filename) as k_input_name,
         cast(list_position(${history_files}, filename) as bigint) * 100000000 + source_row as k_read_order
-    from read_csv(${history_files}, header = true, all_varchar = true, filename = true, union_by_name = true) as raw
+    from read_csv(${history_files}, header = true, all_varchar = true, filename = true, union_by_name = true) with ordinality as raw
     left join stage_lookup as from_lookup
         on from_lookup.stage_source = 'export_en'
             and from_lookup.source_stage_key = stage_key(clean(raw."From Stage"))
@@ -330,8 +332,8 @@ create or replace table raw_spreadsheets.export_stage_changes as select * from l
 create or replace table raw_spreadsheets.marketing_spend as
 with raw as (
     select 月份 as month_text, 渠道 as channel_text, "花费(元)" as amount_text, parse_filename(filename) as source_file,
-        cast(row_number() over (partition by filename) + 1 as bigint) as source_row
-    from read_csv(${spend_files}, header = true, all_varchar = true, filename = true)
+        cast(ordinality - min(ordinality) over (partition by filename) + 2 as bigint) as source_row
+    from read_csv(${spend_files}, header = true, all_varchar = true, filename = true) with ordinality
 ),
 parsed as (
     select
