@@ -64,6 +64,24 @@
     where {{ load_column }} > (select coalesce(max({{ stored_load_column }}), '') from {{ this }})
 {%- endmacro %}
 
+{#- The entities whose events lie across a moved as-of day: events of `relation` (key, changed_at) past the newest
+    one stored (the day moved forward), and stored events on or after the as-of day (it moved back). -#}
+{% macro moved_as_of_day(relation, key) -%}
+    select {{ relation }}.{{ key }}
+
+    from {{ relation }}
+
+    where {{ relation }}.changed_at > (select max(stored_events.changed_at) from {{ this }} as stored_events)
+
+    union
+
+    select {{ key }}
+
+    from {{ this }}
+
+    where changed_at >= {{ as_of_cutoff() }}
+{%- endmacro %}
+
 {#- Post-hook: delete the rows whose key (and versions) is no longer in model `upstream` (optionally filtered).
     Returns the hook's text with {{ this }} and ref() left to render when the hook runs. -#}
 {% macro drop_vanished(key, upstream, versions=[], where=none) -%}

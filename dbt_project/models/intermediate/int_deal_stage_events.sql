@@ -77,21 +77,8 @@ changed_deals as (
 
     union
 
-    -- the as-of day moved forward: changes past the newest event stored
-    select all_in_scope.deal_id
-
-    from all_in_scope
-
-    where all_in_scope.changed_at > (select max(stored_events.changed_at) from {{ this }} as stored_events)
-
-    union
-
-    -- the as-of day moved back: stored events past it
-    select deal_id
-
-    from {{ this }}
-
-    where changed_at >= {{ as_of_cutoff() }}
+    -- the as-of day moved: events past the newest one stored, or stored events past the day
+    {{ moved_as_of_day('all_in_scope', 'deal_id') }}
 
 ),
 

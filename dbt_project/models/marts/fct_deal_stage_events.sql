@@ -50,21 +50,8 @@ changed_deals as (
 
     union
 
-    -- the as-of day moved forward: events past the newest one stored
-    select in_funnel.deal_id
-
-    from in_funnel
-
-    where in_funnel.changed_at > (select max(stored_events.changed_at) from {{ this }} as stored_events)
-
-    union
-
-    -- the as-of day moved back: stored events past it
-    select deal_id
-
-    from {{ this }}
-
-    where changed_at >= {{ as_of_cutoff() }}
+    -- the as-of day moved: events past the newest one stored, or stored events past the day
+    {{ moved_as_of_day('in_funnel', 'deal_id') }}
 
 ),
 
