@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
@@ -20,6 +21,8 @@ BI_PASSWORD_ENV = "FUNNELHOUSE_BI_PASSWORD"
 FAILED_STATUSES = ("error", "fail", "runtime error")
 # the nightly build leaves out unit tests (fixed inputs, logic only): CI runs them
 EXCLUDE_UNIT_TESTS = ["--exclude-resource-type", "unit_test"]
+PARTIAL_PARSE = "partial_parse.msgpack"
+BUILD_TARGET = "dbt_target"  # in the data folder: the artifacts of `funnelhouse build` on the project checkout
 
 
 class FunnelStage(NamedTuple):
@@ -132,9 +135,11 @@ def dbt_build(
     if target not in settings.WAREHOUSE_KINDS:
         raise FunnelhouseError(f"dbt target must be one of {', '.join(settings.WAREHOUSE_KINDS)}, got {target!r}")
     project = Path(project_dir or DBT_PROJECT_DIR)
+    artifacts = build_target(project, shared=project_dir is None)
     # the same --vars for every command of a build: dbt parses the whole project again when they change, and
     # keeps target/partial_parse.msgpack between builds otherwise
     common = ["--project-dir", str(project), "--profiles-dir", str(project), "--target", target,
+              "--target-path", str(artifacts),
               *(["--vars", json.dumps({"as_of": as_of})] if as_of is not None else [])]
     args = ["build", *common]
     if select:
@@ -150,7 +155,7 @@ def dbt_build(
         try:
             runner = dbtRunner()
             if changed_only and target == "duckdb" and not select:
-                plan, runner = _plan_changes(warehouse, project, common, as_of, full_refresh)
+                plan, runner = _plan_changes(warehouse, project, artifacts, common, as_of, full_refresh)
             elif target == "duckdb":  # a build not planned: what is recorded no longer holds once it starts
                 forget_recorded_builds(warehouse)
             if plan is not None:
@@ -158,7 +163,11 @@ def dbt_build(
                     return {}
                 if not plan.full:
                     args += ["--select", " ".join(plan.selectors)]
-            result = runner.invoke(args)
+            try:
+                result = runner.invoke(args)
+            finally:
+                if project_dir is None:
+                    keep_partial_parse(artifacts, project)
             if result.success and target == "postgres" and not _runs_grant_hook(project):
                 operation = ["run-operation", "grant_bi_role", *common]
                 granted = dbtRunner().invoke(["--quiet", *operation] if quiet else operation)
@@ -173,7 +182,7 @@ def dbt_build(
             set_bi_password(os.environ[BI_PASSWORD_ENV])
         if target == "duckdb" and not select:
             with warehouse_env(warehouse, target):  # the env the project reads is part of what the build saw
-                remember_build(warehouse, project, as_of, plan)
+                remember_build(warehouse, project, as_of, plan, artifacts)
         return {
             node_result.node.unique_id: str(node_result.status).lower()
             for node_result in getattr(result.result, "results", None) or []
@@ -187,7 +196,39 @@ def dbt_build(
     raise FunnelhouseError(f"dbt build failed: {reason} (details in {project / 'logs' / 'dbt.log'})")
 
 
-def _plan_changes(warehouse: Path, project: Path, common: list[str], as_of: str | None, full_refresh: bool):
+def build_target(project: Path, shared: bool) -> Path:
+    """Where a build writes dbt's artifacts (manifest, run results, compiled SQL): <project>/target for a project of
+    its own; for the project checkout every instance shares (`shared`), <data folder>/dbt_target, so that two
+    instances building at once (a test run beside the nightly refresh) never read each other's run_results.json.
+    It starts from the checkout's partial_parse.msgpack: only the files changed since the last build are parsed."""
+    if not shared:
+        return project / "target"
+    artifacts = settings.data_dir() / BUILD_TARGET
+    artifacts.mkdir(parents=True, exist_ok=True)
+    kept = project / "target" / PARTIAL_PARSE
+    if kept.exists():
+        copy_whole(kept, artifacts / PARTIAL_PARSE)
+    return artifacts
+
+
+def keep_partial_parse(run_target: Path, project: Path = DBT_PROJECT_DIR) -> None:
+    """Put the partial_parse.msgpack dbt wrote in a build's own target folder back into <project>/target, where the
+    next build starts from it: it re-parses only the files that changed (dbt parses all again when the vars, the
+    profile or dbt changed, so it compares with the last build's, not with `dbt parse`'s)."""
+    written = run_target / PARTIAL_PARSE
+    if written.exists() and written.resolve() != (project / "target" / PARTIAL_PARSE).resolve():
+        (project / "target").mkdir(exist_ok=True)
+        copy_whole(written, project / "target" / PARTIAL_PARSE)
+
+
+def copy_whole(source: Path, destination: Path) -> None:
+    """Copy through a temporary file renamed into place: a concurrent reader sees the old file or the new one."""
+    temporary = destination.with_name(f".{destination.name}.{os.getpid()}.tmp")
+    shutil.copyfile(source, temporary)
+    temporary.replace(destination)
+
+
+def _plan_changes(warehouse: Path, project: Path, artifacts: Path, common: list[str], as_of: str | None, full_refresh: bool):
     """(the build plan, a dbtRunner holding the manifest parsed for it, so the build does not parse again)."""
     import duckdb
     from dbt.cli.main import dbtRunner
@@ -198,7 +239,7 @@ def _plan_changes(warehouse: Path, project: Path, common: list[str], as_of: str 
     if not parsed.success:
         raise FunnelhouseError(f"dbt parse failed: {str(parsed.exception).strip().splitlines()[0]} "
                                f"(details in {project / 'logs' / 'dbt.log'})")
-    manifest = json.loads((project / "target" / "manifest.json").read_text(encoding="utf-8"))
+    manifest = json.loads((artifacts / "manifest.json").read_text(encoding="utf-8"))
     day = as_of or datetime.now(timezone.utc).date().isoformat()
     with duckdb.connect(str(Path(warehouse)), config=settings.duckdb_config()) as connection:
         previous_run, previous, since = build_plan.last_build(connection) or (None, None, [])
@@ -221,17 +262,19 @@ def forget_recorded_builds(warehouse: Path) -> None:
             build_plan.forget_builds(connection)
 
 
-def remember_build(warehouse: Path, project: Path, as_of: str | None, plan=None) -> None:
+def remember_build(warehouse: Path, project: Path, as_of: str | None, plan=None, artifacts: Path | None = None) -> None:
     """After a successful build of the whole project (or of what `plan` said changed), record what it saw
-    (funnelhouse.build_plan), so that the next refresh builds only what changes after it."""
+    (funnelhouse.build_plan), so that the next refresh builds only what changes after it. `artifacts`: the
+    build's target folder (default <project>/target)."""
     import duckdb
 
     from funnelhouse import build_plan
 
     with duckdb.connect(str(Path(warehouse)), config=settings.duckdb_config()) as connection:
-        results = project / "target" / "run_results.json"
+        artifacts = artifacts or project / "target"
+        results = artifacts / "run_results.json"
         if plan is None:
-            manifest = json.loads((project / "target" / "manifest.json").read_text(encoding="utf-8"))
+            manifest = json.loads((artifacts / "manifest.json").read_text(encoding="utf-8"))
             state = build_plan.current_state(connection, manifest, project,
                                              as_of or datetime.now(timezone.utc).date().isoformat())
         else:

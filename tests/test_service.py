@@ -47,6 +47,13 @@ def descendants(pid: int) -> set[int]:
     return found
 
 
+def command_line(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+    except OSError:
+        return ""
+
+
 def alive(pids: set[int]) -> set[int]:
     living = set()
     for pid in pids:
@@ -133,7 +140,7 @@ def test_a_busy_port_fails_at_once_with_one_line_and_starts_nothing(command: lis
                                    stderr=subprocess.PIPE, text=True)
         seen = set()
         while process.poll() is None:
-            seen |= descendants(process.pid)
+            seen |= {command_line(pid) for pid in descendants(process.pid)}
             time.sleep(0.05)
         out, err = process.communicate()
         seconds = time.monotonic() - started
@@ -141,7 +148,10 @@ def test_a_busy_port_fails_at_once_with_one_line_and_starts_nothing(command: lis
     assert err.splitlines() == [
         f"error: port {port} on 127.0.0.1 is already in use: stop what listens there (another funnelhouse ui or "
         f"serve?) or pass --port with a free port"]
-    assert out == "" and seen == set() and seconds < 20, (out, seen, seconds)
+    # no Dagster process (webserver, daemon, code server) was started; short-lived system helpers may be (Python's
+    # platform module runs `file -b` on the interpreter), and under load the poll catches them
+    started_dagster = {line for line in seen if "dagster" in line}
+    assert out == "" and started_dagster == set() and seconds < 20, (out, started_dagster, seconds)
 
 
 

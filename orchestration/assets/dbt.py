@@ -7,6 +7,7 @@ between runs: each run starts from the last run's target/partial_parse.msgpack."
 import json
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -15,14 +16,13 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
 from funnelhouse import build_plan, settings
-from funnelhouse.transform import DBT_PROJECT_DIR, EXCLUDE_UNIT_TESTS, warehouse_env
+from funnelhouse.transform import DBT_PROJECT_DIR, EXCLUDE_UNIT_TESTS, PARTIAL_PARSE, keep_partial_parse, warehouse_env
 from funnelhouse.warehouse_lock import wait_for_warehouse
 from orchestration.resources import FunnelhouseResource
 
 SEED_SCHEMA = "funnel_config"
 FULL_REFRESH_TAG = "funnelhouse/full_refresh"
 PROJECT_FILES = ("models", "seeds", "macros", "tests", "dbt_project.yml")
-PARTIAL_PARSE = "partial_parse.msgpack"
 
 
 def manifest_path(project_dir: Path = DBT_PROJECT_DIR) -> Path:
@@ -36,11 +36,19 @@ def manifest_path(project_dir: Path = DBT_PROJECT_DIR) -> Path:
     if not manifest.exists() or manifest.stat().st_mtime < newest:
         from dbt.cli.main import dbtRunner
 
-        result = dbtRunner().invoke(
-            ["--quiet", "parse", "--project-dir", str(project_dir), "--profiles-dir", str(project_dir)]
-        )
-        if not result.success:
-            raise RuntimeError(f"dbt parse failed: {result.exception}")
+        # parsed into a folder of its own, then renamed into place: a process loading the definitions meanwhile
+        # reads the old manifest or the new one, never half of it
+        manifest.parent.mkdir(exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=manifest.parent, prefix=".parse-") as parsed:
+            if (manifest.parent / PARTIAL_PARSE).exists():  # only the changed files are parsed again
+                shutil.copyfile(manifest.parent / PARTIAL_PARSE, Path(parsed) / PARTIAL_PARSE)
+            result = dbtRunner().invoke(["--quiet", "parse", "--project-dir", str(project_dir), "--profiles-dir",
+                                         str(project_dir), "--target-path", parsed])
+            if not result.success:
+                raise RuntimeError(f"dbt parse failed: {result.exception}")
+            for name in ("semantic_manifest.json", PARTIAL_PARSE, "manifest.json"):  # manifest last
+                if (Path(parsed) / name).exists():
+                    (Path(parsed) / name).replace(manifest.parent / name)
     return manifest
 
 
@@ -63,18 +71,6 @@ class FunnelhouseDbtTranslator(DagsterDbtTranslator):
 
 
 translator = FunnelhouseDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
-
-
-def keep_partial_parse(run_target: Path, project_dir: Path = DBT_PROJECT_DIR) -> None:
-    """Put the partial_parse.msgpack dbt wrote in this run's target folder back into <project>/target, which
-    dagster-dbt copies into the next run's: the next run re-parses only the files that changed (dbt parses all
-    again when the vars, the profile or dbt changed, so it compares with the last run's, not with `dbt parse`'s)."""
-    written = run_target / PARTIAL_PARSE
-    if written.exists():
-        kept = project_dir / "target" / PARTIAL_PARSE
-        temporary = kept.with_name(f".{PARTIAL_PARSE}.{os.getpid()}.tmp")
-        shutil.copyfile(written, temporary)
-        temporary.replace(kept)  # a concurrent reader sees the old file or the new one, whole
 
 
 def as_of_is_explicit(funnelhouse: FunnelhouseResource) -> bool:
