@@ -422,7 +422,9 @@ def markdown(results: dict[str, Any]) -> str:
         "- dbt raw: the compiled SQL of the same build (run_results.json), run node by node on a copy of the "
         "warehouse: seeds by read_csv, models as create or replace view/table, tests as select count(*).",
         "- Incremental night: 1 % of the HubSpot deals edited through the emulator, a new Typeform file and a new part "
-        "of the English export (with its stage history), then ingestion, `dbt build` (not a full refresh) and checks.",
+        "of the English export (with its stage history), then ingestion, `dbt build` of what changed as the refresh "
+        "runs it (funnelhouse.build_plan: the models below the new loads, incremental from the intermediate layer up; "
+        "partial parsing kept from the full build) and checks.",
         "- pandas: the same core marts from the same raw files (read_excel, read_csv with the right encoding, JSON "
         "lines), the rules of the lower bound.",
         "- Equality: the core marts of the lower bound, the floor and pandas against the pipeline's: deals per source, "
@@ -434,7 +436,9 @@ def markdown(results: dict[str, Any]) -> str:
         parts.append(
             f"- The night's changes: {changes['hubspot']['changed']} HubSpot deals edited "
             f"({changes['hubspot']['moved_stage']} moved a stage), {changes['forms']['rows']} new form submissions, "
-            f"{changes['spreadsheets']['deals']} new export deals.")
+            f"{changes['spreadsheets']['deals']} new export deals; its dbt build ran "
+            f"{results['variants']['incremental'].get('dbt_nodes_built', '?')} nodes, the full refresh's "
+            f"{results['variants']['pipeline_full'].get('dbt_nodes_built', '?')}.")
     return "\n".join(parts) + "\n"
 
 

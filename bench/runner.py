@@ -226,7 +226,8 @@ def run_bench(options: BenchOptions, log: Callable[[str], None] | None = None) -
                 "spreadsheets": prepare.add_export_part(pipeline_inputs, deals_total, options.incremental_share),
             }
             emulator.reset_stats()
-            results["incremental"] = run_worker("incremental", {**pipeline_spec, "full_refresh": False}, work, log)
+            results["incremental"] = run_worker(
+                "incremental", {**pipeline_spec, "full_refresh": False, "changed_only": True}, work, log)
             results["incremental"]["hubspot_requests"] = emulator.stats()
             results["incremental"]["dbt"] = raw_sql.dbt_timing(project)
             results["incremental"]["changes"] = night
