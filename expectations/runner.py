@@ -1,6 +1,7 @@
 """Run a suite on a frame read from the warehouse with Great Expectations, and keep the results.
 
-GX runs on pandas DataFrames (its SQL datasource does not work with DuckDB 2): `validate` reads the suite's query
+What one SQL query can count is judged in the warehouse first (expectations.sql_checks); GX validates the rest and
+explains every failure, and the results keep GX's format either way. GX runs on pandas DataFrames (its SQL datasource does not work with DuckDB 2): `validate` reads the suite's query
 through the connection it is given, so it works inside a process where dbt-duckdb already holds the warehouse.
 One ephemeral GX context per process, created on first use and reused; GX writes no files itself, the results are
 written here as JSON plus a static index.html.
@@ -17,8 +18,10 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
+from expectations import sql_checks
 from expectations.privacy import mask_validation
 from expectations.rules import ERROR, WARN, BuildContext, as_of_datetime
+from expectations.sql_checks import Judged
 from expectations.suites import SUITES, Suite
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -310,12 +313,15 @@ def validate(
     as_of: date | datetime | None = None,
     results_dir: Path | str | None = None,
     chunk_rows: int | None = None,
+    in_sql: bool = True,
 ) -> SuiteResult:
     """Validate one suite: read its query through `connection` (the caller's; never opened here), run GX, and when
     `results_dir` is given write the GX result to results_dir/<suite>/<UTC timestamp>.json and latest.json and
     refresh results_dir/index.html. `as_of`: the reference moment for "not in the future" (default now, UTC; a
     date means the end of that day). The row-count bounds compare with results_dir/<suite>/latest.json.
-    A frame of more than `chunk_rows` rows (default CHUNK_ROWS) is validated in chunks (run_gx_in_chunks)."""
+    The expectations SQL can count are judged in the warehouse first (expectations.sql_checks: one query per suite);
+    GX validates the rest and explains every failure (`in_sql=False`: GX validates all of them). A frame of more
+    than `chunk_rows` rows (default CHUNK_ROWS) is validated in chunks (run_gx_in_chunks)."""
     suite = SUITES[suite] if isinstance(suite, str) else suite
     chunk_rows = CHUNK_ROWS if chunk_rows is None else chunk_rows
     results_dir = Path(results_dir) if results_dir is not None else None
@@ -326,12 +332,18 @@ def validate(
         return SuiteResult(suite.name, suite.table, 0, True, as_of=moment.isoformat(), skipped=reason)
     previous_rows = previous_row_count(results_dir, suite.name) if results_dir is not None else None
     expectations = suite.build(BuildContext(as_of=moment, previous_rows=previous_rows))
-    query = frame_query(connection, suite, expectations)
-    rows = int(connection.execute(f"select count(*) from ({query}) as frame").fetchone()[0])
-    if rows <= chunk_rows:
-        gx_result = run_gx(suite.name, expectations, utc_frame(connection.execute(query).df()), suite.id_columns)
-    else:
-        gx_result = run_gx_in_chunks(connection, suite, expectations, query, rows, chunk_rows)
+    rows = int(connection.execute(f"select count(*) from ({suite.query}) as frame").fetchone()[0])
+    judged = sql_checks.judge(connection, suite.query, expectations, rows) if in_sql else Judged([], expectations)
+    if not judged.left:
+        gx_result = sql_checks.suite_result(suite.name, judged.passed)
+    else:  # what SQL did not pass: GX on a frame of the columns those expectations read
+        query = frame_query(connection, suite, judged.left)
+        if rows <= chunk_rows:
+            frame = utc_frame(connection.execute(query).df())
+            gx_result = run_gx(suite.name, judged.left, frame, suite.id_columns)
+        else:
+            gx_result = run_gx_in_chunks(connection, suite, judged.left, query, rows, chunk_rows)
+        sql_checks.restate(gx_result, [*gx_result.results, *judged.passed])
     mask_validation(gx_result)  # emails and phones never reach the results, the index or the run's events in clear
     result = SuiteResult(
         suite=suite.name,
@@ -440,17 +452,7 @@ def run_gx_in_chunks(
         wanted = checked_columns(rest)
         sql = _projected(connection, query, wanted) if wanted else f"select true as counted from ({query}) as frame"
         run(f"{suite.name}__table", rest, iter([connection.execute(sql).df()]))
-    results = list(totals.values())
-    suite_result.results = results
-    passed = sum(1 for item in results if item.success)
-    suite_result.success = passed == len(results)
-    suite_result.statistics.update({
-        "evaluated_expectations": len(results),
-        "successful_expectations": passed,
-        "unsuccessful_expectations": len(results) - passed,
-        "success_percent": 100.0 * passed / len(results) if results else None,
-    })
-    return suite_result
+    return sql_checks.restate(suite_result, list(totals.values()))
 
 
 def _add_chunk_result(total: Any, item: Any) -> None:
