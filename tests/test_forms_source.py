@@ -127,3 +127,41 @@ def test_the_nesting_check_reads_brackets_in_strings_as_text(depth: int, noise: 
     raw = json.dumps(value, ensure_ascii=False).encode()
     assert _depth(json.loads(raw)) == depth
     assert too_deep(raw) is (depth > MAX_JSON_DEPTH)
+
+
+def test_duplicates_are_found_across_settle_batches_and_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Submission ids are looked up SETTLE_ROWS records at a time in ingestion.forms.seen (a DuckDB table, no
+    per-row Python state): with 2 per batch, a duplicate two batches and a file later still names its first read."""
+    import ingestion.forms
+    from ingestion.forms.seen import First, SeenSubmissions
+
+    monkeypatch.setattr(ingestion.forms, "SETTLE_ROWS", 2)
+    drop = tmp_path / "forms" / "export"
+    drop.mkdir(parents=True)
+
+    def record(number: int, email: str) -> str:
+        return (f'{{"submission_id": "X-{number}", "submitted_at": "2025-01-10 10:00:00", "form": "contact", '
+                f'"email": "{email}"}}\n')
+
+    # a.jsonl: X-1, X-2 | X-3, X-1 with another email (line 4: quarantined) | X-2 again, the same values (loaded)
+    (drop / "a.jsonl").write_text(record(1, "a@example.com") + record(2, "b@example.com") + record(3, "c@example.com")
+                                  + record(1, "other@example.com") + record(2, "b@example.com"), encoding="utf-8")
+    (drop / "b.jsonl").write_text(record(3, "changed@example.com"), encoding="utf-8")  # X-3 of a.jsonl line 3
+    summary, recon = load_forms(tmp_path / "forms", tmp_path)
+    assert query(tmp_path, "select input_name, row_number, reason from raw_forms.quarantine order by 1, 2") == [
+        ("export/a.jsonl", 4, "duplicate submission id 'X-1' with different values than export/a.jsonl line 1"),
+        ("export/b.jsonl", 1, "duplicate submission id 'X-3' with different values than export/a.jsonl line 3"),
+    ]
+    # 6 read = 4 loaded (X-2 twice, merged into one row) + 2 quarantined
+    assert [(t.input_name, t.rows_read, t.rows_loaded, t.rows_quarantined) for t in recon.tallies.values()] == [
+        ("export/a.jsonl", 5, 4, 1), ("export/b.jsonl", 1, 0, 1)]
+    assert query(tmp_path, "select submission_id from raw_forms.form_submissions order by 1") == [
+        ("export:X-1",), ("export:X-2",), ("export:X-3",)]
+
+    seen = SeenSubmissions()
+    try:
+        assert seen.first_reads([("t:1", b"A", "a", 1), ("t:1", b"B", "a", 2)]) == [First("a", 1, b"A")] * 2
+        assert seen.first_reads([("t:2", b"C", "b", 1), ("t:1", b"D", "b", 2)]) == [
+            First("b", 1, b"C"), First("a", 1, b"A")]
+    finally:
+        seen.close()

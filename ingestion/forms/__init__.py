@@ -19,12 +19,14 @@ from ingestion.common.quarantine import quarantine_row
 from ingestion.common.reconcile import InputTally, Reconciliation
 from ingestion.common.schema import declare_table
 from ingestion.forms.leads import LEAD_COLUMNS, to_arrow, to_lead
+from ingestion.forms.seen import SeenSubmissions
 from ingestion.forms.settings import DEFAULT_MAPPING, FormsConfigError, load_mapping
 from ingestion.forms.shapes import SHAPES
 
 __all__ = ["DEFAULT_MAPPING", "ENTITY_TABLES", "FormsConfigError", "forms_source", "load_mapping"]
 ENTITY_TABLES = {"form_submissions"}
 BATCH_SIZE = 2000
+SETTLE_ROWS = 20_000  # records whose submission ids are looked up together (ingestion.forms.seen)
 
 
 MAX_JSON_DEPTH = 32  # no vendor payload nests deeper; a deeper one is a runaway writer, not a submission
@@ -139,8 +141,11 @@ def _changed_files(
         fingerprints[name], digests[name] = sha, digest
 
 
-def _read_file(tool: str, mapping: Any, drop: DropFile, tally: InputTally, seen_ids: dict) -> Iterator[Any]:
+def _read_file(tool: str, mapping: Any, drop: DropFile, tally: InputTally, seen: SeenSubmissions) -> Iterator[Any]:
+    """The rows and quarantine rows of one file. A record that parses waits, SETTLE_ROWS at a time, for the look-up
+    of its submission id among those read before it in this load (ingestion.forms.seen)."""
     shape = SHAPES[tool]
+    pending: list[tuple[int, Any, dict]] = []  # (row number, payload, row) of records that parsed
     for number, payload, problem, nuls in _lines(drop):
         tally.rows_read += 1
         try:
@@ -152,28 +157,39 @@ def _read_file(tool: str, mapping: Any, drop: DropFile, tally: InputTally, seen_
                 raise
             except Exception as error:  # noqa: BLE001 - one bad record never stops more than itself
                 raise unexpected(error, "json") from None
-            if nuls:
-                note = f"removed {nuls} NUL byte{'s' if nuls > 1 else ''} from the record"
-                row["data_issues"] = "; ".join(filter(None, [row["data_issues"], note]))
-            row.update(source_file=drop.name, source_row=number)
-            key = (tool, row["submission_id"])
-            fingerprint = _fingerprint(row)
-            first = seen_ids.setdefault(key, (drop.name, number, fingerprint))
-            if first[2] != fingerprint:
-                raise FieldError(
-                    "submission_id",
-                    row["submission_id"],
-                    f"duplicate submission id {row['submission_id']!r} with different values than {first[0]} line {first[1]}",
-                )
         except FieldError as error:
             tally.rows_quarantined += 1
-            yield quarantine_row(
-                input_name=drop.name, row_number=number, field=error.field, raw_value=error.raw_value,
-                reason=error.reason, raw_record=payload, entity="form_submissions",
-            )
+            yield _quarantined(drop, number, payload, error)
+            continue
+        if nuls:
+            note = f"removed {nuls} NUL byte{'s' if nuls > 1 else ''} from the record"
+            row["data_issues"] = "; ".join(filter(None, [row["data_issues"], note]))
+        row.update(source_file=drop.name, source_row=number)
+        pending.append((number, payload, row))
+        if len(pending) >= SETTLE_ROWS:
+            yield from _settled(tool, drop, tally, seen, pending)
+            pending = []
+    yield from _settled(tool, drop, tally, seen, pending)
+
+
+def _settled(tool: str, drop: DropFile, tally: InputTally, seen: SeenSubmissions,
+             pending: list[tuple[int, Any, dict]]) -> Iterator[Any]:
+    """The pending records loaded, or quarantined when their submission id was read before with other values."""
+    records = [(f"{tool}:{row['submission_id']}", _fingerprint(row), drop.name, number) for number, _, row in pending]
+    for (number, payload, row), record, first in zip(pending, records, seen.first_reads(records)):
+        if first.fingerprint != record[1]:
+            tally.rows_quarantined += 1
+            yield _quarantined(drop, number, payload, FieldError(
+                "submission_id", row["submission_id"], f"duplicate submission id {row['submission_id']!r} with "
+                f"different values than {first.input_name} line {first.row_number}"))
             continue
         tally.rows_loaded += 1
         yield row
+
+
+def _quarantined(drop: DropFile, number: int, payload: Any, error: FieldError) -> Any:
+    return quarantine_row(input_name=drop.name, row_number=number, field=error.field, raw_value=error.raw_value,
+                          reason=error.reason, raw_record=payload, entity="form_submissions")
 
 
 @dlt.source(name="forms")
@@ -191,7 +207,13 @@ def forms_source(
     @dlt.resource(name="form_submissions", primary_key="submission_id", write_disposition="merge")
     def form_submissions() -> Iterator[Any]:
         state = dlt.current.resource_state()
-        seen_ids: dict = {}
+        seen = SeenSubmissions()
+        try:
+            yield from _submissions(state, seen)
+        finally:
+            seen.close()
+
+    def _submissions(state: dict, seen: SeenSubmissions) -> Iterator[Any]:
         for tool, tool_mapping in mapping.tools().items():
             for drop in _changed_files(root, tool_mapping, state, recon):
                 if isinstance(drop, InputFileError):  # refused unread (a link out of the drop folder)
@@ -202,7 +224,7 @@ def forms_source(
                     yield reject(recon, InputFileError(drop.name, "file is empty"), "form_submissions")
                     continue
                 batch: list[dict] = []  # Arrow batches skip dlt's row-by-row normalizer
-                for item in _read_file(tool, tool_mapping, drop, tally, seen_ids):
+                for item in _read_file(tool, tool_mapping, drop, tally, seen):
                     if not isinstance(item, dict):
                         yield item  # a quarantine row
                         continue
