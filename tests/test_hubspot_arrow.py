@@ -20,11 +20,11 @@ from ingestion.common.prefetch import Prefetcher
 from ingestion.common.reconcile import Reconciliation
 from ingestion.hubspot import ENTITY_TABLES, hubspot_source
 from ingestion.hubspot.limits import Limiter
-from ingestion.hubspot.rows import OWNER_COLUMNS, history_columns
+from ingestion.hubspot.rows import OWNER_COLUMNS, history_columns, history_table, object_history
 from ingestion.hubspot.settings import DEALS
 from ingestion.pipeline import make_pipeline, run_source
 from support.warehouse import query as query_warehouse
-from test_hubspot_source import FIXTURES, OWNERS, TOKEN, ids, objects, quick_retries  # noqa: F401 (autouse fixture)
+from test_hubspot_source import FIXTURES, OWNERS, TOKEN, history, ids, objects, quick_retries  # noqa: F401 (autouse fixture)
 
 WAIT = 10.0  # seconds a test waits for the other thread before it fails (never reached when the code is right)
 
@@ -128,7 +128,7 @@ def test_a_full_load_fetches_ahead_with_the_same_requests_and_loads_history_as_a
                                                                                     monkeypatch: Any) -> None:
     answered: list[int] = []
     sent: list[str] = []  # the URL of every request the limiter let through, once answered
-    shape = hubspot_source_module.object_rows
+    shape = hubspot_source_module.object_row
 
     class RecordingLimiter(Limiter):
         def wrap(self, send: Any) -> Any:
@@ -160,7 +160,7 @@ def test_a_full_load_fetches_ahead_with_the_same_requests_and_loads_history_as_a
                 answered.append(deal_pages())
             return shape(spec, obj)
 
-        monkeypatch.setattr(hubspot_source_module, "object_rows", shape_waiting)
+        monkeypatch.setattr(hubspot_source_module, "object_row", shape_waiting)
         summary, pipeline = load(emulator, tmp_path)
         stats = emulator.stats()
     assert answered == [live_pages]
@@ -212,3 +212,50 @@ def test_a_full_load_fetches_ahead_with_the_same_requests_and_loads_history_as_a
     ]
     history = sum(len((o.get("propertiesWithHistory") or {}).get("dealstage", [])) for o in objects("deals"))
     assert query_warehouse(tmp_path / "w.duckdb", "select count(*) from raw_hubspot.deal_stage_history") == [(history,)]
+
+
+# ---------------------------------------------------------------- history decided column-wise
+def test_history_decided_column_wise_equals_the_rows_object_by_object() -> None:
+    schema = arrow_schema(history_columns(DEALS))
+    deals = objects("deals")
+    table = history_table(DEALS, [d["id"] for d in deals], deals, schema)
+    one_by_one = [r for d in deals for r in object_history(DEALS, d["id"], d)]
+    assert table is not None and table.schema == schema
+    assert len(one_by_one) == len(history("deals", "dealstage")) == table.num_rows
+    assert sorted(table.to_pylist(), key=repr) == sorted(one_by_one, key=repr)
+
+
+@pytest.mark.parametrize("entry", [
+    {"timestamp": "1709632800000"},  # epoch ms: readable, but not HubSpot's ISO form
+    {"timestamp": "2024-03-05T10:00:00.000"},  # no zone
+    {"timestamp": "2024-13-05T10:00:00.000Z"},  # month 13
+    {"timestamp": "1850-03-05T10:00:00.000Z"},  # outside DATE_RANGE
+    {"timestamp": None},
+    {"value": 7},
+    {"updatedByUserId": "9001"},
+    {"sourceType": {"kind": "x"}},
+])
+def test_an_entry_out_of_the_plain_form_sends_the_page_object_by_object(entry: dict[str, Any]) -> None:
+    deal = objects("deals")[0]
+    entries = deal["propertiesWithHistory"]["dealstage"]
+    odd = {**deal, "propertiesWithHistory": {"dealstage": [{**entries[0], **entry}, *entries[1:]]}}
+    assert history_table(DEALS, [deal["id"]], [odd], arrow_schema(history_columns(DEALS))) is None
+
+
+def test_a_bad_history_entry_quarantines_its_object_and_the_page_loads() -> None:
+    deals = objects("deals")[:4]
+    bad = {**deals[1], "propertiesWithHistory": {"dealstage": [{"value": "x"}]}}  # an entry without a timestamp
+    tally = Reconciliation("hubspot").tally("hubspot/deals", "api")
+    out = list(hubspot_source_module._object_loader(DEALS, tally)([deals[0], bad, *deals[2:]]))
+    quarantined = [item.data for item in out if isinstance(getattr(item, "data", None), dict)]
+    histories = [item.data for item in out if isinstance(getattr(item, "data", None), pa.Table)]
+    rows = [item for item in out if not hasattr(item, "data")]
+    assert (tally.rows_read, tally.rows_loaded, tally.rows_quarantined) == (4, 3, 1)
+    assert [(q["row_number"], q["field"], q["reason"]) for q in quarantined] == [
+        (int(bad["id"]), "propertiesWithHistory.dealstage", "propertiesWithHistory.dealstage has an entry without a timestamp")
+    ]
+    good = [deals[0], *deals[2:]]
+    # the three good deals (rows: they hold associations) and their history rows, one Arrow table
+    assert len(rows) == 1 and [r["id"] for r in rows[0]] == [d["id"] for d in good]
+    assert len(histories) == 1
+    assert histories[0].num_rows == sum(len(d["propertiesWithHistory"]["dealstage"]) for d in good)

@@ -34,7 +34,9 @@ from ingestion.hubspot.rows import (
     history_columns,
     history_key,
     object_columns,
-    object_rows,
+    history_table,
+    object_history,
+    object_row,
     owner_row,
     pipeline_rows,
 )
@@ -94,39 +96,57 @@ def _hinted(row: Any, table: str, key: list[str], write_disposition: str = "merg
 
 
 def _object_loader(spec: ObjectSpec, tally: InputTally) -> Any:
-    """Transformer body: count each object, yield its row and history rows, or its quarantine row. A page's rows
-    and history rows go as Arrow tables of their declared columns (arrow_pages.page_table)."""
+    """Transformer body: count each object, yield its row and history rows, or its quarantine row. A batch of pages
+    goes as Arrow tables of the declared columns (arrow_pages.page_table): the history decided column-wise
+    (rows.history_table), object by object only when an entry needs a closer look."""
     object_schema = arrow_schema(object_columns(spec))
     history_schema = arrow_schema(history_columns(spec)) if spec.history_table else None
 
+    def quarantined(obj: Any, error: FieldError) -> Any:
+        tally.rows_quarantined += 1
+        if isinstance(obj, dict):  # the record as HubSpot sent it, without the cursors added here
+            obj = {k: v for k, v in obj.items() if k not in (MODIFIED_CURSOR, ARCHIVED_CURSOR)}
+        return quarantine_row(
+            input_name=tally.input_name,
+            row_number=_row_number(obj, tally),
+            field=error.field,
+            raw_value=error.raw_value,
+            reason=error.reason,
+            raw_record=obj,
+            entity=spec.table,
+        )
+
     def load(items: list[Any]) -> Iterator[Any]:
-        rows: list[dict[str, Any]] = []  # one batch per page: dlt computes table hints per yielded item
-        changes: list[dict[str, Any]] = []
+        rows: list[dict[str, Any]] = []  # one batch per call: dlt computes table hints per yielded item
+        read: list[dict[str, Any]] = []  # the objects of `rows`
         for obj in items:
             tally.rows_read += 1
             try:
-                row, history = object_rows(spec, obj)
+                rows.append(object_row(spec, obj))
             except FieldError as error:
-                tally.rows_quarantined += 1
-                if isinstance(obj, dict):  # the record as HubSpot sent it, without the cursors added here
-                    obj = {k: v for k, v in obj.items() if k not in (MODIFIED_CURSOR, ARCHIVED_CURSOR)}
-                yield quarantine_row(
-                    input_name=tally.input_name,
-                    row_number=_row_number(obj, tally),
-                    field=error.field,
-                    raw_value=error.raw_value,
-                    reason=error.reason,
-                    raw_record=obj,
-                    entity=spec.table,
-                )
+                yield quarantined(obj, error)
                 continue
-            tally.rows_loaded += 1
-            rows.append(row)
-            changes.extend(history)
+            read.append(obj)
+        history = None
+        if history_schema is not None and rows:
+            history = history_table(spec, [row["id"] for row in rows], read, history_schema)
+            if history is None:  # an entry to look at closely: object by object, as object_rows does
+                changes: list[dict[str, Any]] = []
+                kept = []
+                for row, obj in zip(rows, read):
+                    try:
+                        changes.extend(object_history(spec, row["id"], obj))
+                    except FieldError as error:
+                        yield quarantined(obj, error)
+                        continue
+                    kept.append(row)
+                rows = kept
+                history = page_table(changes, history_schema) if changes else None
+        tally.rows_loaded += len(rows)
         if rows:
             yield page_table(rows, object_schema, ("associations",))
-        if changes:
-            yield _hinted(page_table(changes, history_schema), spec.history_table, history_key(spec))
+        if history is not None and len(history):
+            yield _hinted(history, spec.history_table, history_key(spec))
 
     return load
 
