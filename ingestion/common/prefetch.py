@@ -108,13 +108,13 @@ class Prefetcher:
             self._thread.join()
 
 
-def prefetched(gen: Any, depth: int = PAGES_AHEAD, name: str = "pages",
+def prefetched(gen: Any, depth: int = PAGES_AHEAD, name: str = "pages", coalesce: bool = True,
                on_start: Callable[[Prefetcher], None] | None = None) -> Any:
     """`gen` (a generator function, as dlt keeps a resource's unevaluated generator, or a generator) run ahead."""
 
     def run(*args: Any, **kwargs: Any) -> Iterator[Any]:
         pages = gen(*args, **kwargs) if callable(gen) else gen
-        fetcher = Prefetcher(iter(pages), depth, name)
+        fetcher = Prefetcher(iter(pages), depth, name, coalesce)
         if on_start is not None:
             on_start(fetcher)
         yield from fetcher
@@ -124,9 +124,10 @@ def prefetched(gen: Any, depth: int = PAGES_AHEAD, name: str = "pages",
     return run()
 
 
-def prefetch(resource: DltResource, depth: int = PAGES_AHEAD,
+def prefetch(resource: DltResource, depth: int = PAGES_AHEAD, coalesce: bool = True,
              on_start: Callable[[Prefetcher], None] | None = None) -> DltResource:
     """Run `resource`'s page generator `depth` pages ahead in a thread of its own (as dlt's `parallelize()` swaps
-    the generator of a resource for a wrapped one); returns the resource."""
-    resource._pipe.replace_gen(prefetched(resource._pipe.gen, depth, resource.name, on_start))
+    the generator of a resource for a wrapped one); returns the resource. `coalesce` False keeps the pages as the
+    API gave them (a consumer whose requests depend on the size of what it is handed)."""
+    resource._pipe.replace_gen(prefetched(resource._pipe.gen, depth, resource.name, coalesce, on_start))
     return resource

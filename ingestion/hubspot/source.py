@@ -464,8 +464,11 @@ def hubspot_source(
             }
         )
 
-    # each listing fetches a few pages ahead in a thread of its own while dlt shapes the page before (prefetch.py)
-    api = {r.name: prefetch(r) for r in rest_api_resources({"client": client, "resources": configs})}
+    # each listing fetches a few pages ahead in a thread of its own while dlt shapes the page before (prefetch.py);
+    # the pages a BatchReader reads stay one by one: its requests depend on how many ids it is handed
+    read_pages = {parent for _, parent, _ in readers}
+    api = {r.name: prefetch(r, coalesce=r.name not in read_pages)
+           for r in rest_api_resources({"client": client, "resources": configs})}
     for name, parent, reader in readers:
         api[name] = dlt.transformer(_reader(reader), name=name, selected=False, data_from=api[parent])
     transformers = [
