@@ -95,26 +95,21 @@ def _hinted(row: Any, table: str, key: list[str], write_disposition: str = "merg
     return dlt.mark.with_hints(row, hints, create_table_variant=True)
 
 
+def _quarantined(tally: InputTally, obj: Any, error: FieldError, entity: str) -> Any:
+    """Count `obj` as quarantined; its quarantine row, with the record as HubSpot sent it (without our cursors)."""
+    tally.rows_quarantined += 1
+    if isinstance(obj, dict):
+        obj = {k: v for k, v in obj.items() if k not in (MODIFIED_CURSOR, ARCHIVED_CURSOR)}
+    return quarantine_row(input_name=tally.input_name, row_number=_row_number(obj, tally), field=error.field,
+                          raw_value=error.raw_value, reason=error.reason, raw_record=obj, entity=entity)
+
+
 def _object_loader(spec: ObjectSpec, tally: InputTally) -> Any:
     """Transformer body: count each object, yield its row and history rows, or its quarantine row. A batch of pages
     goes as Arrow tables of the declared columns (arrow_pages.page_table): the history decided column-wise
     (rows.history_table), object by object only when an entry needs a closer look."""
     object_schema = arrow_schema(object_columns(spec))
     history_schema = arrow_schema(history_columns(spec)) if spec.history_table else None
-
-    def quarantined(obj: Any, error: FieldError) -> Any:
-        tally.rows_quarantined += 1
-        if isinstance(obj, dict):  # the record as HubSpot sent it, without the cursors added here
-            obj = {k: v for k, v in obj.items() if k not in (MODIFIED_CURSOR, ARCHIVED_CURSOR)}
-        return quarantine_row(
-            input_name=tally.input_name,
-            row_number=_row_number(obj, tally),
-            field=error.field,
-            raw_value=error.raw_value,
-            reason=error.reason,
-            raw_record=obj,
-            entity=spec.table,
-        )
 
     def load(items: list[Any]) -> Iterator[Any]:
         rows: list[dict[str, Any]] = []  # one batch per call: dlt computes table hints per yielded item
@@ -124,7 +119,7 @@ def _object_loader(spec: ObjectSpec, tally: InputTally) -> Any:
             try:
                 rows.append(object_row(spec, obj))
             except FieldError as error:
-                yield quarantined(obj, error)
+                yield _quarantined(tally, obj, error, spec.table)
                 continue
             read.append(obj)
         history = None
@@ -137,7 +132,7 @@ def _object_loader(spec: ObjectSpec, tally: InputTally) -> Any:
                     try:
                         changes.extend(object_history(spec, row["id"], obj))
                     except FieldError as error:
-                        yield quarantined(obj, error)
+                        yield _quarantined(tally, obj, error, spec.table)
                         continue
                     kept.append(row)
                 rows = kept
@@ -161,16 +156,7 @@ def _owner_loader(tally: InputTally) -> Any:
             try:
                 row = owner_row(owner)
             except FieldError as error:
-                tally.rows_quarantined += 1
-                yield quarantine_row(
-                    input_name=tally.input_name,
-                    row_number=_row_number(owner, tally),
-                    field=error.field,
-                    raw_value=error.raw_value,
-                    reason=error.reason,
-                    raw_record=owner,
-                    entity="owners",
-                )
+                yield _quarantined(tally, owner, error, "owners")
                 continue
             tally.rows_loaded += 1
             rows.append(row)
