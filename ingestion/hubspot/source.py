@@ -8,6 +8,7 @@ from typing import Any
 
 import dlt
 import orjson
+from dlt.common.jsonpath import compile_path
 from dlt.common.typing import TSecretStrValue
 from dlt.extract import DltResource
 from dlt.sources.helpers.rest_client import RESTClient
@@ -57,6 +58,8 @@ from ingestion.hubspot.settings import (
 MODIFIED_CURSOR = "modified_ms"  # epoch ms of the modified property, set on raw objects for dlt's incremental
 ARCHIVED_CURSOR = "archived_ms"  # epoch ms of archivedAt, the cursor of the archived listing
 PIPELINE_OBJECT_TYPES = ("deals",)
+# every HubSpot list answer holds its objects under `results`; compiled once (dlt compiles a text selector per page)
+RESULTS = compile_path("results")
 
 
 def _cursor_paginator() -> dict[str, Any]:
@@ -233,7 +236,7 @@ def _object_endpoints(
                     "path": f"crm/v3/objects/{name}",
                     "params": {**list_params, "archived": "false"},
                     "paginator": _cursor_paginator(),
-                    "data_selector": "results",
+                    "data_selector": RESULTS,
                     "incremental": incremental,
                     "response_actions": RESPONSE_ACTIONS,
                 },
@@ -290,7 +293,7 @@ def _object_endpoints(
                     "paginator": SearchPaginator(
                         spec.modified_property, search_page_size, search_result_limit
                     ),
-                    "data_selector": "results",
+                    "data_selector": RESULTS,
                     # initial_value only matters if the route was chosen from another pipeline's state
                     # (source built before its own pipeline): then everything is searched, still correct
                     "incremental": {**incremental, "initial_value": 0, "convert": str},
@@ -313,7 +316,7 @@ def _object_endpoints(
                 "params": {**list_params, "archived": "true"} if since is None else
                 {"properties": "hs_object_id", "limit": archived_page_size, "archived": "true"},
                 "paginator": _cursor_paginator(),
-                "data_selector": "results",
+                "data_selector": RESULTS,
                 "incremental": {"cursor_path": ARCHIVED_CURSOR, "on_cursor_value_missing": "include"},
                 "response_actions": RESPONSE_ACTIONS,
             },
@@ -324,20 +327,24 @@ def _object_endpoints(
 
 
 def _orjson_bodies(send: Any) -> Any:
-    """A session's send whose responses decode their JSON body with orjson (requests' decoder is several times
-    slower on a page of 50 objects); a body orjson refuses goes to requests' own decoder and its error."""
+    """A session's send whose responses decode their JSON body once, with orjson (requests' decoder is several
+    times slower on a page of 50 objects, and dlt asks for the body twice: paginator and data selector); a body
+    orjson refuses goes to requests' own decoder and its error."""
 
     def send_decoding(request: Any, **kwargs: Any) -> Any:
         response = send(request, **kwargs)
         slow_json = response.json
+        decoded: list[Any] = []
 
         def fast_json(**json_kwargs: Any) -> Any:
             if json_kwargs:
                 return slow_json(**json_kwargs)
-            try:
-                return orjson.loads(response.content)
-            except orjson.JSONDecodeError:
-                return slow_json()
+            if not decoded:
+                try:
+                    decoded.append(orjson.loads(response.content))
+                except orjson.JSONDecodeError:
+                    return slow_json()
+            return decoded[0]
 
         response.json = fast_json
         return response
@@ -422,7 +429,7 @@ def hubspot_source(
                     "path": "crm/v3/owners",
                     "params": {"limit": owners_page_size, "archived": archived_flag},
                     "paginator": _cursor_paginator(),
-                    "data_selector": "results",
+                    "data_selector": RESULTS,
                     # the owners API has no "modified since" filter: list all, keep those updated since last run
                     "incremental": {"cursor_path": "updatedAt", "on_cursor_value_missing": "include"},
                     "response_actions": RESPONSE_ACTIONS,
@@ -443,7 +450,7 @@ def hubspot_source(
                 "endpoint": {
                     "path": f"crm/v3/pipelines/{object_type}",
                     "paginator": "single_page",
-                    "data_selector": "results",
+                    "data_selector": RESULTS,
                     "response_actions": RESPONSE_ACTIONS,
                 },
                 "processing_steps": [{"yield_map": _pipeline_items(object_type)}],
