@@ -152,6 +152,55 @@ def test_a_few_changed_deals_are_read_with_one_get_each(seed: Path, tmp_path: Pa
                  "('1000', '1002') order by id") == [("1000", False, "Deal 0"), ("1002", True, "Deal 2")]
 
 
+def test_search_pages_fetched_ahead_reach_the_batch_reader_one_by_one(
+    seed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The search is fetched ahead (ingestion/common/prefetch.py), but its pages reach the BatchReader one by one:
+    with both pages of changed deals waiting before the first is taken, the night still costs 3 batch reads and
+    2 x 2 association batches (joined, 250 ids would cost 3 + 2)."""
+    import ingestion.hubspot.source as source_module
+
+    waited: list[int] = []
+    real_prefetch = source_module.prefetch
+
+    def prefetch_held_back(resource: Any, **options: Any) -> Any:
+        def on_start(fetcher: Any) -> None:
+            if resource.name != "deals_api":
+                return
+            get = fetcher._queue.get
+
+            def get_once_both_pages_wait(*args: Any, **kwargs: Any) -> Any:
+                deadline = time.monotonic() + 10
+                while fetcher._queue.qsize() < 2 and time.monotonic() < deadline:
+                    time.sleep(0.01)
+                waited.append(fetcher.fetched)
+                fetcher._queue.get = get
+                return get(*args, **kwargs)
+
+            fetcher._queue.get = get_once_both_pages_wait
+
+        return real_prefetch(resource, on_start=on_start, **options)
+
+    with HubSpotEmulator(seed, token=TOKEN) as emulator:
+        load(emulator, tmp_path)
+        for n in range(CHANGED):
+            emulator.update_object("deals", str(1000 + n), {"dealstage": "presentationscheduled"})
+        emulator.reset_stats()
+        monkeypatch.setattr(source_module, "prefetch", prefetch_held_back)
+        night = load(emulator, tmp_path)
+        paths = emulator.stats()["paths"]
+    assert waited == [2]  # both search pages were in before the first was taken
+    assert {p: c["200"] for p, c in paths.items() if "batch" in p or "search" in p} == {
+        "/crm/v3/objects/deals/search": 2,
+        "/crm/v3/objects/deals/batch/read": 3,  # ceil(199 / 100) + ceil(51 / 100)
+        "/crm/v4/associations/deals/companies/batch/read": 2,
+        "/crm/v4/associations/deals/contacts/batch/read": 2,
+        "/crm/v3/objects/contacts/search": 1,
+        "/crm/v3/objects/companies/search": 1,
+    }
+    assert {t.input_name: (t.rows_read, t.rows_loaded) for t in night.tallies}["hubspot/deals"] == (250, 250)
+
+
 # ---------------------------------------------------------------- the limiter
 class FakeClock:
     def __init__(self) -> None:

@@ -17,14 +17,13 @@ from typing import Any
 from dlt.sources.helpers.rest_client import RESTClient
 from requests import Response
 
-from ingestion.hubspot.errors import refuse_other_errors, refuse_scope, reject_token
+from ingestion.hubspot.errors import refuse_errors
 from ingestion.hubspot.settings import ASSOCIATIONS_BATCH_SIZE, BATCH_READ_SIZE, SINGULAR, ObjectSpec
 
 
 def _checked(response: Response) -> Response:
     """401, 403 and the other 4xx end the run in one line (errors.py); 200 and 207 (some ids missing) go on."""
-    for hook in (reject_token, refuse_scope, refuse_other_errors):
-        hook(response)
+    refuse_errors(response)
     return response
 
 

@@ -76,12 +76,16 @@ def refuse_other_errors(response: Response, *args: Any, **kwargs: Any) -> None:
         raise FunnelhouseError(response_message(response) + hint)
 
 
-# the last action answers every 4xx left; an endpoint that ignores a status lists that action first
-RESPONSE_ACTIONS: list[Any] = [
-    {"status_code": 401, "action": reject_token},
-    {"status_code": 403, "action": refuse_scope},
-    refuse_other_errors,
-]
+def refuse_errors(response: Response, *args: Any, **kwargs: Any) -> None:
+    """Response hook for every answer: 401, 403 and the other 4xx end the run in one line (429 and 5xx are
+    retried first, see explained_send); 200 and 207 go on."""
+    for hook in (reject_token, refuse_scope, refuse_other_errors):
+        hook(response)
+
+
+# one action, as dlt decodes the body's text once per action and answer; an endpoint that ignores a status lists
+# that action first
+RESPONSE_ACTIONS: list[Any] = [refuse_errors]
 
 
 def response_message(response: Response) -> str:

@@ -7,15 +7,19 @@ from datetime import datetime, timezone
 from typing import Any
 
 import dlt
+import orjson
+from dlt.common.jsonpath import compile_path
 from dlt.common.typing import TSecretStrValue
 from dlt.extract import DltResource
 from dlt.sources.helpers.rest_client import RESTClient
 from dlt.sources.helpers.rest_client.auth import BearerTokenAuth
 from dlt.sources.rest_api import rest_api_resources
 
+from ingestion.common.arrow_pages import arrow_schema, page_table
 from ingestion.common.errors import FunnelhouseError
 from ingestion.common.http import rest_session
 from ingestion.common.parsing import FieldError
+from ingestion.common.prefetch import prefetch
 from ingestion.common.quarantine import quarantine_row
 from ingestion.common.reconcile import InputTally, Reconciliation
 from ingestion.common.schema import declare_table
@@ -30,8 +34,10 @@ from ingestion.hubspot.rows import (
     epoch_ms,
     history_columns,
     history_key,
+    history_table,
     object_columns,
-    object_rows,
+    object_history,
+    object_row,
     owner_row,
     pipeline_rows,
 )
@@ -52,6 +58,8 @@ from ingestion.hubspot.settings import (
 MODIFIED_CURSOR = "modified_ms"  # epoch ms of the modified property, set on raw objects for dlt's incremental
 ARCHIVED_CURSOR = "archived_ms"  # epoch ms of archivedAt, the cursor of the archived listing
 PIPELINE_OBJECT_TYPES = ("deals",)
+# every HubSpot list answer holds its objects under `results`; compiled once (dlt compiles a text selector per page)
+RESULTS = compile_path("results")
 
 
 def _cursor_paginator() -> dict[str, Any]:
@@ -90,61 +98,73 @@ def _hinted(row: Any, table: str, key: list[str], write_disposition: str = "merg
     return dlt.mark.with_hints(row, hints, create_table_variant=True)
 
 
+def _quarantined(tally: InputTally, obj: Any, error: FieldError, entity: str) -> Any:
+    """Count `obj` as quarantined; its quarantine row, with the record as HubSpot sent it (without our cursors)."""
+    tally.rows_quarantined += 1
+    if isinstance(obj, dict):
+        obj = {k: v for k, v in obj.items() if k not in (MODIFIED_CURSOR, ARCHIVED_CURSOR)}
+    return quarantine_row(input_name=tally.input_name, row_number=_row_number(obj, tally), field=error.field,
+                          raw_value=error.raw_value, reason=error.reason, raw_record=obj, entity=entity)
+
+
 def _object_loader(spec: ObjectSpec, tally: InputTally) -> Any:
-    """Transformer body: count each object, yield its row and history rows, or its quarantine row."""
+    """Transformer body: count each object, yield its row and history rows, or its quarantine row. A batch of pages
+    goes as Arrow tables of the declared columns (arrow_pages.page_table): the history decided column-wise
+    (rows.history_table), object by object only when an entry needs a closer look."""
+    object_schema = arrow_schema(object_columns(spec))
+    history_schema = arrow_schema(history_columns(spec)) if spec.history_table else None
 
     def load(items: list[Any]) -> Iterator[Any]:
-        rows: list[dict[str, Any]] = []  # one batch per page: dlt computes table hints per yielded item
-        changes: list[dict[str, Any]] = []
+        rows: list[dict[str, Any]] = []  # one batch per call: dlt computes table hints per yielded item
+        read: list[dict[str, Any]] = []  # the objects of `rows`
         for obj in items:
             tally.rows_read += 1
             try:
-                row, history = object_rows(spec, obj)
+                rows.append(object_row(spec, obj))
             except FieldError as error:
-                tally.rows_quarantined += 1
-                if isinstance(obj, dict):  # the record as HubSpot sent it, without the cursors added here
-                    obj = {k: v for k, v in obj.items() if k not in (MODIFIED_CURSOR, ARCHIVED_CURSOR)}
-                yield quarantine_row(
-                    input_name=tally.input_name,
-                    row_number=_row_number(obj, tally),
-                    field=error.field,
-                    raw_value=error.raw_value,
-                    reason=error.reason,
-                    raw_record=obj,
-                    entity=spec.table,
-                )
+                yield _quarantined(tally, obj, error, spec.table)
                 continue
-            tally.rows_loaded += 1
-            rows.append(row)
-            changes.extend(history)
+            read.append(obj)
+        history = None
+        if history_schema is not None and rows:
+            history = history_table(spec, [row["id"] for row in rows], read, history_schema)
+            if history is None:  # an entry to look at closely: object by object, as object_rows does
+                changes: list[dict[str, Any]] = []
+                kept = []
+                for row, obj in zip(rows, read):
+                    try:
+                        changes.extend(object_history(spec, row["id"], obj))
+                    except FieldError as error:
+                        yield _quarantined(tally, obj, error, spec.table)
+                        continue
+                    kept.append(row)
+                rows = kept
+                history = page_table(changes, history_schema) if changes else None
+        tally.rows_loaded += len(rows)
         if rows:
-            yield rows
-        if changes:
-            yield _hinted(changes, spec.history_table, history_key(spec))
+            yield page_table(rows, object_schema, ("associations",))
+        if history is not None and len(history):
+            yield _hinted(history, spec.history_table, history_key(spec))
 
     return load
 
 
 def _owner_loader(tally: InputTally) -> Any:
+    owner_schema = arrow_schema(OWNER_COLUMNS)
+
     def load(items: list[Any]) -> Iterator[Any]:
+        rows: list[dict[str, Any]] = []
         for owner in items:
             tally.rows_read += 1
             try:
                 row = owner_row(owner)
             except FieldError as error:
-                tally.rows_quarantined += 1
-                yield quarantine_row(
-                    input_name=tally.input_name,
-                    row_number=_row_number(owner, tally),
-                    field=error.field,
-                    raw_value=error.raw_value,
-                    reason=error.reason,
-                    raw_record=owner,
-                    entity="owners",
-                )
+                yield _quarantined(tally, owner, error, "owners")
                 continue
             tally.rows_loaded += 1
-            yield row
+            rows.append(row)
+        if rows:
+            yield page_table(rows, owner_schema, ("teams",))
 
     return load
 
@@ -216,7 +236,7 @@ def _object_endpoints(
                     "path": f"crm/v3/objects/{name}",
                     "params": {**list_params, "archived": "false"},
                     "paginator": _cursor_paginator(),
-                    "data_selector": "results",
+                    "data_selector": RESULTS,
                     "incremental": incremental,
                     "response_actions": RESPONSE_ACTIONS,
                 },
@@ -273,7 +293,7 @@ def _object_endpoints(
                     "paginator": SearchPaginator(
                         spec.modified_property, search_page_size, search_result_limit
                     ),
-                    "data_selector": "results",
+                    "data_selector": RESULTS,
                     # initial_value only matters if the route was chosen from another pipeline's state
                     # (source built before its own pipeline): then everything is searched, still correct
                     "incremental": {**incremental, "initial_value": 0, "convert": str},
@@ -296,7 +316,7 @@ def _object_endpoints(
                 "params": {**list_params, "archived": "true"} if since is None else
                 {"properties": "hs_object_id", "limit": archived_page_size, "archived": "true"},
                 "paginator": _cursor_paginator(),
-                "data_selector": "results",
+                "data_selector": RESULTS,
                 "incremental": {"cursor_path": ARCHIVED_CURSOR, "on_cursor_value_missing": "include"},
                 "response_actions": RESPONSE_ACTIONS,
             },
@@ -304,6 +324,32 @@ def _object_endpoints(
         }
     )
     return configs, live, read_live, archived, since is not None, route
+
+
+def _orjson_bodies(send: Any) -> Any:
+    """A session's send whose responses decode their JSON body once, with orjson (requests' decoder is several
+    times slower on a page of 50 objects, and dlt asks for the body twice: paginator and data selector); a body
+    orjson refuses goes to requests' own decoder and its error."""
+
+    def send_decoding(request: Any, **kwargs: Any) -> Any:
+        response = send(request, **kwargs)
+        slow_json = response.json
+        decoded: list[Any] = []
+
+        def fast_json(**json_kwargs: Any) -> Any:
+            if json_kwargs:
+                return slow_json(**json_kwargs)
+            if not decoded:
+                try:
+                    decoded.append(orjson.loads(response.content))
+                except orjson.JSONDecodeError:
+                    return slow_json()
+            return decoded[0]
+
+        response.json = fast_json
+        return response
+
+    return send_decoding
 
 
 def _reader(reader: BatchReader) -> Any:
@@ -342,7 +388,7 @@ def hubspot_source(
     recon = reconciliation if reconciliation is not None else Reconciliation("hubspot")
     session = rest_session()  # an unreachable host fails within seconds; what retries leave is said in one line
     Limiter(rate_limit, RATE_LIMIT_SECONDS, search_rate_limit, follow_api=rate_limit_from_api).install(session)
-    session.send = explained_send(session.send)
+    session.send = _orjson_bodies(explained_send(session.send))
     client = {"base_url": base_url, "auth": {"type": "bearer", "token": api_token}, "session": session}
     reader_client = RESTClient(base_url, auth=BearerTokenAuth(api_token), session=session)
     readers: list[tuple[str, str, BatchReader]] = []  # (resource name, parent resource, reader)
@@ -383,7 +429,7 @@ def hubspot_source(
                     "path": "crm/v3/owners",
                     "params": {"limit": owners_page_size, "archived": archived_flag},
                     "paginator": _cursor_paginator(),
-                    "data_selector": "results",
+                    "data_selector": RESULTS,
                     # the owners API has no "modified since" filter: list all, keep those updated since last run
                     "incremental": {"cursor_path": "updatedAt", "on_cursor_value_missing": "include"},
                     "response_actions": RESPONSE_ACTIONS,
@@ -404,14 +450,18 @@ def hubspot_source(
                 "endpoint": {
                     "path": f"crm/v3/pipelines/{object_type}",
                     "paginator": "single_page",
-                    "data_selector": "results",
+                    "data_selector": RESULTS,
                     "response_actions": RESPONSE_ACTIONS,
                 },
                 "processing_steps": [{"yield_map": _pipeline_items(object_type)}],
             }
         )
 
-    api = {r.name: r for r in rest_api_resources({"client": client, "resources": configs})}
+    # each listing fetches a few pages ahead in a thread of its own while dlt shapes the page before (prefetch.py);
+    # the pages a BatchReader reads stay one by one: its requests depend on how many ids it is handed
+    read_pages = {parent for _, parent, _ in readers}
+    api = {r.name: prefetch(r, coalesce=r.name not in read_pages)
+           for r in rest_api_resources({"client": client, "resources": configs})}
     for name, parent, reader in readers:
         api[name] = dlt.transformer(_reader(reader), name=name, selected=False, data_from=api[parent])
     transformers = [

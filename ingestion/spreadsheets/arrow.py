@@ -6,25 +6,9 @@ from typing import Any
 
 import pyarrow as pa
 
-ARROW_TYPES = {
-    "text": pa.string(), "date": pa.date32(), "timestamp": pa.timestamp("us", tz="UTC"), "bigint": pa.int64(),
-    "bool": pa.bool_(),
-}
+from ingestion.common.arrow_pages import arrow_schema
 
-
-def arrow_schema(columns: dict[str, dict[str, Any]]) -> pa.Schema | None:
-    """The Arrow schema of a table's declared columns (dlt hints); None when a column has a type without one here."""
-    fields = []
-    for name, hint in columns.items():
-        kind = hint["data_type"]
-        if kind == "decimal":
-            arrow_type = pa.decimal128(hint["precision"], hint["scale"])
-        elif kind in ARROW_TYPES:
-            arrow_type = ARROW_TYPES[kind]
-        else:
-            return None
-        fields.append(pa.field(name, arrow_type, nullable=hint.get("nullable", True)))
-    return pa.schema(fields)
+__all__ = ["arrow_schema", "as_arrow"]  # arrow_schema: said once, in ingestion/common/arrow_pages.py
 
 
 def as_arrow(rows: list[dict[str, Any]], schema: pa.Schema | None) -> Any:
