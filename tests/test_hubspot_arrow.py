@@ -187,8 +187,8 @@ def test_a_full_load_fetches_ahead_with_the_same_requests_and_loads_history_as_a
         "hubspot/companies": (n["companies"], n["companies"], 0),
         "hubspot/owners": (len(OWNERS), len(OWNERS), 0),
     }
-    # history and companies went to dlt as Arrow (parquet from extract); deals and contacts hold associations,
-    # which dlt unnests from rows (typed-jsonl)
+    # history, companies, deals and contacts went to dlt as Arrow (parquet from extract), the associations too, as
+    # flat tables of their own (before: deals and contacts as rows, typed-jsonl, for dlt to unnest)
     extract = pipeline.last_trace.last_extract_info
     formats: dict[str, set[str]] = {}
     for metrics in extract.metrics.values():
@@ -196,9 +196,10 @@ def test_a_full_load_fetches_ahead_with_the_same_requests_and_loads_history_as_a
             table = Path(job.file_path).name.split(".")[0]
             formats.setdefault(table, set()).add(Path(job.file_path).name.split(".")[-1])
     assert {t: formats[t] for t in ("deal_stage_history", "contact_lifecycle_history", "companies", "deals",
-                                    "contacts")} == {
+                                    "contacts", "deal_associations", "contact_associations")} == {
         "deal_stage_history": {"parquet"}, "contact_lifecycle_history": {"parquet"}, "companies": {"parquet"},
-        "deals": {"typed-jsonl"}, "contacts": {"typed-jsonl"},
+        "deals": {"parquet"}, "contacts": {"parquet"}, "deal_associations": {"parquet"},
+        "contact_associations": {"parquet"},
     }
     columns = query_warehouse(
         tmp_path / "w.duckdb",
@@ -248,14 +249,18 @@ def test_a_bad_history_entry_quarantines_its_object_and_the_page_loads() -> None
     tally = Reconciliation("hubspot").tally("hubspot/deals", "api")
     out = list(hubspot_source_module._object_loader(DEALS, tally)([deals[0], bad, *deals[2:]]))
     quarantined = [item.data for item in out if isinstance(getattr(item, "data", None), dict)]
-    histories = [item.data for item in out if isinstance(getattr(item, "data", None), pa.Table)]
+    hinted = {item.meta.hints["table_name"]: item.data for item in out
+              if isinstance(getattr(item, "data", None), pa.Table)}
+    histories = [hinted["deal_stage_history"]]
     rows = [item for item in out if not hasattr(item, "data")]
     assert (tally.rows_read, tally.rows_loaded, tally.rows_quarantined) == (4, 3, 1)
     assert [(q["row_number"], q["field"], q["reason"]) for q in quarantined] == [
         (int(bad["id"]), "propertiesWithHistory.dealstage", "propertiesWithHistory.dealstage has an entry without a timestamp")
     ]
     good = [deals[0], *deals[2:]]
-    # the three good deals (rows: they hold associations) and their history rows, one Arrow table
-    assert len(rows) == 1 and [r["id"] for r in rows[0]] == [d["id"] for d in good]
+    # the three good deals, their history rows and their associations: one Arrow table each
+    assert len(rows) == 1 and rows[0].column("id").to_pylist() == [d["id"] for d in good]
+    assert sorted(hinted) == ["deal_associations", "deal_stage_history"]
+    assert set(hinted["deal_associations"].column("deal_id").to_pylist()) == {d["id"] for d in good}
     assert len(histories) == 1
     assert histories[0].num_rows == sum(len(d["propertiesWithHistory"]["dealstage"]) for d in good)

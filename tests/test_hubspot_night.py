@@ -25,8 +25,8 @@ FIXTURES = Path(__file__).parent / "fixtures" / "hubspot"
 TOKEN = "emulator-token"
 EXTRA_DEALS = 300  # deals 1000..1299 added to the 12 of the fixtures (10 live, 2 archived)
 CHANGED = 250  # deals 1000..1249 move a stage before the night
-TABLES = ["deals", "deal_stage_history", "deals__associations", "contacts", "contact_lifecycle_history",
-          "contacts__associations", "companies", "owners", "owners__teams", "pipelines", "pipeline_stages"]
+TABLES = ["deals", "deal_stage_history", "deal_associations", "contacts", "contact_lifecycle_history",
+          "contact_associations", "companies", "owners", "owners__teams", "pipelines", "pipeline_stages"]
 
 
 def _iso(moment: datetime) -> str:
@@ -121,7 +121,7 @@ def test_a_night_with_k_changed_deals_costs_batches_and_loads_what_one_get_per_d
         # each changed deal: its row, its 3 stage changes (2 seeded, merged again, + the new one), its 2 or 3
         # associations (125 x 2 + 125 x 3)
         assert (summary.table_rows["deals"], summary.table_rows["deal_stage_history"]) == (250, 750)
-        assert summary.table_rows["deals__associations"] == 625
+        assert summary.table_rows["deal_associations"] == 625
     seeded_changes = sum(len(json.loads(line)["propertiesWithHistory"]["dealstage"])
                          for line in (seed / "deals.jsonl").read_text().splitlines() if line.strip())
     assert query(batched / "w.duckdb", "select count(*) from raw_hubspot.deal_stage_history") == [

@@ -144,10 +144,10 @@ def test_first_run_lists_every_object_once_across_pages(first_run: Any) -> None:
     assert set(stage_rows) == history("deals", "dealstage")
     lifecycle = query(tmp_path, "select contact_id, lifecycle_stage, changed_at from raw_hubspot.contact_lifecycle_history")
     assert sorted(lifecycle) == sorted(history("contacts", "lifecyclestage"))
-    assert set(query(tmp_path, "select deal_id, to_id from raw_hubspot.deals__associations where to_object_type = 'companies'")) == links("deals", "companies")
-    assert set(query(tmp_path, "select deal_id, to_id from raw_hubspot.deals__associations where to_object_type = 'contacts'")) == links("deals", "contacts")
-    assert count(tmp_path, "deals__associations") == len(links("deals", "companies")) + len(links("deals", "contacts"))
-    assert set(query(tmp_path, "select contact_id, to_id from raw_hubspot.contacts__associations")) == links("contacts", "companies")
+    assert set(query(tmp_path, "select deal_id, to_id from raw_hubspot.deal_associations where to_object_type = 'companies'")) == links("deals", "companies")
+    assert set(query(tmp_path, "select deal_id, to_id from raw_hubspot.deal_associations where to_object_type = 'contacts'")) == links("deals", "contacts")
+    assert count(tmp_path, "deal_associations") == len(links("deals", "companies")) + len(links("deals", "contacts"))
+    assert set(query(tmp_path, "select contact_id, to_id from raw_hubspot.contact_associations")) == links("contacts", "companies")
 
     first = objects("deals")[0]
     assert query(tmp_path, f"select dealname, amount, closedate, hubspot_owner_id from raw_hubspot.deals where id = '{first['id']}'") == [
@@ -169,7 +169,7 @@ def test_a_large_load_normalizes_in_parallel_with_the_same_rows(first_run: Any, 
     assert normalize_workers(PARALLEL_NORMALIZE_ROWS + 1) == max(1, min(os.cpu_count() or 1, 4))
     serial = first_run[0]
     tables = ["deals", "contacts", "companies", "owners", "deal_stage_history", "contact_lifecycle_history",
-              "deals__associations", "contacts__associations"]
+              "deal_associations", "contact_associations"]
     with pytest.MonkeyPatch.context() as patch, HubSpotEmulator(FIXTURES, token=TOKEN) as emulator:
         patch.setattr(ingestion.pipeline, "PARALLEL_NORMALIZE_ROWS", 0)
         patch.setenv("DATA_WRITER__FILE_MAX_ITEMS", "3")
@@ -257,7 +257,7 @@ def test_stage_change_loads_one_deal_and_one_history_row(hubspot: HubSpotEmulato
     )
     assert newest == [("presentationscheduled", "CRM_UI", 9002)]
     # its associations were read again with it, not duplicated
-    assert query(tmp_path, "select count(*) from raw_hubspot.deals__associations where deal_id = '7'") == [
+    assert query(tmp_path, "select count(*) from raw_hubspot.deal_associations where deal_id = '7'") == [
         (len({p for p in links("deals", "companies") | links("deals", "contacts") if p[0] == "7"}),)
     ]
     assert [p for p in hubspot.stats()["paths"] if p.startswith("/crm/v3/objects/deals/") and p[-1].isdigit()] == [
@@ -291,7 +291,7 @@ def test_source_built_before_its_pipeline_still_loads_everything(hubspot: HubSpo
     n = len(objects("deals"))
     assert tallies(summary)["hubspot/deals"] == (n, n, 0)
     assert set(query(tmp_path, "select deal_id, stage, changed_at from raw_hubspot.deal_stage_history")) == history("deals", "dealstage")
-    assert count(tmp_path, "deals__associations") == len(links("deals", "companies")) + len(links("deals", "contacts"))
+    assert count(tmp_path, "deal_associations") == len(links("deals", "companies")) + len(links("deals", "contacts"))
 
 
 def test_search_past_the_result_limit_restarts_from_the_last_timestamp(tmp_path: Path) -> None:

@@ -435,10 +435,11 @@ from hs_deals;
 create or replace table raw_hubspot.deal_stage_history as
 select object_id as deal_id, value as stage, * exclude (object_id, value) from history_rows('hs_deals', 'dealstage');
 
-create or replace table raw_hubspot.deals__associations as
+create or replace table raw_hubspot.deal_associations as
 select deal_id, to_object_type, a.id as to_id, string_agg(distinct a."type", ',') as association_types,
-    md5(deal_id) as _dlt_root_id, md5(deal_id) as _dlt_parent_id,
-    cast(row_number() over (partition by deal_id order by min(position), min(idx)) - 1 as bigint) as _dlt_list_idx,
+    cast(row_number() over (partition by deal_id order by min(position), min(idx)) - 1 as bigint)
+        as association_position,
+    cast(null as boolean) as no_associations, '${load_id}' as _dlt_load_id,
     md5(deal_id || to_object_type || a.id) as _dlt_id
 from (
     select id as deal_id, 'companies' as to_object_type, unnest(associations.companies.results) as a,
@@ -476,12 +477,11 @@ create or replace table raw_hubspot.contact_lifecycle_history as
 select object_id as contact_id, value as lifecycle_stage, * exclude (object_id, value)
 from history_rows('hs_contacts', 'lifecyclestage');
 
-create or replace table raw_hubspot.contacts__associations as
+create or replace table raw_hubspot.contact_associations as
 select contact_id, 'companies' as to_object_type, a.id as to_id, string_agg(distinct a."type", ',')
         as association_types,
-    md5(contact_id) as _dlt_root_id, md5(contact_id) as _dlt_parent_id,
-    cast(row_number() over (partition by contact_id order by min(idx)) - 1 as bigint) as _dlt_list_idx,
-    md5(contact_id || a.id) as _dlt_id
+    cast(row_number() over (partition by contact_id order by min(idx)) - 1 as bigint) as association_position,
+    cast(null as boolean) as no_associations, '${load_id}' as _dlt_load_id, md5(contact_id || a.id) as _dlt_id
 from (
     select id as contact_id, unnest(associations.companies.results) as a,
         unnest(range(len(associations.companies.results))) as idx

@@ -2,8 +2,9 @@
 normalizer; the rows themselves when the table's columns cannot hold them (dlt then treats them as before).
 
 dlt writes Arrow items straight to parquet with the declared types; a table dlt has to unnest (a row holding a list,
-e.g. HubSpot's associations -> deals__associations) cannot be given as Arrow: dlt's extractor does not write nested
-tables, only its normalizer does. Those pages stay rows.
+e.g. HubSpot owners' teams -> owners__teams) cannot be given as Arrow: dlt's extractor does not write nested tables,
+only its normalizer does. Those pages stay rows, unless the lists become a flat table of their own (HubSpot's
+associations: hubspot/rows.association_page).
 """
 from __future__ import annotations
 

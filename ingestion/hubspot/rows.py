@@ -351,6 +351,52 @@ def association_rows(spec: ObjectSpec, oid: str, associations: Any) -> list[dict
     ]
 
 
+NO_ASSOCIATIONS = "no_associations"  # marker column (dlt hard_delete): an object re-loaded without associations
+
+
+def association_table(spec: ObjectSpec) -> str:
+    """The flat association table of `spec`'s objects: deal_associations, contact_associations."""
+    return f"{spec.singular}_associations"
+
+
+def association_columns(spec: ObjectSpec) -> dict[str, dict[str, Any]]:
+    """Column hints of the association table. Merged on the object id (delete-insert): a re-loaded object's rows
+    replace its old ones, as dlt's nested merge replaced its children; an object re-loaded with none sends one
+    marker row (`no_associations` true, dlt's hard_delete) that deletes its old rows and is not inserted itself."""
+    return {
+        f"{spec.singular}_id": {"data_type": "text", "nullable": False, "merge_key": True},
+        "to_object_type": {"data_type": "text", "nullable": True},
+        "to_id": {"data_type": "text", "nullable": True},
+        "association_types": {"data_type": "text", "nullable": True},
+        "association_position": {"data_type": "bigint", "nullable": True},
+        NO_ASSOCIATIONS: {"data_type": "bool", "nullable": True, "hard_delete": True},
+    }
+
+
+def association_page(spec: ObjectSpec, rows: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
+    """The association rows of a page's object rows (their `associations` lists, removed from the rows) as one
+    Arrow table of `schema`: each association with its position in the object's list (what dlt's `_dlt_list_idx`
+    gave), and one marker row per object without any."""
+    key = f"{spec.singular}_id"
+    columns: dict[str, list[Any]] = {name: [] for name in schema.names}
+    for row in rows:
+        links = row.pop("associations", None) or []
+        if not links:
+            for name, value in ((key, row["id"]), ("to_object_type", None), ("to_id", None),
+                                ("association_types", None), ("association_position", None),
+                                (NO_ASSOCIATIONS, True)):
+                columns[name].append(value)
+            continue
+        for position, link in enumerate(links):
+            columns[key].append(link[key])
+            columns["to_object_type"].append(link["to_object_type"])
+            columns["to_id"].append(link["to_id"])
+            columns["association_types"].append(link["association_types"])
+            columns["association_position"].append(position)
+            columns[NO_ASSOCIATIONS].append(None)
+    return pa.table(columns, schema=schema)
+
+
 # ------------------------------------------------------------------ owners and pipelines
 OWNER_COLUMNS: dict[str, dict[str, Any]] = {
     "id": {"data_type": "text", "nullable": False},

@@ -31,6 +31,9 @@ from ingestion.hubspot.rows import (
     OWNER_COLUMNS,
     PIPELINE_COLUMNS,
     STAGE_COLUMNS,
+    association_columns,
+    association_page,
+    association_table,
     epoch_ms,
     history_columns,
     history_key,
@@ -93,8 +96,9 @@ def _row_number(obj: Any, tally: InputTally) -> int:
     return int(text) if text.isdigit() else -tally.rows_read
 
 
-def _hinted(row: Any, table: str, key: list[str], write_disposition: str = "merge") -> Any:
-    hints = dlt.mark.make_hints(table_name=table, primary_key=key, write_disposition=write_disposition)
+def _hinted(row: Any, table: str, key: list[str], write_disposition: str = "merge", merge_key: str = "") -> Any:
+    hints = dlt.mark.make_hints(table_name=table, primary_key=key, write_disposition=write_disposition,
+                                merge_key=merge_key or None)
     return dlt.mark.with_hints(row, hints, create_table_variant=True)
 
 
@@ -108,11 +112,13 @@ def _quarantined(tally: InputTally, obj: Any, error: FieldError, entity: str) ->
 
 
 def _object_loader(spec: ObjectSpec, tally: InputTally) -> Any:
-    """Transformer body: count each object, yield its row and history rows, or its quarantine row. A batch of pages
-    goes as Arrow tables of the declared columns (arrow_pages.page_table): the history decided column-wise
-    (rows.history_table), object by object only when an entry needs a closer look."""
+    """Transformer body: count each object, yield its row, history and association rows, or its quarantine row. A
+    batch of pages goes as Arrow tables of the declared columns (arrow_pages.page_table): the history decided
+    column-wise (rows.history_table), object by object only when an entry needs a closer look; the associations as
+    a flat table of their own (rows.association_page), so dlt's row-by-row normalizer has nothing to unnest."""
     object_schema = arrow_schema(object_columns(spec))
     history_schema = arrow_schema(history_columns(spec)) if spec.history_table else None
+    links_schema = arrow_schema(association_columns(spec)) if spec.associations else None
 
     def load(items: list[Any]) -> Iterator[Any]:
         rows: list[dict[str, Any]] = []  # one batch per call: dlt computes table hints per yielded item
@@ -141,10 +147,13 @@ def _object_loader(spec: ObjectSpec, tally: InputTally) -> Any:
                 rows = kept
                 history = page_table(changes, history_schema) if changes else None
         tally.rows_loaded += len(rows)
+        links = association_page(spec, rows, links_schema) if links_schema is not None and rows else None
         if rows:
             yield page_table(rows, object_schema, ("associations",))
         if history is not None and len(history):
             yield _hinted(history, spec.history_table, history_key(spec))
+        if links is not None:
+            yield _hinted(links, association_table(spec), [], merge_key=f"{spec.singular}_id")
 
     return load
 
@@ -399,6 +408,8 @@ def hubspot_source(
         declare_table(spec.table, object_columns(spec), primary_key=["id"])
         if spec.history_table:
             declare_table(spec.history_table, history_columns(spec), primary_key=history_key(spec))
+        if spec.associations:
+            declare_table(association_table(spec), association_columns(spec))
         tally = recon.tally(spec.input_name, "api")
         object_configs, live, read_live, archived, read_archived, route = _object_endpoints(
             spec, page_size, search_page_size, search_result_limit, search_settle_seconds, archived_page_size
