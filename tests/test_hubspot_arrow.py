@@ -264,3 +264,18 @@ def test_a_bad_history_entry_quarantines_its_object_and_the_page_loads() -> None
     assert set(hinted["deal_associations"].column("deal_id").to_pylist()) == {d["id"] for d in good}
     assert len(histories) == 1
     assert histories[0].num_rows == sum(len(d["propertiesWithHistory"]["dealstage"]) for d in good)
+
+
+def test_a_batch_waits_for_pages_until_it_holds_min_items_or_the_listing_ends() -> None:
+    def pages() -> Any:
+        for k in range(7):
+            time.sleep(0.01)  # each page arrives after the consumer asked: without min_items, one batch per page
+            yield [k, k]
+
+    fetcher = Prefetcher(pages(), depth=2, min_items=5)
+    got = list(fetcher)
+    assert [x for batch in got for x in batch] == [k for k in range(7) for _ in range(2)]
+    # 14 items: every batch but the last holds at least 5 (3 pages), so at most 3 batches (7 without min_items)
+    assert all(len(batch) >= 5 for batch in got[:-1])
+    assert fetcher.batches == len(got) <= 3
+    assert fetcher.fetched == fetcher.handed == 7

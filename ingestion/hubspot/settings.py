@@ -12,6 +12,7 @@ SEARCH_SETTLE_SECONDS = 60  # younger changes wait for the next run: the search 
 OWNERS_PAGE_SIZE = 100
 ARCHIVED_PAGE_SIZE = 100  # the archived sweep asks only for ids: 100 per page (50 when history is asked)
 BATCH_READ_SIZE = 100  # POST /crm/v3/objects/{type}/batch/read: at most 100 inputs
+SHAPE_BATCH_OBJECTS = 2000  # a listing's pages are shaped (and handed to dlt) this many objects at a time
 ASSOCIATIONS_BATCH_SIZE = 1000  # POST /crm/v4/associations/{from}/{to}/batch/read: at most 1,000 inputs
 # HubSpot's published limits for a private app (Professional/Enterprise): 190 requests per 10 s, 5 searches per s.
 RATE_LIMIT = 190

@@ -55,6 +55,7 @@ from ingestion.hubspot.settings import (
     SEARCH_RATE_LIMIT,
     SEARCH_RESULT_LIMIT,
     SEARCH_SETTLE_SECONDS,
+    SHAPE_BATCH_OBJECTS,
     ObjectSpec,
 )
 
@@ -471,7 +472,8 @@ def hubspot_source(
     # each listing fetches a few pages ahead in a thread of its own while dlt shapes the page before (prefetch.py);
     # the pages a BatchReader reads stay one by one: its requests depend on how many ids it is handed
     read_pages = {parent for _, parent, _ in readers}
-    api = {r.name: prefetch(r, coalesce=r.name not in read_pages)
+    api = {r.name: prefetch(r, coalesce=r.name not in read_pages,
+                            min_items=0 if r.name in read_pages else SHAPE_BATCH_OBJECTS)
            for r in rest_api_resources({"client": client, "resources": configs})}
     for name, parent, reader in readers:
         api[name] = dlt.transformer(_reader(reader), name=name, selected=False, data_from=api[parent])
