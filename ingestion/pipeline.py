@@ -16,9 +16,12 @@ from dlt.pipeline.exceptions import PipelineStepFailed
 
 from funnelhouse import settings
 from ingestion.common.errors import ReconciliationError
+from ingestion.common.merge_sql import delete_key_by_key
 from ingestion.common.quarantine import QUARANTINE_TABLE, empty_quarantine, heal_quarantine
 from ingestion.common.reconcile import RECONCILIATION_TABLE, InputTally, Reconciliation
 from ingestion.packages import abort_poisoned, causes, finish_pending, is_poisoned, one_line
+
+delete_key_by_key()  # dlt's merge deletes replaced rows key by key, each a hash join (ingestion/common/merge_sql.py)
 
 
 @dataclass
