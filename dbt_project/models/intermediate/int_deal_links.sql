@@ -4,8 +4,10 @@
 
     Owner: HubSpot's owner id, else the spreadsheet owner name's identity. Company: the deal's own company identity,
     else its HubSpot company's. Person: the spreadsheet lead the deal names (lead_id), else the deal's own person
-    identity, else its first HubSpot contact's. Channel: the source's own (channel_map), else the first-touch channel
-    of the deal's person (int_leads), else 'other'; channel_matched_by says which. -#}
+    identity, else its first HubSpot contact's. Channel: the source's own (channel_map: HubSpot's
+    hs_analytics_source of the deal, else of its first contact; the export's Channel), else the first-touch channel
+    of the deal's person (int_leads), else 'other'; channel_matched_by says which. A spreadsheet deal that names its
+    lead is that lead's person, so it takes the lead's channel. -#}
 with
 
 all_deals as (

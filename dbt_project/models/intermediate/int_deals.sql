@@ -8,20 +8,18 @@
       no_stage_as_of      created before, but its first stage change is after the as-of day
     So: deals in fct_deals = deals loaded raw (HubSpot deals + tracker rows + export rows) minus these.
 
-    Channel: the source's own (HubSpot hs_analytics_source of the deal, else of its first contact; the export's
-    Channel), else the first-touch channel of the deal's contact person (int_leads), else 'other'. A spreadsheet deal
-    that names its lead (lead_id) is that lead's person, so it takes the lead's channel.
+    Owner, company, contact person and channel: int_deal_links (the rules are in its header).
     Amount: in CNY by the seed fx_rates (the rate valid on the creation day); a deal without currency is CNY (a
     spreadsheet deal: its currency column, else its entry's `currency`); amount_reporting in var reporting_currency.
     An open spreadsheet deal without amount is valued at its product's list price (product lookup sheet):
     is_amount_list_price.
 
     Incremental (macros/incremental.sql): a run re-derives only the deals whose inputs changed: their row
-    (deal_fingerprint), a stage change loaded since (history_load_id), what they link to in the identity and lead
-    models (owner_id, company_id, person_id, channel_code, channel_matched_by: computed for every deal, compared
-    with the stored ones), every deal when a setting all deals read changed (settings_version: fx_rates,
-    channel_map, loss_reason_map, the product lists, the funnel definition, reporting_currency), and when the as-of
-    day moved (as_of_date), the deals archived, created or with a stage change between the two days. -#}
+    (deal_fingerprint), a stage change loaded since (history_load_id), what they link to (int_deal_links: owner_id,
+    company_id, person_id, channel_code, channel_matched_by of every deal, compared with the stored ones), every
+    deal when a setting all deals read changed (settings_version: fx_rates, channel_map, loss_reason_map, the
+    product lists, the funnel definition, reporting_currency), and when the as-of day moved (as_of_date), the deals
+    archived, created or with a stage change between the two days. -#}
 {{ config(
     materialized='incremental',
     unique_key='deal_id',
