@@ -148,7 +148,7 @@ def test_raw_tables_are_declared_once_with_dlt_column_names():
     for spec in SOBJECTS:
         for name in spec.fields:
             assert column_name(name) == naming.normalize_identifier(name), name
-    for name in ("Partner channel", "My2ndField__c", "URL__c", "End.", "8a1b2c", "a  b"):
+    for name in ("Partner channel", "Discount %", "My2ndField__c", "URL__c", "End.", "8a1b2c", "a  b"):
         assert column_name(name) == naming.normalize_identifier(name), name
     assert list(COLUMNS["opportunity_history"]) == [
         "id", "is_deleted", "created_date", "created_by_id", "system_modstamp", "opportunity_id", "stage_name",
@@ -166,8 +166,10 @@ def test_raw_tables_are_declared_once_with_dlt_column_names():
     ("IsWon", "yes", "IsWon is not true or false: 'yes'; correct the value in Salesforce"),
     ("CloseDate", "03/05/2026", "CloseDate is not a date written YYYY-MM-DD: '03/05/2026'; correct the value in "
                                 "Salesforce"),
-    ("CloseDate", "2026-02-30", "CloseDate is not a calendar date: '2026-02-30'; correct the value in Salesforce"),
+    ("CloseDate", "2026-02-30", "CloseDate is not on the calendar: '2026-02-30'; correct the value in Salesforce"),
     ("CloseDate", "0026-03-05", "date '0026-03-05' is outside 1900-01-01 .. 2199-12-31; correct the year"),
+    ("SystemModstamp", "2026-03-05T24:30:00Z", "SystemModstamp is not on the calendar: '2026-03-05T24:30:00Z'; "
+                                               "correct the value in Salesforce"),
     ("SystemModstamp", "yesterday", "SystemModstamp is not a date and time such as 2026-03-05T14:02:11Z: "
                                     "'yesterday'; correct the value in Salesforce"),
     ("Name", {"first": "Acme"}, "Name is a JSON object where Salesforce sends text; check the field's type in "

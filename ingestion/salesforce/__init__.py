@@ -1,1 +1,2 @@
-"""dlt source `salesforce`: users, accounts, contacts, leads, opportunities and their stage history into raw_salesforce."""
+"""dlt source `salesforce`: users, accounts, contacts, leads, opportunities, their history and stages into
+raw_salesforce."""

@@ -9,11 +9,9 @@ from typing import Any, Callable, Iterable, Iterator
 import pyarrow as pa
 
 from ingestion.common.arrow_pages import arrow_schema
-from ingestion.common.parsing import FieldError, unexpected
 from ingestion.salesforce.settings import DESCRIBE_TO_DLT_TYPE, SOBJECTS, VENDOR, SObjectSpec
-from ingestion.salesforce.values import PARSERS, column_name
+from ingestion.salesforce.values import PARSERS, Row, column_name, record_reader
 
-Row = dict[str, Any]
 # Bulk API 2.0 `columnDelimiter` -> the character in the CSV
 COLUMN_DELIMITERS = {"COMMA": ",", "TAB": "\t", "SEMICOLON": ";", "PIPE": "|", "CARET": "^", "BACKQUOTE": "`"}
 
@@ -26,7 +24,8 @@ def sobject_columns(spec: SObjectSpec, field_types: dict[str, str] | None = None
     """Column hints of the object's raw table: every standard field of the spec (null where the org lacks it), then
     the fields of `field_types` (query_field_types: describe's custom fields) the spec does not name."""
     fields = {**spec.fields, **{k: v for k, v in (field_types or {}).items() if k not in spec.fields}}
-    return {column_name(name): {"data_type": dlt_type(kind), "nullable": name != "Id"} for name, kind in fields.items()}
+    return {column_name(name): {"data_type": dlt_type(kind), "nullable": name != "Id"}
+            for name, kind in fields.items()}
 
 
 def sobject_schema(spec: SObjectSpec, field_types: dict[str, str] | None = None) -> pa.Schema:
@@ -34,29 +33,15 @@ def sobject_schema(spec: SObjectSpec, field_types: dict[str, str] | None = None)
 
 
 COLUMNS: dict[str, dict[str, dict[str, Any]]] = {spec.table: sobject_columns(spec) for spec in SOBJECTS}
-SCHEMAS: dict[str, pa.Schema] = {spec.table: arrow_schema(columns) for spec, columns in zip(SOBJECTS, COLUMNS.values())}
+SCHEMAS: dict[str, pa.Schema] = {table: arrow_schema(columns) for table, columns in COLUMNS.items()}
 
 
 def row_reader(spec: SObjectSpec, field_types: dict[str, str]) -> Callable[[Any], Row]:
     """The row function of one query: a record (REST JSON, or a Bulk CSV row from csv_records) -> its typed row,
-    one column per queried field (null when the record lacks it); FieldError names the first unusable field."""
+    one column per queried field (null when the record lacks it, `attributes` dropped); FieldError names the first
+    unusable field."""
     plan = [(name, column_name(name), PARSERS[dlt_type(kind)]) for name, kind in field_types.items()]
-
-    def to_row(record: Any) -> Row:
-        try:
-            if not isinstance(record, dict):
-                raise FieldError("record", record, f"a {spec.name} record is not a JSON object; report the raw "
-                                                   "record")
-            if not isinstance(record.get("Id"), str) or not record["Id"]:
-                raise FieldError("Id", record.get("Id"), f"the {spec.name} record has no Id; report the raw "
-                                                         "record")
-            return {column: parse(name, record.get(name), VENDOR) for name, column, parse in plan}
-        except FieldError:
-            raise
-        except Exception as error:  # noqa: BLE001 - one bad record never stops more than itself
-            raise unexpected(error, "record") from None
-
-    return to_row
+    return record_reader(spec.name, plan, VENDOR, id_field="Id")
 
 
 # -------------------------------------------------------------- Bulk API 2.0 CSV results

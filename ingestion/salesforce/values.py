@@ -8,7 +8,11 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable
 
-from ingestion.common.parsing import FieldError, in_date_range, utc
+Row = dict[str, Any]
+Parser = Callable[[str, Any, str], Any]
+Plan = list[tuple[str, str, Parser]]  # (field in the record, column, parser), in column order
+
+from ingestion.common.parsing import FieldError, in_date_range, unexpected, utc
 
 # dlt's default decimal column is decimal(38, 9): more integer digits fail the whole load, finer ones are rounded
 DECIMAL_DIGITS, DECIMAL_SCALE = 29, 9
@@ -107,18 +111,24 @@ def as_boolean(field: str, value: Any, vendor: str) -> bool | None:
     raise FieldError(field, value, f"{field} is not true or false: {value!r}; correct the value in {vendor}")
 
 
+def _calendar(field: str, value: Any, vendor: str, form: re.Pattern[str], example: str,
+              read: Callable[[str], Any]) -> Any:
+    """`value` read by `read` when it is written in `form`; FieldError for another form or a day not on the
+    calendar (2026-02-30)."""
+    if not isinstance(value, str) or not form.fullmatch(value):
+        raise FieldError(field, value, f"{field} is not {example}: {value!r}; correct the value in {vendor}")
+    try:
+        return read(value)
+    except ValueError:
+        raise FieldError(field, value, f"{field} is not on the calendar: {value!r}; correct the value in "
+                                       f"{vendor}") from None
+
+
 def as_date(field: str, value: Any, vendor: str) -> date | None:
     """A calendar day written 2026-03-05, within the warehouse's date range."""
     if _blank(value):
         return None
-    if not isinstance(value, str) or not _DAY.fullmatch(value):
-        raise FieldError(field, value, f"{field} is not a date written YYYY-MM-DD: {value!r}; correct the value in "
-                                       f"{vendor}")
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        raise FieldError(field, value, f"{field} is not a calendar date: {value!r}; correct the value in "
-                                       f"{vendor}") from None
+    day = _calendar(field, value, vendor, _DAY, "a date written YYYY-MM-DD", date.fromisoformat)
     return in_date_range(field, value, day)
 
 
@@ -126,18 +136,12 @@ def as_timestamp(field: str, value: Any, vendor: str) -> datetime | None:
     """A UTC datetime from 2026-03-05T14:02:11.000+0000, 2026-03-05T14:02:11Z or 2026-03-05 14:02:11 (UTC)."""
     if _blank(value):
         return None
-    if not isinstance(value, str) or not _MOMENT.fullmatch(value):
-        raise FieldError(field, value, f"{field} is not a date and time such as 2026-03-05T14:02:11Z: {value!r}; "
-                                       f"correct the value in {vendor}")
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise FieldError(field, value, f"{field} is not a calendar date and time: {value!r}; correct the value "
-                                       f"in {vendor}") from None
+    moment = _calendar(field, value, vendor, _MOMENT, "a date and time such as 2026-03-05T14:02:11Z",
+                       datetime.fromisoformat)
     return utc(field, value, moment)
 
 
-PARSERS: dict[str, Callable[[str, Any, str], Any]] = {
+PARSERS: dict[str, Parser] = {
     "text": as_text, "json": as_json_text, "decimal": as_decimal, "bigint": as_integer, "bool": as_boolean,
     "date": as_date, "timestamp": as_timestamp,
 }
@@ -146,3 +150,32 @@ PARSERS: dict[str, Callable[[str, Any, str], Any]] = {
 def warehouse_type(kind: str) -> str:
     """The dlt data type of a column declared as `kind` (json columns are text)."""
     return "text" if kind == "json" else kind
+
+
+def column_hints(plan: dict[str, tuple[str, str]], key: str = "id") -> dict[str, dict[str, Any]]:
+    """dlt column hints of a declared table {column: (field, kind)}: the key column not null, the others nullable."""
+    return {column: {"data_type": warehouse_type(kind), "nullable": column != key}
+            for column, (_, kind) in plan.items()}
+
+
+def record_reader(what: str, plan: Plan, vendor: str, id_field: str = "id") -> Callable[[Any], Row]:
+    """The row function of one kind of record: each field typed for its column (null when the record lacks it);
+    FieldError names the first unusable field, and also wraps an error no check foresaw (the record is quarantined,
+    the page loads)."""
+    id_column = next(column for name, column, _ in plan if name == id_field)
+
+    def to_row(record: Any) -> Row:
+        try:
+            if not isinstance(record, dict):
+                raise FieldError("record", record, f"a {what} record is not a JSON object; report the raw record")
+            row = {column: parse(name, record.get(name), vendor) for name, column, parse in plan}
+            if row[id_column] is None:
+                raise FieldError(id_field, record.get(id_field), f"the {what} record has no {id_field}; report the "
+                                                                 "raw record")
+            return row
+        except FieldError:
+            raise
+        except Exception as error:  # noqa: BLE001 - one bad record never stops more than itself
+            raise unexpected(error, "record") from None
+
+    return to_row
