@@ -29,12 +29,15 @@ from ingestion.pipedrive.settings import DEALS, ENTITIES, PAGE_LIMIT, RAW_TABLES
 
 UTC = timezone.utc
 CHANNEL, CONTRACT, DISCOUNT, RENEWAL = "d4de1c1518b4531717c676029a45911c340390a6", "a" * 40, "b" * 40, "c" * 40
-CLASH = "0e5f" + "1" * 36
+CLASH, REGIONS = "0e5f" + "1" * 36, "e" * 40
 # GET /api/v1/dealFields: standard fields have short keys, custom ones 40-hex keys
 DEAL_FIELDS = [
     {"key": "title", "name": "Title", "field_type": "varchar", "edit_flag": False},
     {"key": "value", "name": "Value", "field_type": "monetary", "edit_flag": False},
-    {"key": CHANNEL, "name": "Partner channel", "field_type": "enum", "edit_flag": True},
+    {"key": CHANNEL, "name": "Partner channel", "field_type": "enum", "edit_flag": True,
+     "options": [{"id": 11, "label": "Direct"}, {"id": 12, "label": "Reseller"}]},
+    {"key": REGIONS, "name": "Regions", "field_type": "set", "edit_flag": True,
+     "options": [{"id": 1, "label": "DACH"}, {"id": 2, "label": "Nordics"}]},
     {"key": CONTRACT, "name": "Contract value", "field_type": "monetary", "edit_flag": True},
     {"key": DISCOUNT, "name": "Discount %", "field_type": "double", "edit_flag": True},
     {"key": RENEWAL, "name": "Renewal date", "field_type": "date", "edit_flag": True},
@@ -49,14 +52,16 @@ DEAL = {
     "is_archived": False, "status": "lost", "probability": None, "lost_reason": "Price", "visible_to": 3,
     "close_time": "2025-02-01T08:00:00Z", "won_time": None, "lost_time": "2025-02-01T08:00:00Z",
     "expected_close_date": "2025-03-01", "label_ids": [5, 7], "origin": "API", "origin_id": None,
-    "custom_fields": {CHANNEL: 12, CONTRACT: {"value": 2300, "currency": "EUR"}, DISCOUNT: 7.5, RENEWAL: None,
+    "custom_fields": {CHANNEL: 12, REGIONS: [2, 1, 3], CONTRACT: {"value": 2300, "currency": "EUR"}, DISCOUNT: 7.5,
+                      RENEWAL: None,
                       CLASH: "ok", "ffffffffffffffffffffffffffffffffffffffff": ["x", 1]},
 }
 
 
 def test_custom_fields_are_named_by_dealfields():
     assert FIELDS == {
-        CHANNEL: CustomField(CHANNEL, "partner_channel", "json"),
+        CHANNEL: CustomField(CHANNEL, "partner_channel", "text", None, (("11", "Direct"), ("12", "Reseller"))),
+        REGIONS: CustomField(REGIONS, "regions", "text", None, (("1", "DACH"), ("2", "Nordics"))),
         CONTRACT: CustomField(CONTRACT, "contract_value", "decimal", "contract_value_currency"),
         DISCOUNT: CustomField(DISCOUNT, "discountx", "decimal"),  # dlt: "Discount %" -> "Discount_" -> discountx
         RENEWAL: CustomField(RENEWAL, "renewal_date", "date"),
@@ -75,7 +80,9 @@ def test_deal_row_typed_with_custom_fields_in_named_columns():
         "won_time": None, "lost_time": datetime(2025, 2, 1, 8, tzinfo=UTC),
         "close_time": datetime(2025, 2, 1, 8, tzinfo=UTC), "is_deleted": False, "is_archived": False,
         "visible_to": 3, "label_ids": "[5, 7]", "origin": "API",
-        "partner_channel": "12", "contract_value": Decimal(2300), "contract_value_currency": "EUR",
+        # enum and set option ids as their labels (3 is no option: kept as its id)
+        "partner_channel": "Reseller", "regions": "Nordics, DACH, 3",
+        "contract_value": Decimal(2300), "contract_value_currency": "EUR",
         "discountx": Decimal("7.5"), "renewal_date": None, "_0e5f111111111111111111111111111111111111": "ok",
         # a key dealFields does not list (a field created after dealFields was read) loads under its key
         "ffffffffffffffffffffffffffffffffffffffff": '["x", 1]',
@@ -84,7 +91,7 @@ def test_deal_row_typed_with_custom_fields_in_named_columns():
 
 def test_deal_schema_declares_custom_columns_and_holds_the_rows():
     schema = deal_schema(FIELDS)
-    assert len(schema) == 24 + 6  # 24 standard columns, 5 custom fields + 1 currency
+    assert len(schema) == 24 + 7  # 24 standard columns, 6 custom fields + 1 currency
     assert schema.field("contract_value").type == pa.decimal128(38, 9)
     assert schema.field("renewal_date").type == pa.date32()
     assert schema.field("contract_value_currency").type == pa.string()

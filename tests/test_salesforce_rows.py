@@ -42,8 +42,9 @@ OPPORTUNITY = {
     "Id": "006RO00000AbCdEYAZ", "IsDeleted": False, "CreatedDate": "2026-01-12T09:30:00.000+0000",
     "CreatedById": "005RO0000012AbcYAE", "LastModifiedDate": "2026-03-05T14:02:11.000+0000",
     "LastModifiedById": "005RO0000012AbcYAE", "SystemModstamp": "2026-03-05T14:02:11.000+0000",
-    "Name": "Acme - 200 Widgets", "AccountId": "001RO00000XyZabYAB", "StageName": "Closed Lost", "Amount": 12000.5,
-    "CurrencyIsoCode": "USD", "Probability": 0, "CloseDate": "2026-03-05", "Type": "New Customer",
+    "Name": "Acme - 200 Widgets", "AccountId": "001RO00000XyZabYAB", "ContactId": None, "StageName": "Closed Lost",
+    "Amount": 12000.5, "CurrencyIsoCode": "USD", "Probability": 0, "ExpectedRevenue": 0, "CloseDate": "2026-03-05",
+    "Type": "New Customer",
     "LeadSource": "Web", "IsClosed": True, "IsWon": False, "ForecastCategory": "Omitted",
     "ForecastCategoryName": "Omitted", "OwnerId": "005RO0000012AbcYAE",
     "LastStageChangeDate": "2026-03-04T23:59:59.000-0800", "FiscalYear": 2026, "FiscalQuarter": 1,
@@ -53,16 +54,18 @@ OPPORTUNITY = {
 BULK_CSV = (
     '"' + '","'.join(OPP_TYPES) + '"\n'
     '"006RO00000AbCdEYAZ","false","2026-01-12T09:30:00.000Z","005RO0000012AbcYAE","2026-03-05T14:02:11.000Z",'
-    '"005RO0000012AbcYAE","2026-03-05T14:02:11.000Z","Acme - 200 Widgets","001RO00000XyZabYAB","Closed Lost",'
-    '"12000.5","USD","0","2026-03-05","New Customer","Web","true","false","Omitted","Omitted","005RO0000012AbcYAE",'
+    '"005RO0000012AbcYAE","2026-03-05T14:02:11.000Z","Acme - 200 Widgets","001RO00000XyZabYAB","","Closed Lost",'
+    '"12000.5","USD","0","0","2026-03-05","New Customer","Web","true","false","Omitted","Omitted",'
+    '"005RO0000012AbcYAE",'
     '"2026-03-05T07:59:59.000Z","2026","1","Price","","7.5"\n'
 )
 EXPECTED = {
     "id": "006RO00000AbCdEYAZ", "is_deleted": False, "created_date": datetime(2026, 1, 12, 9, 30, tzinfo=UTC),
     "created_by_id": "005RO0000012AbcYAE", "last_modified_date": datetime(2026, 3, 5, 14, 2, 11, tzinfo=UTC),
     "last_modified_by_id": "005RO0000012AbcYAE", "system_modstamp": datetime(2026, 3, 5, 14, 2, 11, tzinfo=UTC),
-    "name": "Acme - 200 Widgets", "account_id": "001RO00000XyZabYAB", "stage_name": "Closed Lost",
-    "amount": Decimal("12000.5"), "currency_iso_code": "USD", "probability": Decimal(0),
+    "name": "Acme - 200 Widgets", "account_id": "001RO00000XyZabYAB", "contact_id": None,
+    "stage_name": "Closed Lost", "amount": Decimal("12000.5"), "currency_iso_code": "USD", "probability": Decimal(0),
+    "expected_revenue": Decimal(0),
     "close_date": date(2026, 3, 5), "type": "New Customer", "lead_source": "Web", "is_closed": True,
     "is_won": False, "forecast_category": "Omitted", "forecast_category_name": "Omitted",
     "owner_id": "005RO0000012AbcYAE",
@@ -76,7 +79,8 @@ def test_soql_first_run_reads_every_listed_field_in_cursor_order():
     # BillingAddress (compound) is never read; the custom fields come after the standard ones
     assert soql(OPPORTUNITIES, describe(OPPORTUNITIES, custom=CUSTOM)) == (
         "SELECT Id, IsDeleted, CreatedDate, CreatedById, LastModifiedDate, LastModifiedById, SystemModstamp, Name, "
-        "AccountId, StageName, Amount, CurrencyIsoCode, Probability, CloseDate, Type, LeadSource, IsClosed, IsWon, "
+        "AccountId, ContactId, StageName, Amount, CurrencyIsoCode, Probability, ExpectedRevenue, CloseDate, Type, "
+        "LeadSource, IsClosed, IsWon, "
         "ForecastCategory, ForecastCategoryName, OwnerId, LastStageChangeDate, FiscalYear, FiscalQuarter, "
         "Loss_Reason__c, Partner_Channel__c, Discount__c FROM Opportunity ORDER BY SystemModstamp ASC"
     )
@@ -107,7 +111,7 @@ def test_soql_leaves_out_a_standard_field_the_org_does_not_have():
         "FROM OpportunityHistory ORDER BY SystemModstamp ASC"
     )
     types = query_field_types(OPPORTUNITIES, describe(OPPORTUNITIES, drop=("CurrencyIsoCode", "Loss_Reason__c")))
-    assert "CurrencyIsoCode" not in types and "Loss_Reason__c" not in types and len(types) == 23  # 25 - 2
+    assert "CurrencyIsoCode" not in types and "Loss_Reason__c" not in types and len(types) == 25  # 7 audit + 20 - 2
 
 
 def test_rest_record_becomes_typed_row():
@@ -154,7 +158,7 @@ def test_raw_tables_are_declared_once_with_dlt_column_names():
         "id", "is_deleted", "created_date", "created_by_id", "system_modstamp", "opportunity_id", "stage_name",
         "amount", "expected_revenue", "close_date", "probability", "forecast_category", "prev_amount",
         "prev_close_date", "currency_iso_code"]
-    assert "is_deleted" not in COLUMNS["opportunity_stages"] and len(COLUMNS["users"]) == 20  # 7 audit + 13
+    assert "is_deleted" not in COLUMNS["opportunity_stages"] and len(COLUMNS["users"]) == 21  # 7 audit + 14
 
 
 @pytest.mark.parametrize(("field", "value", "reason"), [

@@ -96,13 +96,14 @@ _CUSTOM_KEY = re.compile(r"[0-9a-f]{40}")
 
 @dataclass(frozen=True)
 class CustomField:
-    """A deal custom field: its 40-hex key, the column it loads into, the column's kind, and for a monetary field
-    the column of its currency."""
+    """A deal custom field: its 40-hex key, the column it loads into, the column's kind, for a monetary field the
+    column of its currency, for an enum or set field its options (id, label)."""
 
     key: str
     column: str
     kind: str = "json"
     currency_column: str | None = None
+    options: tuple[tuple[str, str], ...] = ()
 
 
 def custom_fields(deal_fields: Iterable[dict[str, Any]]) -> dict[str, CustomField]:
@@ -121,7 +122,9 @@ def custom_fields(deal_fields: Iterable[dict[str, Any]]) -> dict[str, CustomFiel
             column = column_name(key)
         kind = CUSTOM_FIELD_TYPES.get(str(definition.get("field_type")), "json")
         currency = f"{column}_currency" if definition.get("field_type") == "monetary" else None
-        found[key] = CustomField(key, column, kind, currency)
+        options = tuple((str(option.get("id")), str(option.get("label")))
+                        for option in definition.get("options") or () if isinstance(option, dict))
+        found[key] = CustomField(key, column, "text" if options else kind, currency, options)
         taken.update({column, currency} - {None})
     return found
 
@@ -142,7 +145,8 @@ def deal_schema(fields: dict[str, CustomField] | None = None) -> pa.Schema:
 
 def deal_reader(fields: dict[str, CustomField] | None = None) -> Callable[[Any], Row]:
     """The row function of v2 deals: typed standard columns, status open|won|lost, and custom_fields spread into
-    their columns (a key dealFields does not list loads under its own key, as JSON text)."""
+    their columns, enum and set options as their labels (a key dealFields does not list loads under its own key,
+    as JSON text)."""
     standard = _reader("deals", "deal")
     fields = fields or {}
 
@@ -167,6 +171,10 @@ def _custom_values(custom: CustomField, value: Any) -> Row:
         amount, currency = (value.get("value"), value.get("currency")) if isinstance(value, dict) else (value, None)
         return {custom.column: PARSERS[custom.kind](field, amount, VENDOR),
                 custom.currency_column: as_text(f"{field}.currency", currency, VENDOR)}
+    if custom.options and value is not None:  # enum: an option id; set: a list of them -> their labels
+        labels = dict(custom.options)
+        items = value if isinstance(value, list) else [value]
+        value = ", ".join(labels.get(str(item), str(item)) for item in items)
     return {custom.column: PARSERS[custom.kind](field, value, VENDOR)}
 
 

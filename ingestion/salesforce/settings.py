@@ -62,7 +62,7 @@ def _fields(names: str, types: dict[str, str], audit: tuple[str, ...] = tuple(_A
 
 _TYPES = {
     "OwnerId": "reference", "AccountId": "reference", "ManagerId": "reference", "UserRoleId": "reference",
-    "ProfileId": "reference", "ParentId": "reference", "OpportunityId": "reference",
+    "ProfileId": "reference", "ParentId": "reference", "OpportunityId": "reference", "ContactId": "reference",
     "ConvertedAccountId": "reference", "ConvertedContactId": "reference", "ConvertedOpportunityId": "reference",
     "Email": "email", "Phone": "phone", "Website": "url", "IsActive": "boolean", "IsClosed": "boolean",
     "IsWon": "boolean", "IsConverted": "boolean", "NumberOfEmployees": "int", "SortOrder": "int",
@@ -77,20 +77,22 @@ _TYPES = {
 _NO_EDITS = ("Id", "IsDeleted", "CreatedDate", "CreatedById", "SystemModstamp")  # OpportunityHistory: read-only rows
 
 USERS = SObjectSpec("User", "users", _fields(
-    "Username Name FirstName LastName Email IsActive ManagerId UserRoleId ProfileId Title Department "
+    "Username Name FirstName LastName Email Phone IsActive ManagerId UserRoleId ProfileId Title Department "
     "TimeZoneSidKey DefaultCurrencyIsoCode", _TYPES), query_all=False)  # users are deactivated, never deleted
 ACCOUNTS = SObjectSpec("Account", "accounts", _fields(
-    "Name Type Industry NumberOfEmployees AnnualRevenue BillingCountry Website ParentId OwnerId CurrencyIsoCode",
+    "Name Type Industry NumberOfEmployees AnnualRevenue Phone Website BillingCity BillingState BillingCountry "
+    "ParentId OwnerId CurrencyIsoCode",
     _TYPES))
 CONTACTS = SObjectSpec("Contact", "contacts", _fields(
-    "FirstName LastName Name Email Phone Title AccountId LeadSource OwnerId", _TYPES))
+    "FirstName LastName Name Email Phone Title AccountId LeadSource MailingCountry OwnerId CurrencyIsoCode", _TYPES))
 LEADS = SObjectSpec("Lead", "leads", _fields(
     "FirstName LastName Name Company Email Phone Title Status LeadSource Industry NumberOfEmployees AnnualRevenue "
     "IsConverted ConvertedDate ConvertedAccountId ConvertedContactId ConvertedOpportunityId OwnerId Country "
     "CurrencyIsoCode", _TYPES))
 OPPORTUNITIES = SObjectSpec("Opportunity", "opportunities", _fields(
-    "Name AccountId StageName Amount CurrencyIsoCode Probability CloseDate Type LeadSource IsClosed IsWon "
-    "ForecastCategory ForecastCategoryName OwnerId LastStageChangeDate FiscalYear:int FiscalQuarter:int "
+    "Name AccountId ContactId StageName Amount CurrencyIsoCode Probability ExpectedRevenue CloseDate Type "
+    "LeadSource IsClosed IsWon ForecastCategory ForecastCategoryName OwnerId LastStageChangeDate FiscalYear:int "
+    "FiscalQuarter:int "
     "Loss_Reason__c:picklist", _TYPES))
 OPPORTUNITY_HISTORY = SObjectSpec("OpportunityHistory", "opportunity_history", _fields(
     "OpportunityId StageName Amount ExpectedRevenue CloseDate Probability ForecastCategory PrevAmount "
