@@ -9,9 +9,9 @@ from typing import Any
 API_VERSION = "v62.0"
 BATCH_SIZE = 2000  # Sforce-Query-Options: batchSize=2000, the REST query maximum (and default)
 # Above this many matching rows (count_soql: SELECT COUNT() with the same WHERE) the source reads through a Bulk
-# API 2.0 query job: REST takes 1 request per 2,000 rows (5 at 10,000), a job 3 (create, poll, first results) + 1 per
-# 50,000-row result set + more polls, so from about 10,000 rows on the job needs no more requests and it runs apart
-# from the org's REST request budget.
+# API 2.0 query job: REST takes 1 request per 2,000 rows (5 at 10,000, 500 at 1M), a job about 3 (create, poll,
+# first results) + 1 per further 50,000-row result set + 1 per extra poll (23 at 1M), so from about 10,000 rows on
+# the job needs fewer requests.
 BULK_THRESHOLD = 10_000
 BULK_MAX_RECORDS = 50_000  # maxRecords per Bulk API 2.0 result set (what simple-salesforce asks for)
 BULK_POLL_SECONDS = 2.0
