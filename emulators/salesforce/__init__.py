@@ -1,0 +1,1 @@
+"""Local emulator of Salesforce's REST API v62.0 (OAuth token, SOQL query/queryAll, describe, Bulk API 2.0 query)."""
