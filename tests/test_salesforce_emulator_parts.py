@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from emulators.salesforce.auth import DailyCap, Sessions
+from emulators.salesforce.auth import TokenGrants
 from emulators.salesforce.bulk import BulkJobs
 from emulators.salesforce.describe import describe_global, describe_object
 from emulators.salesforce.errors import SalesforceError
@@ -242,46 +242,25 @@ def test_bulk_rejects_a_bad_job(org):
     ]
 
 
-# ---------------------------------------------------------------- OAuth, daily cap
-def test_token_grants_and_session_expiry():
-    sessions = Sessions("cid", "secret", "refresh-1", session_id="direct-token")
-    assert sessions.grant({"grant_type": "client_credentials"}, ("cid", "wrong"), "https://x") == (
+# ---------------------------------------------------------------- OAuth
+def test_token_grants():
+    grants = TokenGrants("cid", "secret", "refresh-1")
+    invalid = (400, {"error": "invalid_grant", "error_description": "authentication failure"})
+    assert grants.grant({"grant_type": "client_credentials"}, ("cid", "wrong"), "https://x") == invalid
+    assert grants.grant({"grant_type": "refresh_token", "refresh_token": "old"}, None, "https://x") == invalid
+    assert grants.grant({}, None, "https://x") == (
         400,
-        {"error": "invalid_grant", "error_description": "authentication failure"},
+        {"error": "invalid_request", "error_description": "grant type is missing"},
     )
-    assert sessions.grant({}, None, "https://x")[1] == {
-        "error": "invalid_request",
-        "error_description": "grant type is missing",
-    }
-    status, body = sessions.grant(
+    status, body = grants.grant(
         {"grant_type": "client_credentials"}, ("cid", "secret"), "https://127.0.0.1:1"
     )
-    assert status == 200 and body["instance_url"] == "https://127.0.0.1:1" and body["token_type"] == "Bearer"
+    assert (status, body["instance_url"], body["token_type"]) == (200, "https://127.0.0.1:1", "Bearer")
     assert sorted(body) == ["access_token", "id", "instance_url", "issued_at", "signature", "token_type"]
-    assert (
-        body["issued_at"].isdigit()
-        and sessions.is_valid(body["access_token"])
-        and sessions.is_valid("direct-token")
-    )
-    sessions.expire()
-    assert not sessions.is_valid(body["access_token"]) and not sessions.is_valid("direct-token")
-    status, again = sessions.grant(
-        {"grant_type": "refresh_token", "refresh_token": "refresh-1", "client_id": "cid"}, None, "https://x"
-    )
-    assert (
-        status == 200
-        and sessions.is_valid(again["access_token"])
-        and again["access_token"] != body["access_token"]
-    )
-    assert (
-        sessions.grant({"grant_type": "refresh_token", "refresh_token": "old"}, None, "https://x")[0] == 400
-    )
-
-
-def test_daily_cap_counts_and_refuses_past_it():
-    cap = DailyCap(2)
-    assert [cap.admit(), cap.admit(), cap.admit()] == [True, True, False]
-    assert cap.header() == "api-usage=2/2"
+    assert body["issued_at"].isdigit() and body["access_token"].startswith("00DEM0000000001!")
+    form = {"grant_type": "refresh_token", "refresh_token": "refresh-1", "client_id": "cid"}
+    status, again = grants.grant(form, None, "https://x")
+    assert status == 200 and again["access_token"] != body["access_token"]
 
 
 # ---------------------------------------------------------------- describe, edits, seed errors
@@ -328,7 +307,7 @@ def test_update_writes_history_and_delete_moves_to_recycle_bin(org):
     org.update(
         "Opportunity", OPP(1), {"Name": "Acme expansion II"}
     )  # no stage, amount or date change: no row
-    assert len(org.records["OpportunityHistory"]) == 6
+    assert len(org.records["OpportunityHistory"]) == 6  # 5 seed rows + 1
     deleted = org.delete("Opportunity", OPP(3))
     assert deleted["SystemModstamp"] == "2026-12-06T18:00:00.125+0000"  # 1 ms after the second edit's .124
     text = "SELECT Id FROM Opportunity WHERE SystemModstamp > 2026-12-01T00:00:00Z"
@@ -352,3 +331,21 @@ def test_seed_errors_name_file_line_and_field(tmp_path):
     (tmp_path / "fields.json").unlink()
     with pytest.raises(SeedError, match="fields.json\\): not found|fields.json: not found"):
         Org(tmp_path)
+
+
+def test_seed_with_a_repeated_id_is_refused(tmp_path):
+    shutil.copy(FIXTURE / "fields.json", tmp_path / "fields.json")
+    (tmp_path / "Account.jsonl").write_text('{"Id": "001A"}\n\n{"Id": "001B"}\n{"Id": "001A"}\n')
+    with pytest.raises(SeedError) as caught:
+        Org(tmp_path)
+    assert (
+        str(caught.value) == f"{tmp_path / 'Account.jsonl'}:4: Id 001A repeats line 1; keep one record per Id"
+    )
+
+
+def test_main_wants_certificate_and_key_together(capsys):
+    from emulators.salesforce.__main__ import main
+
+    with pytest.raises(SystemExit) as caught:
+        main([str(FIXTURE), "--certfile", "cert.pem"])
+    assert caught.value.code == 2 and "--certfile and --keyfile go together" in capsys.readouterr().err

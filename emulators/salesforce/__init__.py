@@ -1,1 +1,5 @@
 """Local emulator of Salesforce's REST API v62.0 (OAuth token, SOQL query/queryAll, describe, Bulk API 2.0 query)."""
+
+from emulators.salesforce.server import SalesforceEmulator
+
+__all__ = ["SalesforceEmulator"]

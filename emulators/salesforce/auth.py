@@ -1,4 +1,4 @@
-"""OAuth 2.0 token endpoint (client credentials and refresh token grants) and the bearer sessions it issues."""
+"""OAuth 2.0 token endpoint: client credentials and refresh token grants, answered as Salesforce answers them."""
 
 from __future__ import annotations
 
@@ -20,23 +20,14 @@ def unsupported_grant(grant_type: str) -> dict[str, str]:
     return {"error": "unsupported_grant_type", "error_description": "grant type not supported"}
 
 
-class Sessions:
-    """Issues access tokens to the configured client and checks bearer tokens; `expire()` ends every session,
-    as an org's session timeout does (a client learns it from a 401 INVALID_SESSION_ID)."""
+class TokenGrants:
+    """Answers the token endpoint for the configured connected app: client credentials (HTTP Basic or form) and
+    refresh token grants. Each grant issues a new access token; the harness's state decides which are valid."""
 
-    def __init__(self, client_id: str, client_secret: str, refresh_token: str, session_id: str | None = None):
+    def __init__(self, client_id: str, client_secret: str, refresh_token: str):
         self.client_id, self._secret, self._refresh_token = client_id, client_secret, refresh_token
         self._lock = threading.Lock()
-        self._valid: set[str] = {session_id} if session_id else set()
         self._issued = 0
-
-    def is_valid(self, token: str | None) -> bool:
-        with self._lock:
-            return token is not None and token in self._valid
-
-    def expire(self) -> None:
-        with self._lock:
-            self._valid.clear()
 
     def grant(
         self, form: dict[str, str], basic: tuple[str, str] | None, instance_url: str
@@ -57,8 +48,7 @@ class Sessions:
         with self._lock:
             self._issued += 1
             digest = hashlib.sha256(f"{self._secret}:{self._issued}".encode()).digest()
-            token = f"{ORG_ID[:15]}!{base64.urlsafe_b64encode(digest).decode().rstrip('=')}"
-            self._valid.add(token)
+        token = f"{ORG_ID[:15]}!{base64.urlsafe_b64encode(digest).decode().rstrip('=')}"
         issued_at = str(int(time.time() * 1000))
         identity = f"https://login.salesforce.com/id/{ORG_ID}/{USER_ID}"
         signature = hmac.new(self._secret.encode(), (identity + issued_at).encode(), hashlib.sha256).digest()
@@ -70,28 +60,3 @@ class Sessions:
             "issued_at": issued_at,
             "signature": base64.b64encode(signature).decode(),
         }
-
-
-class DailyCap:
-    """The org's 24-hour API request allocation: `Sforce-Limit-Info: api-usage=N/CAP`; past it 403."""
-
-    def __init__(self, cap: int):
-        self.cap, self.used = cap, 0
-        self._lock = threading.Lock()
-
-    def admit(self) -> bool:
-        """Counts the request if the allocation has room; False when it is spent."""
-        with self._lock:
-            if self.used >= self.cap:
-                return False
-            self.used += 1
-            return True
-
-    def header(self) -> str:
-        return f"api-usage={self.used}/{self.cap}"
-
-    def reset(self, cap: int | None = None) -> None:
-        with self._lock:
-            self.used = 0
-            if cap is not None:
-                self.cap = cap

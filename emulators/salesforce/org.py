@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from emulators.common.records import RecordTable
 from emulators.salesforce import soql
 from emulators.salesforce.errors import SalesforceError, not_found
 
@@ -60,32 +61,28 @@ def record_url(sobject: str, record_id: str) -> str:
     return f"/services/data/v{API_VERSION}/sobjects/{sobject}/{record_id}"
 
 
-def _utc_now() -> datetime:
+def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
 class Org:
     """Records per object (seed order), the org's fields per object and an extra custom field (schema drift)."""
 
-    def __init__(self, data_dir: Path, clock: Callable[[], datetime] = _utc_now):
+    def __init__(self, data_dir: Path, clock: Callable[[], datetime] = utc_now):
         self.data_dir = Path(data_dir)
         self._clock = clock
         self._lock = threading.Lock()
         self.fields: dict[str, list[dict[str, Any]]] = self._read_fields()
-        self.records: dict[str, list[dict[str, Any]]] = {
-            name: self._read_records(name) for name in self.fields
+        self.records: dict[str, RecordTable] = {
+            name: RecordTable(
+                self._read_records(name), key="Id", modified="SystemModstamp", deleted="IsDeleted"
+            )
+            for name in self.fields
         }
         self.drift: dict[str, dict[str, Any]] = {}  # object -> {"field": {...}, "value": v}
         self._next_id = 0
-        self._last_stamp = max(
-            (
-                datetime.fromisoformat(r["SystemModstamp"])
-                for rows in self.records.values()
-                for r in rows
-                if r.get("SystemModstamp")
-            ),
-            default=datetime(1970, 1, 1, tzinfo=UTC),
-        )
+        latest = [table.latest() for table in self.records.values()]
+        self._last_stamp = max([m for m in latest if m is not None], default=datetime(1970, 1, 1, tzinfo=UTC))
 
     # ---------------------------------------------------------------- seed
     def _read_fields(self) -> dict[str, list[dict[str, Any]]]:
@@ -112,7 +109,7 @@ class Org:
         if not path.is_file():
             return []
         known = {field["name"] for field in self.fields[sobject]} | {"attributes"}
-        records = []
+        records, seen = [], {}
         with path.open(encoding="utf-8") as lines:
             for number, line in enumerate(lines, 1):
                 if not line.strip():
@@ -130,6 +127,12 @@ class Org:
                     )
                 if not record.get("Id"):
                     raise SeedError(f"{path}:{number}: record has no 'Id'; every record needs one")
+                if record["Id"] in seen:
+                    raise SeedError(
+                        f"{path}:{number}: Id {record['Id']} repeats line {seen[record['Id']]}; "
+                        "keep one record per Id"
+                    )
+                seen[record["Id"]] = number
                 records.append(record)
         return records
 
@@ -158,9 +161,7 @@ class Org:
     def select(self, text: str, include_deleted: bool) -> tuple[soql.Query, list[dict[str, Any]]]:
         """Runs a SOQL query; deleted rows only when `include_deleted` (queryAll)."""
         query = soql.parse(text, self.schema())
-        rows = self.records[query.sobject]
-        if not include_deleted:
-            rows = [r for r in rows if r.get("IsDeleted") is not True]
+        rows = self.records[query.sobject].rows(deleted=None if include_deleted else False)
         drift = self.drift.get(query.sobject)
         if drift and drift["field"]["name"] in query.field_types:
             rows = [{**r, drift["field"]["name"]: drift["value"]} for r in rows]
@@ -186,11 +187,11 @@ class Org:
         self._last_stamp = now
         return format_datetime(now)
 
-    def _find(self, sobject: str, record_id: str) -> int:
-        for index, record in enumerate(self.records.get(sobject, ())):
-            if record["Id"] == record_id:
-                return index
-        raise not_found()
+    def _find(self, sobject: str, record_id: str) -> dict[str, Any]:
+        record = self.records[sobject].get(record_id) if sobject in self.records else None
+        if record is None:
+            raise not_found()
+        return record
 
     def update(
         self, sobject: str, record_id: str, changes: dict[str, Any], user_id: str | None = None
@@ -198,21 +199,22 @@ class Org:
         """A user's edit: the fields change, SystemModstamp (and LastModifiedDate) move to now; on Opportunity a
         changed StageName, Amount or CloseDate writes an OpportunityHistory row, as Salesforce does."""
         with self._lock:
-            index = self._find(sobject, record_id)
+            old = self._find(sobject, record_id)
             known = {f["name"] for f in self.fields[sobject]}
             unknown = sorted(set(changes) - known)
             if unknown:
                 raise SalesforceError(
                     400, "INVALID_FIELD", f"No such column '{unknown[0]}' on sobject of type {sobject}"
                 )
-            old = self.records[sobject][index]
             stamp = self._stamp()
-            new = {**old, **changes, "SystemModstamp": stamp}
+            changes = {**changes, "SystemModstamp": stamp}
             if "LastModifiedDate" in known:
-                new["LastModifiedDate"] = stamp
+                changes["LastModifiedDate"] = stamp
             if user_id and "LastModifiedById" in known:
-                new["LastModifiedById"] = user_id
-            self.records[sobject][index] = new  # a fresh dict: open query cursors keep the old one
+                changes["LastModifiedById"] = user_id
+            new = self.records[sobject].update(
+                record_id, changes
+            )  # a new dict: open cursors keep the old one
             if sobject == "Opportunity" and any(
                 old.get(k) != new.get(k) for k in ("StageName", "Amount", "CloseDate")
             ):
@@ -222,11 +224,10 @@ class Org:
     def delete(self, sobject: str, record_id: str) -> dict[str, Any]:
         """Moves a record to the recycle bin: IsDeleted true, SystemModstamp now (only queryAll serves it)."""
         with self._lock:
-            index = self._find(sobject, record_id)
-            stamp = self._stamp()
-            record = {**self.records[sobject][index], "IsDeleted": True, "SystemModstamp": stamp}
-            self.records[sobject][index] = record
-            return record
+            self._find(sobject, record_id)
+            return self.records[sobject].update(
+                record_id, {"IsDeleted": True, "SystemModstamp": self._stamp()}
+            )
 
     def _write_history(
         self, old: dict[str, Any], new: dict[str, Any], stamp: str, user_id: str | None
@@ -251,4 +252,4 @@ class Org:
         values.update({k: new.get(k) for k in _HISTORY_COPIED})
         for field in self.fields["OpportunityHistory"]:
             row[field["name"]] = values.get(field["name"])
-        self.records["OpportunityHistory"].append(row)
+        self.records["OpportunityHistory"].add(row)
