@@ -38,11 +38,12 @@ SERVER_ERRORS = {
     ),
     503: ("SERVER_UNAVAILABLE", "Server is unavailable; please try again later."),
 }
-DEFAULT_ERROR_CODES = {400: "MALFORMED_QUERY", 401: "INVALID_SESSION_ID", 403: DAILY_POLICY, 404: "NOT_FOUND"}
-
-
-def _raise(exc: errors.SalesforceError) -> ApiError:
-    return ApiError(exc.status, exc.message, error_code=exc.error_code)
+DEFAULT_ERROR_CODES = {
+    400: "JSON_PARSER_ERROR",
+    401: "INVALID_SESSION_ID",
+    403: DAILY_POLICY,
+    404: "NOT_FOUND",
+}
 
 
 def _error_body(call: Call, exc: ApiError) -> list[dict[str, Any]]:
@@ -51,7 +52,7 @@ def _error_body(call: Call, exc: ApiError) -> list[dict[str, Any]]:
 
 
 def _unauthorized(call: Call, reason: str) -> ApiError:
-    return _raise(errors.session_expired())
+    return errors.session_expired()
 
 
 def _rate_limited(call: Call, policy: str) -> Response:
@@ -130,10 +131,7 @@ def _query(include_deleted: bool):
         text = request.query_params.get("q")
         if not text:
             raise ApiError(400, "A query string is required: ?q=SELECT ...", error_code="MALFORMED_QUERY")
-        try:
-            query, rows = org.select(text, include_deleted)
-        except errors.SalesforceError as exc:
-            raise _raise(exc) from None
+        query, rows = org.select(text, include_deleted)
         return JSONResponse(
             cursors.first_page(query, rows, batch_size(request.headers.get("sforce-query-options")))
         )
@@ -144,10 +142,7 @@ def _query(include_deleted: bool):
 async def query_more(request: Request) -> Response:
     """`/query/<locator>-<offset>`: a repeated `q` (dlt's client re-sends the first request's params) is ignored."""
     _, cursors, _ = _parts(request)
-    try:
-        return JSONResponse(cursors.next_page(request.path_params["locator"]))
-    except errors.SalesforceError as exc:
-        raise _raise(exc) from None
+    return JSONResponse(cursors.next_page(request.path_params["locator"]))
 
 
 async def sobjects(request: Request) -> Response:
@@ -159,24 +154,18 @@ async def describe(request: Request) -> Response:
     org, _, _ = _parts(request)
     name = {n.lower(): n for n in org.fields}.get(request.path_params["sobject"].lower())
     if name is None:
-        raise _raise(errors.not_found())
+        raise errors.not_found()
     return JSONResponse(describe_object(name, org.object_fields(name)))
 
 
 async def create_job(request: Request) -> Response:
     _, _, bulk = _parts(request)
-    try:
-        return JSONResponse(bulk.create(await json_body(request)))
-    except errors.SalesforceError as exc:
-        raise _raise(exc) from None
+    return JSONResponse(bulk.create(await json_body(request)))
 
 
 async def job_info(request: Request) -> Response:
     _, _, bulk = _parts(request)
-    try:
-        return JSONResponse(bulk.poll(request.path_params["job_id"]))
-    except errors.SalesforceError as exc:
-        raise _raise(exc) from None
+    return JSONResponse(bulk.poll(request.path_params["job_id"]))
 
 
 async def job_results(request: Request) -> Response:
@@ -184,12 +173,9 @@ async def job_results(request: Request) -> Response:
     raw = request.query_params.get("maxRecords")
     if raw is not None and (not raw.isdigit() or int(raw) < 1):
         raise ApiError(400, f"Invalid maxRecords: {raw}; a positive integer", error_code="INVALIDPARAMETER")
-    try:
-        text, locator, count = bulk.results(
-            request.path_params["job_id"], request.query_params.get("locator"), int(raw) if raw else None
-        )
-    except errors.SalesforceError as exc:
-        raise _raise(exc) from None
+    text, locator, count = bulk.results(
+        request.path_params["job_id"], request.query_params.get("locator"), int(raw) if raw else None
+    )
     headers = {"Sforce-Locator": locator, "Sforce-NumberOfRecords": str(count)}
     return Response(text, 200, headers=headers, media_type="text/csv")
 
@@ -227,15 +213,16 @@ async def edit_record(request: Request) -> Response:
     DELETE moves the record to the recycle bin."""
     org, _, _ = _parts(request)
     sobject, record_id = request.path_params["sobject"], request.path_params["record_id"]
-    try:
-        if request.method == "DELETE":
-            return JSONResponse(org.delete(sobject, record_id))
-        body = await json_body(request)
-        if not isinstance(body, dict) or not isinstance(body.get("fields"), dict):
-            raise ApiError(400, 'The body is {"fields": {<Field>: <value>}, "user_id": <optional User Id>}')
-        return JSONResponse(org.update(sobject, record_id, body["fields"], body.get("user_id")))
-    except errors.SalesforceError as exc:
-        raise _raise(exc) from None
+    if request.method == "DELETE":
+        return JSONResponse(org.delete(sobject, record_id))
+    body = await json_body(request)
+    if not isinstance(body, dict) or not isinstance(body.get("fields"), dict):
+        raise ApiError(
+            400,
+            'The body is {"fields": {<Field>: <value>}, "user_id": <optional User Id>}',
+            error_code="INVALID_INPUT",
+        )
+    return JSONResponse(org.update(sobject, record_id, body["fields"], body.get("user_id")))
 
 
 class TrailingSlash:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from emulators.common.vendor import ApiError
+
 SESSION_EXPIRED = "Session expired or invalid"
 REQUEST_LIMIT = "TotalRequests Limit exceeded."
 CUSTOM_FIELD_HINT = (
@@ -16,12 +18,13 @@ CUSTOM_OBJECT_HINT = (
 )
 
 
-class SalesforceError(Exception):
-    """An answer with Salesforce's list body; `status` is the HTTP status."""
+class SalesforceError(ApiError):
+    """An answer with Salesforce's list body; `status` is the HTTP status. The harness's `api()` wrapper
+    renders it through the vendor's error body (`details["error_code"]`)."""
 
     def __init__(self, status: int, error_code: str, message: str):
-        super().__init__(f"{error_code}: {message}")
-        self.status, self.error_code, self.message = status, error_code, message
+        super().__init__(status, message, error_code=error_code)
+        self.error_code = error_code
 
     def body(self) -> list[dict[str, Any]]:
         return error_body(self.error_code, self.message)
