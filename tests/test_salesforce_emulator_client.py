@@ -13,11 +13,20 @@ from simple_salesforce.exceptions import SalesforceExpiredSession, SalesforceMal
 from test_salesforce_emulator import BASE, OPP, start, tls, write_big_org  # noqa: F401 (tls: a fixture)
 
 
-def client(emulator, ca: str, session_id: str = "emulator-token") -> Salesforce:
+def client(emulator, ca: str) -> Salesforce:
+    """A session granted by the token endpoint (client credentials), handed to simple-salesforce with the instance
+    URL the grant names: its own login builds `https://<domain>.salesforce.com`, which cannot reach 127.0.0.1."""
     session = requests.Session()
     session.trust_env = False  # else REQUESTS_CA_BUNDLE, when set, overrides `verify`
     session.verify = ca
-    return Salesforce(instance_url=emulator.base_url, session_id=session_id, session=session, version="62.0")
+    grant = session.post(
+        emulator.base_url + "/services/oauth2/token",
+        data={"grant_type": "client_credentials"},
+        auth=("emulator-client-id", "emulator-client-secret"),
+    ).json()
+    return Salesforce(
+        instance_url=grant["instance_url"], session_id=grant["access_token"], session=session, version="62.0"
+    )
 
 
 @pytest.fixture
@@ -81,6 +90,7 @@ def test_query_all_iter_across_pages(tls, tmp_path):  # noqa: F811
             f"{BASE}/query": {"200": 1},
             BASE + "/query/{locator}": {"200": 2},
             f"{BASE}/queryAll": {"200": 1},
+            "/services/oauth2/token": {"200": 1},
         }
         sf.session.close()
 
