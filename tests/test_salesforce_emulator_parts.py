@@ -95,6 +95,18 @@ def test_string_in_null_and_number_filters(org):
     assert run("LeadSource != 'Web'") == [OPP(2), OPP(3)]  # != keeps the null row, as SOQL does
 
 
+def test_count_answers_total_size_only(org):
+    query, rows = org.select("SELECT COUNT() FROM Opportunity WHERE IsClosed = true", True)
+    assert Cursors().first_page(query, rows, 2000) == {
+        "totalSize": 2,
+        "done": True,
+        "records": [],
+    }  # Opp2, Opp3
+    with pytest.raises(SalesforceError) as caught:
+        BulkJobs(org).create({"operation": "query", "query": "SELECT COUNT() FROM Opportunity"})
+    assert caught.value.error_code == "INVALIDJOB"
+
+
 def test_absent_custom_field_renders_null(org):
     query, rows = org.select("SELECT Partner_Channel__c FROM Opportunity", False)
     assert [Org.render(query, r)["Partner_Channel__c"] for r in rows] == [None, "Reseller", None]

@@ -12,7 +12,7 @@ from typing import Any
 from emulators.salesforce import soql
 from emulators.salesforce.auth import USER_ID
 from emulators.salesforce.errors import SalesforceError, not_found
-from emulators.salesforce.org import API_VERSION, Org, format_datetime, salesforce_id
+from emulators.salesforce.org import API_VERSION, Org, salesforce_id
 
 STATES = ("UploadComplete", "InProgress", "JobComplete")
 DELIMITERS = {"COMMA": ",", "TAB": "\t", "PIPE": "|", "SEMICOLON": ";", "CARET": "^", "BACKQUOTE": "`"}
@@ -69,7 +69,9 @@ class BulkJobs:
         if delimiter not in DELIMITERS or line_ending not in LINE_ENDINGS:
             raise invalid_job(f"Invalid columnDelimiter {delimiter} or lineEnding {line_ending}")
         query, rows = self.org.select(body["query"], include_deleted=operation == "queryAll")
-        now = format_datetime(self.org._clock())
+        if query.count:
+            raise invalid_job("Bulk API 2.0 query jobs do not support COUNT(); use the REST query resource")
+        now = self.org.now()
         with self._lock:
             job_id = salesforce_id("750", len(self._jobs) + 1)
             job = {

@@ -178,6 +178,10 @@ class Org:
         return rendered
 
     # ---------------------------------------------------------------- edits (control routes)
+    def now(self) -> str:
+        """The org's clock as Salesforce writes datetimes."""
+        return format_datetime(self._clock())
+
     def _stamp(self) -> str:
         """Now, strictly after every stored SystemModstamp, at millisecond precision."""
         now = self._clock().astimezone(UTC)

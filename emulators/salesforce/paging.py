@@ -39,6 +39,8 @@ class Cursors:
         self._count = 0
 
     def first_page(self, query: soql.Query, rows: list[dict[str, Any]], batch: int) -> dict[str, Any]:
+        if query.count:
+            return {"totalSize": len(rows), "done": True, "records": []}
         locator = None
         if len(rows) > batch:
             with self._lock:

@@ -1,4 +1,4 @@
-"""A subset of SOQL: parse `SELECT f, ... FROM Obj [WHERE f op lit [AND ...]] [ORDER BY f [ASC|DESC]] [LIMIT n]`
+"""A subset of SOQL: parse `SELECT f, ... | COUNT() FROM Obj [WHERE f op lit [AND ...]] [ORDER BY f [ASC|DESC]] [LIMIT n]`
 against the org's fields and evaluate it over records; errors are Salesforce's (MALFORMED_QUERY, INVALID_TYPE,
 INVALID_FIELD) with its caret-and-column message."""
 
@@ -57,6 +57,7 @@ class Query:
     order_by: tuple[tuple[str, bool, bool], ...]  # (field, descending, nulls_last)
     limit: int | None
     field_types: Mapping[str, str]
+    count: bool = False  # SELECT COUNT(): the answer is totalSize and no records
 
 
 def tokenize(soql: str) -> list[Token]:
@@ -111,10 +112,17 @@ class _Parser:
 
     def parse(self) -> Query:
         self.expect_keyword("SELECT")
-        selected = [self.identifier()]
-        while self.token.text == ",":
-            self.take()
-            selected.append(self.identifier())
+        if self.keyword("COUNT"):
+            for punct in "()":
+                if self.token.text != punct:
+                    raise self.fail()
+                self.take()
+            selected = []
+        else:
+            selected = [self.identifier()]
+            while self.token.text == ",":
+                self.take()
+                selected.append(self.identifier())
         self.expect_keyword("FROM")
         object_token = self.identifier()
         where: list[tuple[Token, Token, list[Token]]] = []
@@ -206,7 +214,7 @@ class _Parser:
                 raise self.fail(literals[0])
             conditions.append(Condition(name, "!=" if op.text == "<>" else op.text, values))
         order_by = tuple((field(token), descending, nulls_last) for token, descending, nulls_last in order)
-        return Query(sobject, fields, tuple(conditions), order_by, limit, types)
+        return Query(sobject, fields, tuple(conditions), order_by, limit, types, count=not selected)
 
     def typed(self, token: Token, field: str, field_type: str) -> Any:
         if token.kind == "ident" and token.text.lower() == "null":
