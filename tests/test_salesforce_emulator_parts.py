@@ -309,9 +309,10 @@ def test_describe_renders_fields_json_and_drift(org):
 
 
 def test_update_writes_history_and_delete_moves_to_recycle_bin(org):
-    updated = org.update(
-        "Opportunity", OPP(1), {"StageName": "Closed Won", "IsWon": True}, "005Hx00000Usr001AA"
-    )
+    updated = org.update("Opportunity", OPP(1), {"StageName": "Closed Won"}, "005Hx00000Usr001AA")
+    # from the Closed Won stage row: closed, won, 100 %, forecast category Closed
+    facts = [updated[k] for k in ("IsClosed", "IsWon", "Probability", "ForecastCategoryName")]
+    assert facts == [True, True, 100.0, "Closed"]
     assert updated["SystemModstamp"] == updated["LastModifiedDate"] == "2026-12-06T18:00:00.123+0000"
     _, history = org.select(f"SELECT Id FROM OpportunityHistory WHERE OpportunityId = '{OPP(1)}'", False)
     assert [h["StageName"] for h in history] == ["Prospecting", "Negotiation/Review", "Closed Won"]

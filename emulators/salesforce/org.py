@@ -200,8 +200,10 @@ class Org:
     def update(
         self, sobject: str, record_id: str, changes: dict[str, Any], user_id: str | None = None
     ) -> dict[str, Any]:
-        """A user's edit: the fields change, SystemModstamp (and LastModifiedDate) move to now; on Opportunity a
-        changed StageName, Amount or CloseDate writes an OpportunityHistory row, as Salesforce does."""
+        """A user's edit: the fields change, SystemModstamp (and LastModifiedDate) move to now. On Opportunity a
+        new StageName also sets IsClosed, IsWon, Probability and ForecastCategoryName from its OpportunityStage
+        (unless the edit sets them), and a changed StageName, Amount or CloseDate writes an OpportunityHistory
+        row, as Salesforce does."""
         with self._lock:
             old = self._find(sobject, record_id)
             known = {f["name"] for f in self.fields[sobject]}
@@ -211,19 +213,35 @@ class Org:
                     400, "INVALID_FIELD", f"No such column '{unknown[0]}' on sobject of type {sobject}"
                 )
             stamp = self._stamp()
+            if sobject == "Opportunity" and changes.get("StageName", old.get("StageName")) != old.get(
+                "StageName"
+            ):
+                derived = {**self._stage_facts(changes["StageName"]), "LastStageChangeDate": stamp}
+                changes = {**{k: v for k, v in derived.items() if k in known}, **changes}
             changes = {**changes, "SystemModstamp": stamp}
             if "LastModifiedDate" in known:
                 changes["LastModifiedDate"] = stamp
             if user_id and "LastModifiedById" in known:
                 changes["LastModifiedById"] = user_id
-            new = self.records[sobject].update(
-                record_id, changes
-            )  # a new dict: open cursors keep the old one
+            new = self.records[sobject].update(record_id, changes)  # a new dict: open cursors keep the old
             if sobject == "Opportunity" and any(
                 old.get(k) != new.get(k) for k in ("StageName", "Amount", "CloseDate")
             ):
                 self._write_history(old, new, stamp, user_id)
             return new
+
+    def _stage_facts(self, stage_name: str) -> dict[str, Any]:
+        """What Salesforce sets from the stage's OpportunityStage row when an opportunity moves to it."""
+        table = self.records.get("OpportunityStage")
+        for stage in table.rows(deleted=None) if table is not None else ():
+            if stage_name in (stage.get("MasterLabel"), stage.get("ApiName")):
+                return {
+                    "IsClosed": stage.get("IsClosed"),
+                    "IsWon": stage.get("IsWon"),
+                    "Probability": stage.get("DefaultProbability"),
+                    "ForecastCategoryName": stage.get("ForecastCategoryName"),
+                }
+        return {}
 
     def delete(self, sobject: str, record_id: str) -> dict[str, Any]:
         """Moves a record to the recycle bin: IsDeleted true, SystemModstamp now (only queryAll serves it)."""
