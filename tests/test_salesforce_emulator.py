@@ -251,3 +251,22 @@ def test_versions_list_needs_no_session(sf, http):
         "version": "62.0",
     }
     assert "Sforce-Limit-Info" not in versions.headers
+
+
+def test_dlt_rest_client_follows_next_records_url(tls, http, tmp_path):
+    """dlt's RESTClient with the json_link paginator (what a rest_api source uses) pages queryAll to the end; it
+    re-sends the first request's q on follow-ups, which the locator route ignores."""
+    from dlt.sources.helpers.rest_client import RESTClient
+    from dlt.sources.helpers.rest_client.paginators import JSONLinkPaginator
+
+    with start(tls, write_big_org(tmp_path, 4500)) as sf:
+        client = RESTClient(base_url=sf.base_url + BASE + "/", session=http)
+        pages = client.paginate(
+            "queryAll",
+            params={"q": "SELECT Id, Name FROM Opportunity"},
+            paginator=JSONLinkPaginator(next_url_path="nextRecordsUrl"),
+            data_selector="records",
+        )
+        assert [len(page) for page in pages] == [2000, 2000, 500]  # 4,500 rows, deleted ones included
+        assert sf.stats()["routes"] == {f"{BASE}/queryAll": {"200": 1}, BASE + "/query/{locator}": {"200": 2}}
+        http.close()
