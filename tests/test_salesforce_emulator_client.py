@@ -69,6 +69,9 @@ def test_query_query_all_and_describe(small):
         "OpportunityStage",
     ]
     assert sf.api_usage["api-usage"].used == 4 and sf.api_usage["api-usage"].total == 100_000
+    limits = sf.limits()  # the 5th request, counted before the answer
+    assert limits["DailyApiRequests"] == {"Max": 100_000, "Remaining": 99_995}
+    assert limits["DailyBulkV2QueryJobs"] == {"Max": 10_000, "Remaining": 10_000}
     with pytest.raises(SalesforceMalformedRequest) as caught:
         sf.query("SELECT Id FROM Opportunity WHERE")
     assert caught.value.content[0]["errorCode"] == "MALFORMED_QUERY"

@@ -23,6 +23,7 @@ from emulators.salesforce.paging import Cursors, batch_size
 
 BASE = f"/services/data/v{API_VERSION}"
 DAILY_POLICY = "REQUEST_LIMIT_EXCEEDED"
+BULK_JOBS_PER_DAY = 10_000  # Bulk API 2.0 query jobs an org may create in 24 hours
 VERSIONS = [
     {"label": "Spring '24", "url": "/services/data/v60.0", "version": "60.0"},
     {"label": "Summer '24", "url": "/services/data/v61.0", "version": "61.0"},
@@ -65,9 +66,7 @@ def _server_error(call: Call, status: int) -> Response:
 
 
 def _limit_info(state: EmulatorState, policy: str | None) -> dict[str, str]:
-    window = state.window(DAILY_POLICY)
-    cap = window.limit if window is not None else state.options["daily_cap"]
-    return {"Sforce-Limit-Info": f"api-usage={state.used(None)}/{cap}"}
+    return {"Sforce-Limit-Info": f"api-usage={state.used(None)}/{state.window(DAILY_POLICY).limit}"}
 
 
 def _drift(value: Any) -> Any:
@@ -180,6 +179,19 @@ async def job_results(request: Request) -> Response:
     return Response(text, 200, headers=headers, media_type="text/csv")
 
 
+async def limits(request: Request) -> Response:
+    """The org's limits resource: the daily API allocation (this request counted) and Bulk 2.0 query jobs."""
+    state = emulator_state(request)
+    cap = state.window(DAILY_POLICY).limit
+    _, _, bulk = _parts(request)
+    return JSONResponse(
+        {
+            "DailyApiRequests": {"Max": cap, "Remaining": max(0, cap - state.used(None))},
+            "DailyBulkV2QueryJobs": {"Max": BULK_JOBS_PER_DAY, "Remaining": BULK_JOBS_PER_DAY - bulk.created},
+        }
+    )
+
+
 async def versions(request: Request) -> Response:
     """The versions list (no session needed, no Sforce-Limit-Info); counted in the stats."""
     response = JSONResponse(VERSIONS)
@@ -247,6 +259,7 @@ def routes() -> list[BaseRoute]:
         Route(f"{BASE}/queryAll", api(_query(True)), methods=["GET"]),
         Route(BASE + "/query/{locator}", api(query_more), methods=["GET"]),
         Route(BASE + "/queryAll/{locator}", api(query_more), methods=["GET"]),
+        Route(f"{BASE}/limits", api(limits), methods=["GET"]),
         Route(f"{BASE}/sobjects", api(sobjects), methods=["GET"]),
         Route(BASE + "/sobjects/{sobject}/describe", api(describe), methods=["GET"]),
         Route(f"{BASE}/jobs/query", api(create_job), methods=["POST"]),

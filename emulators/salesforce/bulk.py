@@ -91,6 +91,11 @@ class BulkJobs:
             self._jobs[job_id] = {"info": job, "query": query, "rows": rows}
             return dict(job)
 
+    @property
+    def created(self) -> int:
+        """Jobs created so far."""
+        return len(self._jobs)
+
     def _job(self, job_id: str) -> dict[str, Any]:
         job = self._jobs.get(job_id)
         if job is None:

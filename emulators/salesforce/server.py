@@ -64,7 +64,6 @@ class SalesforceEmulator(EmulatorServer):
                 "cursors": Cursors(),
                 "bulk": BulkJobs(self.org),
                 "grants": self._grants,
-                "daily_cap": self.daily_cap,
             },
         )
         app = create_app(state, routes())
