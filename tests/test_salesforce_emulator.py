@@ -194,6 +194,16 @@ def test_schema_drift_adds_a_custom_field(sf, http):
     assert [r["Renewal_Risk__c"] for r in rows["records"]] == ["High", "High", "High"]
     sf.clear_faults()
     assert len(http.get(sf.base_url + BASE + "/sobjects/Opportunity/describe").json()["fields"]) == 19
+    wrong = http.post(
+        sf.base_url + "/_emulator/faults", json={"added_field": {"name": "X__c", "object": "Widget"}}
+    )
+    assert (wrong.status_code, wrong.json()[0]["message"]) == (
+        400,
+        (
+            'added_field must be null or {"name": "<Field>__c", "value": <value>, "object": <one of User, Account, '
+            "Contact, Lead, Opportunity, OpportunityHistory, OpportunityStage>}"
+        ),
+    )
 
 
 def test_edits_reach_an_incremental_query(sf, http):

@@ -18,7 +18,7 @@ from emulators.common.vendor import ApiError, Call, Fault, RateWindow, Vendor, b
 from emulators.salesforce import errors
 from emulators.salesforce.bulk import BulkJobs
 from emulators.salesforce.describe import describe_global, describe_object
-from emulators.salesforce.org import API_VERSION, Org
+from emulators.salesforce.org import API_VERSION, KEY_PREFIXES, Org
 from emulators.salesforce.paging import Cursors, batch_size
 
 BASE = f"/services/data/v{API_VERSION}"
@@ -73,8 +73,15 @@ def _drift(value: Any) -> Any:
     """Schema drift: null or {"name": "<Name>__c", "value": v, "object": "Opportunity", "type": "string"}."""
     if value is None:
         return None
-    if not isinstance(value, dict) or not str(value.get("name", "")).endswith("__c"):
-        raise ValueError('must be null or {"name": "<Field>__c", "value": <value>, "object": <Object>}')
+    if (
+        not isinstance(value, dict)
+        or not str(value.get("name", "")).endswith("__c")
+        or value.get("object", "Opportunity") not in KEY_PREFIXES
+    ):
+        raise ValueError(
+            'must be null or {"name": "<Field>__c", "value": <value>, "object": <one of '
+            f"{', '.join(KEY_PREFIXES)}>}}"
+        )
     return {
         "name": value["name"],
         "value": value.get("value"),
