@@ -280,3 +280,39 @@ def test_dlt_rest_client_follows_next_records_url(tls, http, tmp_path):
         assert [len(page) for page in pages] == [2000, 2000, 500]  # 4,500 rows, deleted ones included
         assert sf.stats()["routes"] == {f"{BASE}/queryAll": {"200": 1}, BASE + "/query/{locator}": {"200": 2}}
         http.close()
+
+
+def test_python_m_serves_https_in_the_foreground(tls, http):
+    """`python -m emulators.salesforce DIR --certfile --keyfile` prints its base URL, serves, and stops on SIGTERM."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "emulators.salesforce",
+            str(FIXTURE),
+            "--certfile",
+            tls["cert"],
+            "--keyfile",
+            tls["key"],
+            "--daily-cap",
+            "50",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": os.getcwd()},
+    )
+    try:
+        base_url = process.stdout.readline().strip()
+        assert base_url.startswith("https://127.0.0.1:")
+        answer = http.get(base_url + BASE + "/query", params={"q": "SELECT COUNT() FROM Opportunity"})
+        assert (answer.json()["totalSize"], answer.headers["Sforce-Limit-Info"]) == (3, "api-usage=1/50")
+        http.close()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0

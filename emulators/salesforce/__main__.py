@@ -7,8 +7,7 @@ import argparse
 import os
 from pathlib import Path
 
-from emulators.common.server import serve_in_foreground
-from emulators.salesforce.server import DAILY_CAP, SalesforceEmulator
+from emulators.salesforce.server import DAILY_CAP, serve_forever
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -26,7 +25,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if (args.certfile is None) != (args.keyfile is None):
         parser.error("--certfile and --keyfile go together")
-    emulator = SalesforceEmulator(
+    serve_forever(
         args.data_dir,
         args.host,
         args.port,
@@ -38,7 +37,6 @@ def main(argv: list[str] | None = None) -> None:
         ssl_certfile=args.certfile,
         ssl_keyfile=args.keyfile,
     )
-    serve_in_foreground(emulator)
 
 
 if __name__ == "__main__":

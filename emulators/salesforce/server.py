@@ -10,7 +10,7 @@ from typing import Any
 from starlette.applications import Starlette
 
 from emulators.common.app import create_app
-from emulators.common.server import EmulatorServer
+from emulators.common.server import EmulatorServer, serve_in_foreground
 from emulators.common.state import EmulatorState
 from emulators.salesforce.app import SALESFORCE, TrailingSlash, apply_faults, daily_window, routes
 from emulators.salesforce.auth import TokenGrants
@@ -94,3 +94,9 @@ class SalesforceEmulator(EmulatorServer):
     def delete_record(self, sobject: str, record_id: str) -> dict[str, Any]:
         """Moves the record to the recycle bin (IsDeleted true, served only by queryAll)."""
         return self._require_org().delete(sobject, record_id)
+
+
+def serve_forever(data_dir: Path, host: str = "127.0.0.1", port: int = 0, **options: Any) -> None:
+    """Serves the org of `data_dir` in the foreground until Ctrl-C / SIGTERM; prints the base URL first.
+    `options` are SalesforceEmulator's keywords (session_id, client_id, daily_cap, ssl_certfile, ...)."""
+    serve_in_foreground(SalesforceEmulator(Path(data_dir), host, port, **options))
