@@ -182,6 +182,17 @@ def test_server_errors_slow_and_daily_cap(tls, http):
         http.close()
 
 
+def test_rate_limit_burst_answers_the_daily_cap_refusal(sf, http):
+    sf.set_faults(rate_limit_burst=1)
+    refused, served = (http.get(sf.base_url + BASE + "/sobjects") for _ in range(2))
+    assert (refused.status_code, refused.json()[0]["errorCode"], served.status_code) == (
+        403,
+        "REQUEST_LIMIT_EXCEEDED",
+        200,
+    )
+    assert served.headers["Sforce-Limit-Info"] == "api-usage=1/100000"  # the refused request is not counted
+
+
 def test_schema_drift_adds_a_custom_field(sf, http):
     sf.set_faults(added_field={"name": "Renewal_Risk__c", "value": "High"})
     fields = [
