@@ -42,6 +42,25 @@ EXPECTED_COUNTS_SCALE_1 = {
     "crm_deals": 200,
     "crm_deals_archived": 8,
     "crm_stage_changes": 869,
+    # the US team's Salesforce org and the European team's Pipedrive account (pinned with their shapes in
+    # test_generate_vendors.py)
+    "salesforce_users": 8,
+    "salesforce_accounts": 70,
+    "salesforce_contacts": 110,
+    "salesforce_leads": 200,
+    "salesforce_leads_converted": 53,
+    "salesforce_leads_deleted": 1,
+    "salesforce_opportunities": 150,
+    "salesforce_opportunities_deleted": 10,
+    "salesforce_history_rows": 1241,
+    "salesforce_stage_changes": 978,
+    "pipedrive_users": 8,
+    "pipedrive_organizations": 60,
+    "pipedrive_persons": 100,
+    "pipedrive_deals": 120,
+    "pipedrive_deals_deleted": 4,
+    "pipedrive_changelog_items": 658,
+    "pipedrive_stage_changes": 306,
     "deals": 400,
     "east_tracker_deals": 80,
     "south_tracker_deals": 60,
@@ -53,7 +72,7 @@ EXPECTED_COUNTS_SCALE_1 = {
     "leads_typeform": 333,
     "leads_jinshuju": 254,
     "leads_website": 213,
-    "files": 48,
+    "files": 64,  # 48 + salesforce/ 7 .jsonl and fields.json + pipedrive/ 8 .jsonl
 }
 
 

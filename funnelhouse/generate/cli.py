@@ -18,8 +18,10 @@ from .core import generate
 _OUT_HELP = (
     "Folder to write into (created if missing; existing files with the same names are overwritten). "
     "Gets forms/ (Typeform, 金数据 and website JSONL), spreadsheets/ (XLSX/CSV trackers, English CRM export, "
-    "marketing spend), crm/ (HubSpot CRM v3 seed: owners, pipelines, companies, contacts, deals) "
-    "and manifest.json."
+    "marketing spend), crm/ (HubSpot CRM v3 seed: owners, pipelines, companies, contacts, deals), "
+    "salesforce/ (a US team's org as SOQL records: User, Account, Contact, Lead, Opportunity, OpportunityHistory, "
+    "OpportunityStage, fields.json), pipedrive/ (a European team's account: v2 deals, persons, organizations, "
+    "pipelines, stages; v1 users, deal changelog, deal fields) and manifest.json."
 )
 _SEED_HELP = "Random seed. The same seed, scale and as-of date always give byte-identical files."
 _SCALE_HELP = (
@@ -51,7 +53,8 @@ def generate_command(
     console.print(
         f"[bold]{counts['deals']:,}[/] deals, [bold]{counts['stage_changes']:,}[/] stage changes, "
         f"[bold]{counts['leads']:,}[/] form leads from {counts['lead_people']:,} people, "
-        f"{counts['crm_contacts']:,} CRM contacts — {counts['files']} files in {elapsed:.1f}s → {out}"
+        f"{counts['crm_contacts']:,} CRM contacts, {counts['salesforce_opportunities']:,} Salesforce opportunities, "
+        f"{counts['pipedrive_deals']:,} Pipedrive deals — {counts['files']} files in {elapsed:.1f}s → {out}"
     )
 
 
