@@ -42,25 +42,6 @@ EXPECTED_COUNTS_SCALE_1 = {
     "crm_deals": 200,
     "crm_deals_archived": 8,
     "crm_stage_changes": 869,
-    # the US team's Salesforce org and the European team's Pipedrive account (pinned with their shapes in
-    # test_generate_vendors.py)
-    "salesforce_users": 8,
-    "salesforce_accounts": 70,
-    "salesforce_contacts": 110,
-    "salesforce_leads": 200,
-    "salesforce_leads_converted": 53,
-    "salesforce_leads_deleted": 1,
-    "salesforce_opportunities": 150,
-    "salesforce_opportunities_deleted": 10,
-    "salesforce_history_rows": 1241,
-    "salesforce_stage_changes": 978,
-    "pipedrive_users": 8,
-    "pipedrive_organizations": 60,
-    "pipedrive_persons": 100,
-    "pipedrive_deals": 120,
-    "pipedrive_deals_deleted": 4,
-    "pipedrive_changelog_items": 658,
-    "pipedrive_stage_changes": 306,
     "deals": 400,
     "east_tracker_deals": 80,
     "south_tracker_deals": 60,
@@ -118,7 +99,8 @@ def test_different_seed_gives_different_data(scale_1, tmp_path):
 
 def test_counts_at_scale_1(scale_1):
     out, counts = scale_1
-    assert counts == EXPECTED_COUNTS_SCALE_1
+    # the Salesforce and Pipedrive counts are pinned with their files in test_generate_vendors.py
+    assert {k: v for k, v in counts.items() if not k.startswith(("salesforce_", "pipedrive_"))} == EXPECTED_COUNTS_SCALE_1
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["counts"] == counts
     assert len(manifest["files"]) + 1 == counts["files"]

@@ -15,7 +15,7 @@ from .timeline import DAY_MS, iso_z
 from .vendor_plan import Change, Deal, VendorPlan, WalkShape
 from .vendor_vocab import EUROPE
 from .vocab import LOST_REASON_WORDINGS
-from .writers import FileLog, JsonlWriter
+from .writers import FileLog, JsonlWriter, write_jsonl
 
 REGION = EUROPE
 # (pipeline name, its stages (name, deal_probability)), each pipeline a walk shape with the same number of stages.
@@ -38,6 +38,7 @@ SHAPES = (
 )
 PRODUCTS = ("Annual licence", "Enterprise plan", "Extra seats", "Onboarding package", "Platform renewal")
 PARTNER_FIELD_NAME = "Partner channel"
+ENGLISH_LOST_REASONS = {key: [w for w in words if w.isascii()] for key, words in LOST_REASON_WORDINGS.items()}
 STANDARD_DEAL_FIELDS = (  # (key, name, field_type, mandatory)
     ("title", "Title", "varchar", True),
     ("value", "Value", "monetary", False),
@@ -89,6 +90,11 @@ class PipedriveAccount:
         self.partner_key = custom_field_key(plan.seed, PARTNER_FIELD_NAME)
         self.setup_ms = plan.timeline.start_ms - 400 * DAY_MS
 
+    def _stamps(self, pipeline: int) -> dict:
+        """add_time and update_time of a pipeline and its stages: set up one day after another, not changed."""
+        moment = iso_z(self.setup_ms + pipeline * DAY_MS)
+        return {"add_time": moment, "update_time": moment}
+
     def pipelines(self) -> list[dict]:
         return [
             {
@@ -97,8 +103,7 @@ class PipedriveAccount:
                 "order_nr": i + 1,
                 "is_deleted": False,
                 "is_deal_probability_enabled": True,
-                "add_time": iso_z(self.setup_ms + i * DAY_MS),
-                "update_time": iso_z(self.setup_ms + i * DAY_MS),
+                **self._stamps(i),
             }
             for i, (name, _) in enumerate(PIPELINES)
         ]
@@ -114,8 +119,7 @@ class PipedriveAccount:
                 "pipeline_id": p + 1,
                 "is_deal_rot_enabled": False,
                 "days_to_rotten": None,
-                "add_time": iso_z(self.setup_ms + p * DAY_MS),
-                "update_time": iso_z(self.setup_ms + p * DAY_MS),
+                **self._stamps(p),
             }
             for p, (_, stages) in enumerate(PIPELINES)
             for order, ((name, probability), stage_id) in enumerate(zip(stages, stage_ids(p)))
@@ -236,13 +240,13 @@ class PipedriveAccount:
         stages = stage_ids(deal.pipeline)
         moves = [c.ms for c, before in zip(deal.changes[1:], deal.changes) if c.stage != before.stage]
         closed = _closed_at(deal) if final.status != "open" else None
-        rng = plan.rng("pd-deal-fields", deal.index)
         reason = None
         if deal.lost_category:
-            reason = rng.choice([w for w in LOST_REASON_WORDINGS[deal.lost_category] if w.isascii()])
+            wordings = ENGLISH_LOST_REASONS[deal.lost_category]
+            reason = wordings[plan.spread(deal.index + 19, len(wordings))]
         return {
             "id": deal.index + 1,
-            "title": f"{plan.account(deal.account).name} - {rng.choice(PRODUCTS)}",
+            "title": f"{plan.account(deal.account).name} - {PRODUCTS[plan.spread(deal.index + 17, len(PRODUCTS))]}",
             "owner_id": user_id(deal.owner),
             "person_id": deal.contact + 1,
             "org_id": deal.account + 1,
@@ -331,18 +335,14 @@ def write_pipedrive(out_dir: Path, plan: VendorPlan, log: FileLog) -> dict[str, 
     folder = out_dir / "pipedrive"
     account = PipedriveAccount(plan)
 
-    def write_all(name: str, records) -> None:
-        writer = JsonlWriter(folder / f"{name}.jsonl", log)
-        for record in records:
-            writer.write(record)
-        writer.close()
-
-    write_all("users", (account.user(u) for u in plan.users))
-    write_all("pipelines", account.pipelines())
-    write_all("stages", account.stages())
-    write_all("deal_fields", account.deal_fields())
-    write_all("organizations", (account.organization(a) for a in range(plan.n_accounts)))
-    write_all("persons", (account.person(k) for k in range(plan.n_contacts)))
+    write_jsonl(folder / "users.jsonl", log, (account.user(u) for u in plan.users))
+    write_jsonl(folder / "pipelines.jsonl", log, account.pipelines())
+    write_jsonl(folder / "stages.jsonl", log, account.stages())
+    write_jsonl(folder / "deal_fields.jsonl", log, account.deal_fields())
+    write_jsonl(
+        folder / "organizations.jsonl", log, (account.organization(a) for a in range(plan.n_accounts))
+    )
+    write_jsonl(folder / "persons.jsonl", log, (account.person(k) for k in range(plan.n_contacts)))
     deals = JsonlWriter(folder / "deals.jsonl", log)
     changelog = JsonlWriter(folder / "deal_changelog.jsonl", log)
     deleted = stage_moves = 0

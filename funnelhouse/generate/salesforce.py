@@ -8,6 +8,7 @@ fields.json (the org's fields per object, from which the emulator renders descri
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
@@ -15,7 +16,7 @@ from .timeline import DAY_MS, iso_z
 from .vendor_plan import Change, Deal, VendorPlan, WalkShape
 from .vendor_vocab import US
 from .vocab import LOST_REASON_WORDINGS
-from .writers import FileLog, JsonlWriter
+from .writers import FileLog, JsonlWriter, write_jsonl
 
 API_VERSION = "v62.0"
 REGION = US
@@ -246,11 +247,12 @@ def sf_id(sobject: str, number: int) -> str:
 def with_checksum(core: str) -> str:
     """The 15-character id plus its 3-character suffix: per 5-character chunk, bit i set when character i is an
     upper-case letter, the 5-bit number written as A-Z0-5."""
-    checksum = "".join(
-        _CHECKSUM[sum(1 << i for i, ch in enumerate(core[start : start + 5]) if "A" <= ch <= "Z")]
-        for start in (0, 5, 10)
-    )
-    return core + checksum
+    return core + _chunk_checksum(core[:5]) + _chunk_checksum(core[5:10]) + _chunk_checksum(core[10:])
+
+
+@lru_cache(maxsize=65_536)
+def _chunk_checksum(chunk: str) -> str:
+    return _CHECKSUM[sum(1 << i for i, ch in enumerate(chunk) if "A" <= ch <= "Z")]
 
 
 def sf_datetime(ms: int) -> str:
@@ -287,6 +289,7 @@ def _audit(created_ms: int, modified_ms: int, by: str, deleted: bool = False) ->
     }
 
 
+@lru_cache(maxsize=1_024)
 def user_id(index: int) -> str:
     return sf_id("User", 7_300 + index * 7)
 
@@ -371,7 +374,6 @@ class SalesforceOrg:
 
     def account(self, a: int) -> dict:
         plan, account = self.plan, self.plan.account(a)
-        rng = plan.rng("sf-account-fields", a)
         if account.universe_company is not None:
             city, state, country = plan.universe.company(account.universe_company).city.english, None, "China"
         else:
@@ -380,7 +382,7 @@ class SalesforceOrg:
         values = {
             "Id": self.account_id(a),
             "Name": account.name,
-            "Type": "Customer - Direct" if rng.random() < 0.4 else "Prospect",
+            "Type": "Customer - Direct" if plan.spread(a + 11, 5) < 2 else "Prospect",
             "Industry": INDUSTRY_PICKLIST[account.industry.key],
             "NumberOfEmployees": account.employees,
             "AnnualRevenue": None,
@@ -391,7 +393,7 @@ class SalesforceOrg:
             "BillingCountry": country,
             "OwnerId": owner,
             "CurrencyIsoCode": REGION.currency,
-            **_audit(account.created_ms, account.created_ms + rng.randrange(0, 5 * DAY_MS), owner),
+            **_audit(account.created_ms, account.created_ms + plan.spread(a + 13, 5 * DAY_MS), owner),
         }
         values["LastModifiedDate"] = values["SystemModstamp"] = min(
             values["LastModifiedDate"], sf_datetime(plan.timeline.horizon_ms)
@@ -457,7 +459,7 @@ class SalesforceOrg:
         final = deal.final
         stage = _stage_of(final)
         owner = user_id(deal.owner)
-        product = plan.rng("sf-deal-name", deal.index).choice(PRODUCTS)
+        product = PRODUCTS[plan.spread(deal.index + 17, len(PRODUCTS))]
         close = sf_date(final.close_day)
         stage_changes = [c.ms for c in deal.changes if c.what not in ("amount", "close_date")]
         values = {
@@ -531,17 +533,10 @@ def write_salesforce(out_dir: Path, plan: VendorPlan, log: FileLog) -> dict[str,
     folder = out_dir / "salesforce"
     org = SalesforceOrg(plan)
 
-    def write_all(name: str, records) -> int:
-        writer = JsonlWriter(folder / f"{name}.jsonl", log)
-        for record in records:
-            writer.write(record)
-        writer.close()
-        return writer.rows
-
-    write_all("User", (org.user(u) for u in plan.users))
-    write_all("OpportunityStage", (org.stage(i, s) for i, s in enumerate(STAGES)))
-    write_all("Account", (org.account(a) for a in range(plan.n_accounts)))
-    write_all("Contact", (org.contact(k) for k in range(plan.n_contacts)))
+    write_jsonl(folder / "User.jsonl", log, (org.user(u) for u in plan.users))
+    write_jsonl(folder / "OpportunityStage.jsonl", log, (org.stage(i, s) for i, s in enumerate(STAGES)))
+    write_jsonl(folder / "Account.jsonl", log, (org.account(a) for a in range(plan.n_accounts)))
+    write_jsonl(folder / "Contact.jsonl", log, (org.contact(k) for k in range(plan.n_contacts)))
     leads = JsonlWriter(folder / "Lead.jsonl", log)
     converted = deleted_leads = 0
     for n in range(plan.n_leads):
