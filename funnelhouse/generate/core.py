@@ -51,7 +51,9 @@ def generate(
     """Write a realistic, deterministic sales-funnel data set under `out_dir` and return row counts.
 
     scale=1 is about 400 deals (1.8k stage changes) and 800 form submissions; scale=2500 is about 1M deals
-    (4.3M stage changes) and 2M submissions, streamed to disk with well under 1 GB of memory.
+    (4.3M stage changes) and 2M submissions, streamed to disk with well under 1 GB of memory. Beside them, a
+    US team's Salesforce org (150 opportunities at scale 1) and a European team's Pipedrive account (120 deals),
+    counted apart (salesforce_*, pipedrive_*): `deals` and `stage_changes` stay the HubSpot and spreadsheet ones.
     The same (seed, scale, as_of) always produces byte-identical files.
     """
     if scale <= 0:
