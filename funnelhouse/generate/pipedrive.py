@@ -187,10 +187,7 @@ class PipedriveAccount:
 
     def organization(self, a: int) -> dict:
         plan, account = self.plan, self.plan.account(a)
-        if account.universe_company is not None:
-            city, country = plan.universe.company(account.universe_company).city.english, "China"
-        else:
-            city, country = account.place.city, account.place.country
+        city, country = account.place.city, account.place.country
         return {
             "id": a + 1,
             "name": account.name,

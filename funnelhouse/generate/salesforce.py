@@ -374,10 +374,7 @@ class SalesforceOrg:
 
     def account(self, a: int) -> dict:
         plan, account = self.plan, self.plan.account(a)
-        if account.universe_company is not None:
-            city, state, country = plan.universe.company(account.universe_company).city.english, None, "China"
-        else:
-            city, state, country = account.place.city, account.place.state, account.place.country
+        city, state, country = account.place.city, account.place.state, account.place.country
         owner = user_id(account.owner)
         values = {
             "Id": self.account_id(a),

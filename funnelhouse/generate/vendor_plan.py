@@ -287,6 +287,7 @@ class VendorPlan:
         else:
             name, domain, industry = self.own_company_name(a)
             employees = int(rng.lognormvariate(math.log(180), 1.2)) + 5
+        place = rng.choice(self.region.places)
         first_contact = min(
             self.contact(k).lead_created_ms or self.contact(k).created_ms for k in self.contacts_of_account(a)
         )
@@ -294,7 +295,7 @@ class VendorPlan:
             index=a,
             name=name,
             domain=domain,
-            place=rng.choice(self.region.places),
+            place=place if c is None else Place(self.universe.company(c).city.english, None, "China", "+86"),
             industry=industry,
             employees=employees,
             universe_company=c,
