@@ -186,7 +186,7 @@ class PipedriveAccount:
         ]
 
     def organization(self, a: int) -> dict:
-        plan, account = self.plan, self.plan.account(a)
+        account = self.plan.account(a)
         city, country = account.place.city, account.place.country
         return {
             "id": a + 1,
