@@ -1,5 +1,5 @@
 // Reads the Pipedrive emulator with Pipedrive's official Node client (npm `pipedrive`), as a customer's script
-// would, and prints what it read as one JSON object. Run by tests/test_pipedrive_client.py with
+// would, and prints what it read as one JSON object. Run by tests/test_pipedrive_emulator_client.py with
 // NODE_PATH=<the client's install folder>/node_modules, PIPEDRIVE_BASE=http://127.0.0.1:PORT, PIPEDRIVE_TOKEN.
 const { v1, v2 } = require('pipedrive');
 
