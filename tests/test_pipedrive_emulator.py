@@ -188,6 +188,8 @@ def test_stage_move_writes_changelog_and_bumps_update_time(fresh):
     assert (added["id"], added["add_time"]) == (9, "2026-02-21T11:00:04Z")
     assert httpx.post(f"{emulator.base_url}/_emulator/deals/99", json={"changes": {}}).json() == {
         "success": False, "error": "Deal not found", "errorCode": 404}
+    with pytest.raises(KeyError, match="Deal not found: 99"):
+        emulator.delete_deal(99)
 
 
 # ------------------------------------------------------------------ auth

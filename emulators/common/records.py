@@ -16,6 +16,16 @@ from typing import Any
 from emulators.common.vendor import ApiError
 
 
+def as_text(value: Any) -> str | None:
+    """A value as APIs that speak only strings write it (HubSpot properties, Pipedrive changelog values):
+    None stays None, booleans are "true"/"false"."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
 def parse_instant(value: Any) -> datetime | None:
     """An aware datetime from an ISO-8601 / RFC 3339 string (UTC when it names no zone); None when empty or
     unreadable."""

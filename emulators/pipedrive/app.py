@@ -31,7 +31,7 @@ from emulators.common.records import instant_param, parse_instant
 from emulators.common.state import EmulatorState
 from emulators.common.vendor import ApiError, Call, RateWindow, Vendor, added_field_fault, any_of, bearer, header_key
 from emulators.common.vendor import query_key
-from emulators.pipedrive.store import PipedriveAccount
+from emulators.pipedrive.store import DealNotFound, PipedriveAccount
 
 API_TOKEN_MESSAGE = "Invalid API token"
 OAUTH_MESSAGES = {"expired": "Invalid token: access token has expired"}
@@ -233,9 +233,10 @@ async def list_deals(request: Request) -> Response:
 
 
 async def get_deal(request: Request) -> Response:
-    deal = _account(request).deals.get(_path_id(request))
+    deal_id = _path_id(request)
+    deal = _account(request).deals.get(deal_id)
     if deal is None or deal.get("is_deleted"):
-        raise ApiError(404, "Deal not found")
+        raise DealNotFound(deal_id)
     return JSONResponse({"success": True, "data": _deal_renderer(request)(deal)})
 
 
@@ -268,9 +269,10 @@ async def list_users(request: Request) -> Response:
 
 
 async def deal_changelog(request: Request) -> Response:
-    items = _account(request).deal_changelog(_path_id(request))
+    deal_id = _path_id(request)
+    items = _account(request).deal_changelog(deal_id)
     if items is None:
-        raise ApiError(404, "Deal not found")
+        raise DealNotFound(deal_id)
     limit = _limit(request)
     positions = [{**item, "_position": n} for n, item in enumerate(items)]
     page, next_cursor = cursor_page(positions, limit, request.query_params.get("cursor"),
@@ -312,17 +314,11 @@ async def admin_update_deal(request: Request) -> Response:
     changes = body.get("changes") if isinstance(body, dict) else None
     if not isinstance(changes, dict):
         raise ApiError(400, 'The body must be {"changes": {<field>: <value>}, "actor_user_id": <id>}.')
-    try:
-        return JSONResponse(_account(request).update_deal(_path_id(request), changes, body.get("actor_user_id")))
-    except KeyError:
-        raise ApiError(404, "Deal not found") from None
+    return JSONResponse(_account(request).update_deal(_path_id(request), changes, body.get("actor_user_id")))
 
 
 async def admin_delete_deal(request: Request) -> Response:
-    try:
-        return JSONResponse(_account(request).delete_deal(_path_id(request)))
-    except KeyError:
-        raise ApiError(404, "Deal not found") from None
+    return JSONResponse(_account(request).delete_deal(_path_id(request)))
 
 
 def create_app(state: EmulatorState) -> Starlette:

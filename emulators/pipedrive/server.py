@@ -26,19 +26,10 @@ class PipedriveEmulator(EmulatorServer):
 
     vendor_name = "Pipedrive"
 
-    def __init__(
-        self,
-        data_dir: Path,
-        token: str = "emulator-token",
-        host: str = "127.0.0.1",
-        port: int = 0,
-        *,
-        burst_limit: int | None = None,
-        daily_budget: int | None = None,
-        ssl_certfile: str | Path | None = None,
-        ssl_keyfile: str | Path | None = None,
-    ):
-        super().__init__(data_dir, host, port, ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile)
+    def __init__(self, data_dir: Path, token: str = "emulator-token", *, burst_limit: int | None = None,
+                 daily_budget: int | None = None, **server: Any):
+        """`server`: host, port, ssl_certfile, ssl_keyfile (emulators.common.server.EmulatorServer)."""
+        super().__init__(data_dir, **server)
         self._token = token
         self._limits = {"burst_limit": burst_limit, "daily_budget": daily_budget}
 
@@ -65,4 +56,4 @@ def serve_forever(
     data_dir: Path, token: str = "emulator-token", host: str = "127.0.0.1", port: int = 0, **options: Any
 ) -> None:
     """Serves the emulator in the foreground until Ctrl-C / SIGTERM; prints the base URL first."""
-    serve_in_foreground(PipedriveEmulator(Path(data_dir), token, host, port, **options))
+    serve_in_foreground(PipedriveEmulator(Path(data_dir), token, host=host, port=port, **options))

@@ -15,12 +15,24 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from emulators.common.records import RecordTable, parse_instant
+from emulators.common.records import RecordTable, as_text, parse_instant
+from emulators.common.vendor import ApiError
 
 ENTITY_FILES = ("deals", "pipelines", "stages", "persons", "organizations")
 V1_TIME = "%Y-%m-%d %H:%M:%S"  # API v1 (changelog, users, deal fields): UTC without a zone
 V2_TIME = "%Y-%m-%dT%H:%M:%SZ"  # API v2: RFC 3339
 CLOSING = {"won": "won_time", "lost": "lost_time"}
+
+
+class DealNotFound(ApiError, KeyError):
+    """No deal with that id: the API's 404, and a KeyError to Python callers."""
+
+    def __init__(self, deal_id: Any):
+        super().__init__(404, "Deal not found")
+        self.deal_id = deal_id
+
+    def __str__(self) -> str:
+        return f"Deal not found: {self.deal_id}"
 
 
 def read_jsonl(path: Path, required: tuple[str, ...]) -> list[dict[str, Any]]:
@@ -92,11 +104,11 @@ class PipedriveAccount:
     def update_deal(self, deal_id: int, changes: dict[str, Any], actor_user_id: int | None = None) -> dict[str, Any]:
         """Changes a deal as a user would: each changed field writes a changelog item (old and new value as
         strings), a stage move sets stage_change_time, a status change sets or clears the close times, and
-        update_time moves to the account's next moment. KeyError when there is no such deal."""
+        update_time moves to the account's next moment. DealNotFound (a KeyError) when there is no such deal."""
         with self._lock:
             deal = self.deals.get(deal_id)
             if deal is None:
-                raise KeyError(deal_id)
+                raise DealNotFound(deal_id)
             now = self.tick()
             stamp = now.strftime(V2_TIME)
             updates: dict[str, Any] = {}
@@ -121,7 +133,7 @@ class PipedriveAccount:
         """Marks a deal deleted (the API then lists it only with status=deleted) and bumps update_time."""
         with self._lock:
             if self.deals.get(deal_id) is None:
-                raise KeyError(deal_id)
+                raise DealNotFound(deal_id)
             return self.deals.update(deal_id, {"is_deleted": True, "update_time": self.tick().strftime(V2_TIME)})
 
     def create_deal(self, fields: dict[str, Any]) -> dict[str, Any]:
@@ -147,20 +159,12 @@ def _is_custom(key: str, deal: dict[str, Any]) -> bool:
     return key not in deal and len(key) == 40 and all(c in "0123456789abcdef" for c in key)
 
 
-def _as_text(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
 def _changelog_item(deal_id: int, key: str, old: Any, new: Any, actor: Any, now: datetime) -> dict[str, Any]:
     return {
         "deal_id": deal_id,
         "field_key": key,
-        "old_value": _as_text(old),
-        "new_value": _as_text(new),
+        "old_value": as_text(old),
+        "new_value": as_text(new),
         "actor_user_id": actor,
         "time": now.strftime(V1_TIME),
         "change_source": "api",
