@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from emulators.common.vendor import ApiError
@@ -29,8 +30,11 @@ def as_text(value: Any) -> str | None:
 def parse_instant(value: Any) -> datetime | None:
     """An aware datetime from an ISO-8601 / RFC 3339 string (UTC when it names no zone); None when empty or
     unreadable."""
-    if not isinstance(value, str) or not value.strip():
-        return None
+    return _parse_text(value) if isinstance(value, str) else None
+
+
+@lru_cache(maxsize=1 << 17)  # listings sort and filter on the same few timestamps page after page
+def _parse_text(value: str) -> datetime | None:
     try:
         moment = datetime.fromisoformat(value.strip())
     except ValueError:

@@ -170,9 +170,10 @@ def _listing(request: Request, records: list[dict[str, Any]], render=None, sorta
     field = _choice(request, "sort_by", SORT_FIELDS, "id") if sortable else "id"
     descending = (_choice(request, "sort_direction", ("asc", "desc"), "asc") if sortable else "asc") == "desc"
     key = _sort_key(field)
-    ordered = sorted(records, key=lambda r: _nulls_first(key(r)), reverse=descending)
-    page, next_cursor = cursor_page(ordered, limit, request.query_params.get("cursor"), key, descending)
-    data = [render(r) if render else r for r in page]
+    keyed = sorted(((key(r), r) for r in records), key=lambda pair: _nulls_first(pair[0]), reverse=descending)
+    page, next_cursor = cursor_page(keyed, limit, request.query_params.get("cursor"), lambda pair: pair[0],
+                                    descending)
+    data = [render(r) if render else r for _, r in page]
     return JSONResponse({"success": True, "data": data, "additional_data": {"next_cursor": next_cursor}})
 
 

@@ -35,11 +35,12 @@ class DealNotFound(ApiError, KeyError):
         return f"Deal not found: {self.deal_id}"
 
 
-def read_jsonl(path: Path, required: tuple[str, ...]) -> list[dict[str, Any]]:
-    """The records of one seed file; ValueError naming file, line and field when a line is not a record."""
+def read_jsonl(path: Path, required: tuple[str, ...], keep_text: bool = False) -> list[Any]:
+    """The records of one seed file (with `keep_text`, (record, line) pairs); ValueError naming file, line and
+    field when a line is not a record."""
     if not path.exists():
         return []
-    records = []
+    records: list[Any] = []
     with path.open(encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
@@ -55,7 +56,7 @@ def read_jsonl(path: Path, required: tuple[str, ...]) -> list[dict[str, Any]]:
                 if not isinstance(record.get(name), int) or isinstance(record.get(name), bool):
                     raise ValueError(f"{path} line {number}: field {name!r} must be an integer id, got "
                                      f"{record.get(name)!r}")
-            records.append(record)
+            records.append((record, line.strip()) if keep_text else record)
     return records
 
 
@@ -72,11 +73,12 @@ class PipedriveAccount:
         }
         self.users = read_jsonl(self.data_dir / "users.jsonl", ("id",))
         self.deal_fields = read_jsonl(self.data_dir / "deal_fields.jsonl", ("id",))
-        self.changelog: dict[int, list[dict[str, Any]]] = {}
-        for item in read_jsonl(self.data_dir / "deal_changelog.jsonl", ("deal_id",)):
-            self.changelog.setdefault(item["deal_id"], []).append(item)
+        # a deal's changelog stays JSON text until asked for: items outnumber deals five to one
+        self.changelog: dict[int, list[str]] = {}
         moments = [table.latest() for table in self.tables.values()]
-        moments += [parse_instant(i.get("time")) for items in self.changelog.values() for i in items]
+        for item, line in read_jsonl(self.data_dir / "deal_changelog.jsonl", ("deal_id",), keep_text=True):
+            self.changelog.setdefault(item["deal_id"], []).append(line)
+            moments.append(parse_instant(item.get("time")))
         known = [m for m in moments if m is not None]
         self._clock = max(known) if known else datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -95,7 +97,7 @@ class PipedriveAccount:
         if self.deals.get(deal_id) is None:
             return None
         with self._lock:
-            items = list(self.changelog.get(deal_id, []))
+            items = [json.loads(line) for line in self.changelog.get(deal_id, [])]
         ordered = sorted(enumerate(items), key=lambda pair: (parse_instant(pair[1].get("time")) or _EPOCH, pair[0]),
                          reverse=True)
         return [{k: v for k, v in item.items() if k != "deal_id"} for _, item in ordered]
@@ -121,7 +123,8 @@ class PipedriveAccount:
                     updates.setdefault("custom_fields", dict(deal.get("custom_fields") or {}))[key] = value
                 else:
                     updates[key] = value
-                self.changelog.setdefault(deal_id, []).append(_changelog_item(deal_id, key, old, value, actor, now))
+                item = _changelog_item(deal_id, key, old, value, actor, now)
+                self.changelog.setdefault(deal_id, []).append(json.dumps(item))
                 if key == "stage_id":
                     updates["stage_change_time"] = stamp
                 if key == "status":
