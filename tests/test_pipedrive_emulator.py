@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -23,20 +25,27 @@ AUTH = {"x-api-token": TOKEN}
 PARTNER = "5f3c1a7e9b2d4c6e8f0a1b3c5d7e9f1a2b4c6d8e"  # the "Partner channel" custom field
 
 
+@contextmanager
+def _served(**options) -> Iterator[tuple[PipedriveEmulator, httpx.Client]]:
+    """An emulator on the fixture seed and a client that sends the token."""
+    with PipedriveEmulator(FIXTURES, **options).start() as emulator, httpx.Client(
+        base_url=emulator.base_url, headers=AUTH, timeout=10
+    ) as client:
+        yield emulator, client
+
+
 @pytest.fixture(scope="module")
 def shared():
     """A read-only emulator for the tests that change nothing."""
-    with PipedriveEmulator(FIXTURES).start() as emulator:
-        with httpx.Client(base_url=emulator.base_url, headers=AUTH, timeout=10) as client:
-            yield emulator, client
+    with _served() as served:
+        yield served
 
 
 @pytest.fixture()
 def fresh():
     """An emulator of its own, for tests that set faults or change deals."""
-    with PipedriveEmulator(FIXTURES).start() as emulator:
-        with httpx.Client(base_url=emulator.base_url, headers=AUTH, timeout=10) as client:
-            yield emulator, client
+    with _served() as served:
+        yield served
 
 
 def _ids(response: httpx.Response) -> list[int]:
@@ -215,31 +224,29 @@ def test_auth_header_query_bearer_and_401_bodies(fresh):
 
 # ------------------------------------------------------------------ rate limits and faults
 def test_burst_limit_429_and_headers():
-    with PipedriveEmulator(FIXTURES, burst_limit=3).start() as emulator:
-        with httpx.Client(base_url=emulator.base_url, headers=AUTH) as client:
-            answers = [client.get("/api/v2/stages") for _ in range(4)]
-            assert [a.status_code for a in answers] == [200, 200, 200, 429]
-            assert [a.headers["x-ratelimit-remaining"] for a in answers] == ["2", "1", "0", "0"]
-            assert {a.headers["x-ratelimit-limit"] for a in answers} == {"3"}
-            limited = answers[3]
-            assert limited.json() == {"success": False, "error": "Request over limit", "errorCode": 429}
-            # seconds until the first of the 3 requests leaves the rolling 2 s window, rounded up
-            assert limited.headers["Retry-After"] in ("1", "2")
-            assert limited.headers["x-ratelimit-reset"] == limited.headers["Retry-After"]
-            unauthorized = httpx.get(f"{emulator.base_url}/api/v2/stages")
-            assert unauthorized.status_code == 401 and unauthorized.headers["x-ratelimit-limit"] == "3"
-            assert emulator.stats()["statuses"] == {"200": 3, "429": 1, "401": 1}
+    with _served(burst_limit=3) as (emulator, client):
+        answers = [client.get("/api/v2/stages") for _ in range(4)]
+        assert [a.status_code for a in answers] == [200, 200, 200, 429]
+        assert [a.headers["x-ratelimit-remaining"] for a in answers] == ["2", "1", "0", "0"]
+        assert {a.headers["x-ratelimit-limit"] for a in answers} == {"3"}
+        limited = answers[3]
+        assert limited.json() == {"success": False, "error": "Request over limit", "errorCode": 429}
+        # seconds until the first of the 3 requests leaves the rolling 2 s window, rounded up
+        assert limited.headers["Retry-After"] in ("1", "2")
+        assert limited.headers["x-ratelimit-reset"] == limited.headers["Retry-After"]
+        unauthorized = httpx.get(f"{emulator.base_url}/api/v2/stages")
+        assert unauthorized.status_code == 401 and unauthorized.headers["x-ratelimit-limit"] == "3"
+        assert emulator.stats()["statuses"] == {"200": 3, "429": 1, "401": 1}
 
 
 def test_daily_budget_429():
-    with PipedriveEmulator(FIXTURES, daily_budget=2).start() as emulator:
-        with httpx.Client(base_url=emulator.base_url, headers=AUTH) as client:
-            statuses = [client.get("/api/v1/users").status_code for _ in range(3)]
-            assert statuses == [200, 200, 429]
-            limited = client.get("/api/v1/users")
-            assert limited.json() == {"success": False, "error": "daily request budget exceeded", "errorCode": 429}
-            assert 1 <= int(limited.headers["Retry-After"]) <= 86_400  # until midnight UTC
-            assert "x-ratelimit-limit" not in limited.headers  # no burst limit set: no burst headers
+    with _served(daily_budget=2) as (emulator, client):
+        statuses = [client.get("/api/v1/users").status_code for _ in range(3)]
+        assert statuses == [200, 200, 429]
+        limited = client.get("/api/v1/users")
+        assert limited.json() == {"success": False, "error": "daily request budget exceeded", "errorCode": 429}
+        assert 1 <= int(limited.headers["Retry-After"]) <= 86_400  # until midnight UTC
+        assert "x-ratelimit-limit" not in limited.headers  # no burst limit set: no burst headers
 
 
 def test_burst_fault_server_errors_and_added_field(fresh):
