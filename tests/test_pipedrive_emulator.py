@@ -305,3 +305,25 @@ def test_emulate_pipedrive_without_seed_fails_in_one_line(tmp_path):
     result = CliRunner().invoke(app, ["emulate", "pipedrive", "--data", str(tmp_path)], env={"COLUMNS": "300"})
     assert result.exit_code == 2
     assert f"{tmp_path}: no Pipedrive seed files (deals.jsonl, deal_changelog.jsonl, ...)" in result.output
+
+
+def test_dlt_rest_client_pages_deals_by_cursor(shared):
+    """dlt's RESTClient as dlt's verified Pipedrive source configures it (token in the query, cursor paginator)."""
+    from dlt.sources.helpers.rest_client import RESTClient
+    from dlt.sources.helpers.rest_client.auth import APIKeyAuth
+    from dlt.sources.helpers.rest_client.paginators import JSONResponseCursorPaginator
+
+    emulator, _ = shared
+    emulator.reset_stats()
+    client = RESTClient(
+        base_url=f"{emulator.base_url}/api/v2/",
+        auth=APIKeyAuth(name="api_token", api_key=TOKEN, location="query"),
+        paginator=JSONResponseCursorPaginator(cursor_path="additional_data.next_cursor", cursor_param="cursor"),
+        data_selector="data",
+    )
+    params = {"limit": 4, "sort_by": "update_time", "sort_direction": "desc",
+              "updated_since": "2026-01-15T00:00:00+00:00"}
+    pages = [[deal["id"] for deal in page] for page in client.paginate("deals", params=params)]
+    # updated since 01-15, newest first: 5, 4, 2, 8, 3 (deal 1 was last updated 01-10)
+    assert pages == [[5, 4, 2, 8], [3]]
+    assert emulator.stats()["paths"] == {"/api/v2/deals": {"200": 2}}
