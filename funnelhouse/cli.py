@@ -184,6 +184,41 @@ def emulate_hubspot(
                   **RATE_LIMIT_PROFILES[rate_limits.value])
 
 
+class PipedriveRateLimits(str, Enum):
+    """`funnelhouse emulate pipedrive --rate-limits`: the names of emulators.pipedrive.app.RATE_LIMIT_PROFILES."""
+
+    off = "off"
+    pipedrive = "pipedrive"
+
+
+def require_pipedrive_seed(folder: Path) -> None:
+    if not (folder / "deals.jsonl").is_file():
+        raise FunnelhouseError(f"{folder}: no Pipedrive seed files (deals.jsonl, deal_changelog.jsonl, ...): run "
+                               "`funnelhouse generate` first, or pass --data with a folder that has them")
+
+
+@emulate_app.command("pipedrive")
+def emulate_pipedrive(
+    data: Path = typer.Option(None, help="Folder with the Pipedrive seed files (deals.jsonl, deal_changelog.jsonl, "
+                              "...). Default: data/inputs/pipedrive, written by `funnelhouse generate`."),
+    port: int = typer.Option(8766, help="Port on 127.0.0.1."),
+    token: str = typer.Option("emulator-token", envvar="FUNNELHOUSE_EMULATOR_TOKEN",
+                              help="API token the emulator accepts (x-api-token, ?api_token= or Bearer)."),
+    rate_limits: PipedriveRateLimits = typer.Option(PipedriveRateLimits.off, help="off: no limit; pipedrive: an API "
+                                                    "token's burst limit on the Professional plan (80 requests per "
+                                                    "rolling 2 s), answered with 429."),
+) -> None:
+    """Serve a Pipedrive API emulator in the foreground (Ctrl-C stops it).
+
+    API v2 deals, pipelines, stages, persons and organizations; v1 users, deal changelogs and deal fields."""
+    from emulators.pipedrive.app import RATE_LIMIT_PROFILES
+    from emulators.pipedrive.server import serve_forever
+
+    folder = data or settings.inputs_dir() / "pipedrive"
+    before_run(lambda: require_pipedrive_seed(folder))
+    serve_forever(folder, token=token, host="127.0.0.1", port=port, **RATE_LIMIT_PROFILES[rate_limits.value])
+
+
 @app.command()
 def demo(
     seed: int = typer.Option(42, help="Random seed of the demo data set."),

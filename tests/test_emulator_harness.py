@@ -20,7 +20,7 @@ from emulators.common.records import RecordTable
 from emulators.common.server import EmulatorServer
 from emulators.common.state import EmulatorState
 from emulators.common.vendor import (
-    ApiError, Call, RateWindow, Vendor, added_field_fault, any_of, header_key, query_key,
+    ApiError, Call, RateWindow, Vendor, added_field_fault, any_of, bearer, header_key, query_key,
 )
 
 TOKEN = "toy-token"
@@ -141,6 +141,21 @@ def test_paging_helpers():
         cursor_page(ITEMS, 3, "%%%", key=lambda r: (r["id"],))
     with pytest.raises(ApiError, match=r"^limit must be between 1 and 500; got 501.$"):
         check_limit("501", 100, 500)
+
+
+def test_auth_checkers():
+    def request(headers: dict[str, str], query: str = "") -> Request:
+        raw = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
+        return Request({"type": "http", "headers": raw, "query_string": query.encode()})
+
+    assert bearer()(request({"Authorization": "Bearer  abc "})) == "abc"
+    assert bearer()(request({"Authorization": "Basic abc"})) is None  # another scheme is no bearer token
+    assert bearer()(request({"Authorization": "Bearer"})) is None
+    assert header_key("x-api-token")(request({"X-Api-Token": "k1"})) == "k1"
+    assert query_key("api_token")(request({}, "api_token=k2")) == "k2"
+    either = any_of(header_key("x-api-token"), query_key("api_token"), bearer())
+    assert either(request({"Authorization": "Bearer k3"}, "api_token=k2")) == "k2"  # the first checker that finds one
+    assert either(request({})) is None
 
 
 def test_record_table_filters_and_edits():

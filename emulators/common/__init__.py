@@ -8,8 +8,14 @@
 - `app.py`: `api(handler, group, guard)` (every vendor route goes through it), `control(handler)`, the
   `/_emulator/health|faults|stats` routes, `create_app(state, routes)`, `json_body`, `int_param`, `multi_param`.
 - `paging.py`: `cursor_page` (opaque keyset cursor), `offset_page`, `next_url`, `check_limit`.
-- `records.py`: `RecordTable`, records in memory with modified-since and deleted filters and edits.
+- `records.py`: `RecordTable` (records in memory: modified-since/until, deleted and id filters, edits),
+  `parse_instant`, `instant_param`, `as_text` (values as string-only APIs write them).
 - `server.py`: `EmulatorServer` (uvicorn in a thread, http or https with ssl_certfile/ssl_keyfile; a vendor
   writes `_build()` and `_release()`), `serve_in_foreground`.
+A vendor (see emulators/pipedrive/): `VENDOR = Vendor(name=..., auth=header_key("x-api-token"), error_body=...,
+unauthorized=..., rate_limited=..., server_error=..., rate_policies=("burst", "daily"))`; routes are
+`Route(path, api(handler))`, a handler reads `emulator_state(request).store` and raises ApiError to refuse;
+`create_app(EmulatorState(VENDOR, [token], store=..., windows=[RateWindow("burst", 2.0, 80)]), routes)`;
+a subclass of EmulatorServer returns that app and state from `_build()`.
 Emulators import nothing from `ingestion/`.
 """

@@ -11,16 +11,30 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from emulators.common.vendor import ApiError
 
 
+def as_text(value: Any) -> str | None:
+    """A value as APIs that speak only strings write it (HubSpot properties, Pipedrive changelog values):
+    None stays None, booleans are "true"/"false"."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
 def parse_instant(value: Any) -> datetime | None:
     """An aware datetime from an ISO-8601 / RFC 3339 string (UTC when it names no zone); None when empty or
     unreadable."""
-    if not isinstance(value, str) or not value.strip():
-        return None
+    return _parse_text(value) if isinstance(value, str) else None
+
+
+@lru_cache(maxsize=1 << 17)  # listings sort and filter on the same few timestamps page after page
+def _parse_text(value: str) -> datetime | None:
     try:
         moment = datetime.fromisoformat(value.strip())
     except ValueError:

@@ -46,7 +46,9 @@ def bearer() -> Auth:
 
     def credential(request: Request) -> str | None:
         scheme, _, value = request.headers.get("authorization", "").partition(" ")
-        return value.strip() or None if scheme.lower() == "bearer" else None
+        if scheme.lower() != "bearer":
+            return None
+        return value.strip() or None
 
     return credential
 

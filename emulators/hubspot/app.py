@@ -8,6 +8,7 @@ are `extra_property` (a new property on every object) and `missing_scopes` (403 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -216,7 +217,7 @@ def _now_iso() -> str:
     return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
 
 
-Scopes = Any  # Callable[[Request], list[str]]
+Scopes = Callable[[Request], list[str]]
 
 
 def object_scopes(request: Request) -> list[str]:
@@ -251,7 +252,7 @@ def _missing_scopes(correlation_id: str, scopes: list[str]) -> Response:
     return JSONResponse(body, 403)
 
 
-def _scope_guard(scopes: Scopes):
+def _scope_guard(scopes: Scopes) -> Callable[[Call], Response | None]:
     def guard(call: Call) -> Response | None:
         missing = set(call.state.current_faults()["missing_scopes"])
         refused = [scope for scope in scopes(call.request) if scope in missing]

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from emulators.common.records import as_text as property_value
 from emulators.common.vendor import ApiError
 from emulators.hubspot.account import DEAL_STAGE_METADATA, HUBSPOT_DEFINED, STAGE_CALCULATED, options, stage_calculated
 
@@ -120,14 +121,6 @@ def _as_number(value: Any) -> float | None:
         ms = parse_timestamp(text)
         return float(ms) if ms is not None else None
     return None
-
-
-def property_value(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
 
 
 def _match(stored: Any, operator: str, value: Any, high: Any) -> int:
