@@ -20,9 +20,9 @@ from ingestion.common.errors import FunnelhouseError
 from ingestion.common.http import rest_session
 from ingestion.common.parsing import FieldError
 from ingestion.common.prefetch import prefetch
-from ingestion.common.quarantine import quarantine_row
 from ingestion.common.reconcile import InputTally, Reconciliation
 from ingestion.common.schema import declare_table
+from ingestion.common.shaping import quarantined, record_id_number, shape_page, shape_rows
 from ingestion.hubspot.batch import BatchReader
 from ingestion.hubspot.errors import RESPONSE_ACTIONS, check_base_url, explained_send
 from ingestion.hubspot.limits import Limiter
@@ -90,26 +90,21 @@ def _iso(ms: Any) -> str:
         return str(ms)
 
 
-def _row_number(obj: Any, tally: InputTally) -> int:
-    """The quarantine row number: the HubSpot id (stable across runs), else minus the position in this run."""
-    raw = obj.get("id") if isinstance(obj, dict) else None
-    text = str(raw).strip() if raw is not None else ""
-    return int(text) if text.isdigit() else -tally.rows_read
-
-
 def _hinted(row: Any, table: str, key: list[str], write_disposition: str = "merge", merge_key: str = "") -> Any:
     hints = dlt.mark.make_hints(table_name=table, primary_key=key, write_disposition=write_disposition,
                                 merge_key=merge_key or None)
     return dlt.mark.with_hints(row, hints, create_table_variant=True)
 
 
-def _quarantined(tally: InputTally, obj: Any, error: FieldError, entity: str) -> Any:
-    """Count `obj` as quarantined; its quarantine row, with the record as HubSpot sent it (without our cursors)."""
-    tally.rows_quarantined += 1
+def _as_sent(obj: Any) -> Any:
+    """The record as HubSpot sent it: without the cursors the source sets on it."""
     if isinstance(obj, dict):
-        obj = {k: v for k, v in obj.items() if k not in (MODIFIED_CURSOR, ARCHIVED_CURSOR)}
-    return quarantine_row(input_name=tally.input_name, row_number=_row_number(obj, tally), field=error.field,
-                          raw_value=error.raw_value, reason=error.reason, raw_record=obj, entity=entity)
+        return {k: v for k, v in obj.items() if k not in (MODIFIED_CURSOR, ARCHIVED_CURSOR)}
+    return obj
+
+
+# the quarantine row number: the HubSpot id (stable across runs), else minus the position in this run
+ROW_NUMBER = record_id_number("id")
 
 
 def _object_loader(spec: ObjectSpec, tally: InputTally) -> Any:
@@ -121,17 +116,13 @@ def _object_loader(spec: ObjectSpec, tally: InputTally) -> Any:
     history_schema = arrow_schema(history_columns(spec)) if spec.history_table else None
     links_schema = arrow_schema(association_columns(spec)) if spec.associations else None
 
+    def to_row(obj: Any) -> dict[str, Any]:
+        return object_row(spec, obj)
+
     def load(items: list[Any]) -> Iterator[Any]:
-        rows: list[dict[str, Any]] = []  # one batch per call: dlt computes table hints per yielded item
-        read: list[dict[str, Any]] = []  # the objects of `rows`
-        for obj in items:
-            tally.rows_read += 1
-            try:
-                rows.append(object_row(spec, obj))
-            except FieldError as error:
-                yield _quarantined(tally, obj, error, spec.table)
-                continue
-            read.append(obj)
+        # one batch per call: dlt computes table hints per yielded item
+        rows, read, bad = shape_rows(items, to_row, tally, spec.table, ROW_NUMBER, _as_sent)
+        yield from bad
         history = None
         if history_schema is not None and rows:
             history = history_table(spec, [row["id"] for row in rows], read, history_schema)
@@ -142,7 +133,8 @@ def _object_loader(spec: ObjectSpec, tally: InputTally) -> Any:
                     try:
                         changes.extend(object_history(spec, row["id"], obj))
                     except FieldError as error:
-                        yield _quarantined(tally, obj, error, spec.table)
+                        tally.rows_quarantined += 1
+                        yield quarantined(obj, error, tally, spec.table, ROW_NUMBER, _as_sent)
                         continue
                     kept.append(row)
                 rows = kept
@@ -163,18 +155,10 @@ def _owner_loader(tally: InputTally) -> Any:
     owner_schema = arrow_schema(OWNER_COLUMNS)
 
     def load(items: list[Any]) -> Iterator[Any]:
-        rows: list[dict[str, Any]] = []
-        for owner in items:
-            tally.rows_read += 1
-            try:
-                row = owner_row(owner)
-            except FieldError as error:
-                yield _quarantined(tally, owner, error, "owners")
-                continue
-            tally.rows_loaded += 1
-            rows.append(row)
-        if rows:
-            yield page_table(rows, owner_schema, ("teams",))
+        page, bad = shape_page(items, owner_row, tally, owner_schema, "owners", ROW_NUMBER, lists=("teams",))
+        yield from bad
+        if len(page):
+            yield page
 
     return load
 
