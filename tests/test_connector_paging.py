@@ -14,7 +14,7 @@ from ingestion.common.api_errors import explain, explained_send, response_action
 from ingestion.common.auth import header_token
 from ingestion.common.http import rest_session
 from ingestion.common.limits import Limiter, usage
-from ingestion.common.rest import cursor_paging, resource_defaults
+from ingestion.common.rest import cursor_paging, offset_paging, resource_defaults
 from ingestion.common.vendor import PIPEDRIVE_RATE_HEADERS, SALESFORCE_RATE_HEADERS, Vendor, vendor_message
 
 PIPEDRIVE = Vendor(name="Pipedrive", base_url_setting="base_url under [sources.pipedrive]",
@@ -103,3 +103,38 @@ def test_vendor_messages_and_usage_headers() -> None:
     assert vendor_message(answer(b"<html>")) == ""
     assert usage(SALESFORCE_RATE_HEADERS, answer(b"{}", {"Sforce-Limit-Info": "api-usage=18/5000"})) == (18, 5000)
     assert usage(SALESFORCE_RATE_HEADERS, answer(b"{}")) is None
+
+
+def test_a_child_endpoint_per_deal_pages_by_offset_beside_the_cursor_default() -> None:
+    """The connector-api skeleton's shape: deals by cursor (the default), then GET api/v1/deals/{id}/changelog per
+    deal, paged by start/limit with more_items_in_collection (overriding the default paginator)."""
+    changes = {1: ["a", "b", "c"], 2: [], 3: ["d"], 4: [], 5: ["e"]}
+
+    def changelog(seen: Seen) -> tuple[int, dict[str, str], Any]:
+        deal = int(seen.path.split("/")[4])
+        start, limit = int(seen.query.get("start", ["0"])[0]), int(seen.query["limit"][0])
+        items = [{"field_key": "stage_id", "new_value": value} for value in changes[deal][start:start + limit]]
+        more = start + limit < len(changes[deal])
+        return 200, {}, {"success": True, "data": items or None,
+                         "additional_data": {"pagination": {"start": start, "limit": limit,
+                                                            "more_items_in_collection": more}}}
+
+    routes = {"GET /api/v2/deals": deals_page, **{f"GET /api/v1/deals/{n}/changelog": changelog for n in changes}}
+    with TinyServer(routes) as server:
+        session = rest_session()
+        session.send = explained_send(PIPEDRIVE, session.send)
+        config = {"client": {"base_url": server.url, "auth": header_token("x-api-token", "pd"), "session": session},
+                  "resource_defaults": resource_defaults("data", response_actions(PIPEDRIVE),
+                                                         cursor_paging("additional_data.next_cursor", "cursor")),
+                  "resources": [
+                      {"name": "deals_api", "endpoint": {"path": "api/v2/deals", "params": {"limit": 2}}},
+                      {"name": "changelog_api", "include_from_parent": ["id"],
+                       "endpoint": {"path": "api/v1/deals/{resources.deals_api.id}/changelog",
+                                    "params": {"limit": 2},
+                                    "paginator": offset_paging(
+                                        2, has_more_path="additional_data.pagination.more_items_in_collection")}}]}
+        resources = {r.name: r for r in rest_api_resources(config)}
+        found = [(item["_deals_api_id"], item["new_value"]) for item in resources["changelog_api"]]
+    assert sorted(found) == [(1, "a"), (1, "b"), (1, "c"), (3, "d"), (5, "e")]
+    # 3 deal pages + changelog pages (dlt reads the children of a page as it goes, so in no fixed order): deal 1 two (3 items, 2 a page), deals 2..5 one each = 9 requests
+    assert len(server.seen) == 9

@@ -7,6 +7,11 @@ from typing import Any
 
 import orjson
 
+from ingestion.common.api_errors import explained_send
+from ingestion.common.http import rest_session
+from ingestion.common.limits import Limiter
+from ingestion.common.vendor import Vendor
+
 
 def cursor_paging(cursor_path: str, cursor_param: str) -> dict[str, Any]:
     """A cursor in the body, sent back as a query parameter: HubSpot `paging.next.after` -> `after`, Pipedrive
@@ -65,3 +70,14 @@ def orjson_bodies(send: Any) -> Any:
         return response
 
     return send_decoding
+
+
+def api_session(vendor: Vendor, limiter: Limiter | None = None) -> Any:
+    """The session of an API source (`client.session` of its rest_api config, and of any RESTClient beside it):
+    dlt's retries of 429 (Retry-After honoured) and 5xx with a bounded connect (http.rest_session), `limiter` on
+    every try, what the retries leave as one line (api_errors.explained_send), JSON bodies decoded once."""
+    session = rest_session()
+    if limiter is not None:
+        limiter.install(session)
+    session.send = orjson_bodies(explained_send(vendor, session.send))
+    return session

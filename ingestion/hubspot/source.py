@@ -16,16 +16,15 @@ from dlt.sources.rest_api import rest_api_resources
 
 from ingestion.common.arrow_pages import arrow_schema, page_table
 from ingestion.common.errors import FunnelhouseError
-from ingestion.common.http import rest_session
 from ingestion.common.incremental import cursor_step, incremental, saved_cursor
 from ingestion.common.parsing import FieldError
 from ingestion.common.prefetch import prefetch
-from ingestion.common.rest import cursor_paging, orjson_bodies, resource_defaults
+from ingestion.common.rest import api_session, cursor_paging, resource_defaults
 from ingestion.common.reconcile import InputTally, Reconciliation
 from ingestion.common.schema import declare_table
 from ingestion.common.shaping import quarantined, record_id_number, shape_page, shape_rows
 from ingestion.hubspot.batch import BatchReader
-from ingestion.hubspot.errors import RESPONSE_ACTIONS, check_base_url, explained_send
+from ingestion.hubspot.errors import HUBSPOT, RESPONSE_ACTIONS, check_base_url
 from ingestion.hubspot.limits import Limiter
 from ingestion.hubspot.paging import SearchPaginator
 from ingestion.hubspot.rows import (
@@ -325,9 +324,9 @@ def hubspot_source(
     """
     check_base_url(base_url)
     recon = reconciliation if reconciliation is not None else Reconciliation("hubspot")
-    session = rest_session()  # an unreachable host fails within seconds; what retries leave is said in one line
-    Limiter(rate_limit, RATE_LIMIT_SECONDS, search_rate_limit, follow_api=rate_limit_from_api).install(session)
-    session.send = orjson_bodies(explained_send(session.send))
+    # an unreachable host fails within seconds; what retries leave is said in one line
+    session = api_session(HUBSPOT, Limiter(rate_limit, RATE_LIMIT_SECONDS, search_rate_limit,
+                                           follow_api=rate_limit_from_api))
     client = {"base_url": base_url, "auth": {"type": "bearer", "token": api_token}, "session": session}
     reader_client = RESTClient(base_url, auth=BearerTokenAuth(api_token), session=session)
     readers: list[tuple[str, str, BatchReader]] = []  # (resource name, parent resource, reader)
