@@ -14,6 +14,7 @@ from funnelhouse.console import (
     IngestProgress, console, errors, explain, quarantine_report, reconciliation_table, summary_lines,
 )
 from ingestion.common.errors import FunnelhouseError
+from ingestion.connectors import SOURCES, settings_from_env
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -25,11 +26,8 @@ emulate_app = typer.Typer(no_args_is_help=True, help="Serve a local emulator of 
 app.add_typer(emulate_app, name="emulate")
 
 
-class SourceChoice(str, Enum):
-    forms = "forms"
-    spreadsheets = "spreadsheets"
-    hubspot = "hubspot"
-    all = "all"
+# the sources of ingestion.connectors (forms, spreadsheets, hubspot, ...), and all of them
+SourceChoice = Enum("SourceChoice", {name: name for name in (*SOURCES, "all")}, type=str)
 
 
 def before_run(*checks) -> None:
@@ -74,8 +72,8 @@ EXIT_CHECK_FAILED = 1  # build: the deal-coverage check failed (the marts are bu
 
 @app.command(epilog=INGEST_EXIT_CODES)
 def ingest(
-    source: SourceChoice = typer.Argument(SourceChoice.all, help="Which source to load: forms, spreadsheets, "
-                                          "hubspot, or all of them."),
+    source: SourceChoice = typer.Argument(SourceChoice.all, help=f"Which source to load: {', '.join(SOURCES)}, "
+                                          "or all of them."),
     inputs: Path = typer.Option(None, help="Root of the drop folders (forms/, spreadsheets/). "
                                 "Default: data/inputs, or env FUNNELHOUSE_INPUTS."),
     warehouse: Path = typer.Option(None, help="DuckDB warehouse file. Default: data/funnelhouse.duckdb, "
@@ -91,15 +89,15 @@ def ingest(
     configuration is skipped with one line saying so. Bad rows go to each dataset's `quarantine` table with the
     file, row, field and reason: `funnelhouse quarantine` lists them with the fix.
     """
-    from ingestion.run import SOURCES, IngestOptions, ingest as run_ingest
+    from ingestion.run import IngestOptions, ingest as run_ingest
 
     options = IngestOptions(progress="log" if progress else None)
     if inputs:
         options.inputs_dir = inputs
     if warehouse:
         options.warehouse = warehouse
-    options.hubspot_base_url = hubspot_url or os.environ.get("FUNNELHOUSE_HUBSPOT_BASE_URL") or None
-    options.hubspot_token = os.environ.get("FUNNELHOUSE_HUBSPOT_TOKEN") or None
+    options.api_settings = settings_from_env(os.environ)  # e.g. FUNNELHOUSE_HUBSPOT_TOKEN
+    options.hubspot_base_url = hubspot_url or None
     names = list(SOURCES) if source is SourceChoice.all else [source.value]
     wait_for_warehouse(options.warehouse)
     try:
