@@ -157,13 +157,44 @@ class RateLimits(str, Enum):
     hubspot = "hubspot"
 
 
+def seed_option(vendor: str, files: str, folder: str):
+    """--data of an emulate command: the seed folder `funnelhouse generate` writes for the vendor."""
+    return typer.Option(None, help=f"Folder with the {vendor} seed files ({files}). Default: data/inputs/{folder}, "
+                        "written by `funnelhouse generate`.")
+
+
+def port_option(default: int):
+    return typer.Option(default, help="Port on 127.0.0.1.")
+
+
+def token_option(accepted_as: str):
+    return typer.Option("emulator-token", envvar="FUNNELHOUSE_EMULATOR_TOKEN",
+                        help=f"Token the emulator accepts ({accepted_as}).")
+
+
+CERTFILE_OPTION = typer.Option(None, help="Serve https with this certificate (PEM); with --keyfile.")
+KEYFILE_OPTION = typer.Option(None, help="The certificate's private key (PEM); with --certfile.")
+
+
+def tls_files(certfile: Path | None, keyfile: Path | None) -> dict[str, Path]:
+    """The emulator's ssl_certfile / ssl_keyfile keywords: both or neither (plain http)."""
+    if (certfile is None) != (keyfile is None):
+        fail(FunnelhouseError("--certfile and --keyfile go together: give both to serve https, or neither for http"))
+    return {"ssl_certfile": certfile, "ssl_keyfile": keyfile} if certfile else {}
+
+
+def require_seed(folder: Path, vendor: str, marker: str, files: str) -> None:
+    """An emulator serves the files `funnelhouse generate` writes: `marker` must be in `folder`."""
+    if not (folder / marker).is_file():
+        raise FunnelhouseError(f"{folder}: no {vendor} seed files ({files}): run `funnelhouse generate` first, or "
+                               "pass --data with a folder that has them")
+
+
 @emulate_app.command("hubspot")
 def emulate_hubspot(
-    data: Path = typer.Option(None, help="Folder with the CRM seed files (owners.jsonl, deals.jsonl, ...). "
-                              "Default: data/inputs/crm, written by `funnelhouse generate`."),
-    port: int = typer.Option(8765, help="Port on 127.0.0.1."),
-    token: str = typer.Option("emulator-token", envvar="FUNNELHOUSE_EMULATOR_TOKEN",
-                              help="Bearer token the emulator accepts."),
+    data: Path = seed_option("CRM", "owners.jsonl, deals.jsonl, ...", "crm"),
+    port: int = port_option(8765),
+    token: str = token_option("Bearer"),
     rate_limits: RateLimits = typer.Option(RateLimits.off, help="off: no limit; hubspot: HubSpot's published "
                                            "private-app limits (190 requests per rolling 10 s, 5 searches per "
                                            "second), answered with 429."),
@@ -189,22 +220,16 @@ class PipedriveRateLimits(str, Enum):
     pipedrive = "pipedrive"
 
 
-def require_pipedrive_seed(folder: Path) -> None:
-    if not (folder / "deals.jsonl").is_file():
-        raise FunnelhouseError(f"{folder}: no Pipedrive seed files (deals.jsonl, deal_changelog.jsonl, ...): run "
-                               "`funnelhouse generate` first, or pass --data with a folder that has them")
-
-
 @emulate_app.command("pipedrive")
 def emulate_pipedrive(
-    data: Path = typer.Option(None, help="Folder with the Pipedrive seed files (deals.jsonl, deal_changelog.jsonl, "
-                              "...). Default: data/inputs/pipedrive, written by `funnelhouse generate`."),
-    port: int = typer.Option(8766, help="Port on 127.0.0.1."),
-    token: str = typer.Option("emulator-token", envvar="FUNNELHOUSE_EMULATOR_TOKEN",
-                              help="API token the emulator accepts (x-api-token, ?api_token= or Bearer)."),
+    data: Path = seed_option("Pipedrive", "deals.jsonl, deal_changelog.jsonl, ...", "pipedrive"),
+    port: int = port_option(8766),
+    token: str = token_option("x-api-token, ?api_token= or Bearer"),
     rate_limits: PipedriveRateLimits = typer.Option(PipedriveRateLimits.off, help="off: no limit; pipedrive: an API "
                                                     "token's burst limit on the Professional plan (80 requests per "
                                                     "rolling 2 s), answered with 429."),
+    certfile: Path = CERTFILE_OPTION,
+    keyfile: Path = KEYFILE_OPTION,
 ) -> None:
     """Serve a Pipedrive API emulator in the foreground (Ctrl-C stops it).
 
@@ -213,8 +238,35 @@ def emulate_pipedrive(
     from emulators.pipedrive.server import serve_forever
 
     folder = data or settings.inputs_dir() / "pipedrive"
-    before_run(lambda: require_pipedrive_seed(folder))
-    serve_forever(folder, token=token, host="127.0.0.1", port=port, **RATE_LIMIT_PROFILES[rate_limits.value])
+    before_run(lambda: require_seed(folder, "Pipedrive", "deals.jsonl", "deals.jsonl, deal_changelog.jsonl, ..."))
+    serve_forever(folder, token=token, host="127.0.0.1", port=port, **tls_files(certfile, keyfile),
+                  **RATE_LIMIT_PROFILES[rate_limits.value])
+
+
+@emulate_app.command("salesforce")
+def emulate_salesforce(
+    data: Path = seed_option("Salesforce", "fields.json, Opportunity.jsonl, ...", "salesforce"),
+    port: int = port_option(8767),
+    token: str = token_option("as a Bearer session id from the start"),
+    client_id: str = typer.Option("emulator-client-id", envvar="FUNNELHOUSE_EMULATOR_CLIENT_ID",
+                                  help="Consumer key of the connected app the token endpoint grants to."),
+    client_secret: str = typer.Option("emulator-client-secret", envvar="FUNNELHOUSE_EMULATOR_CLIENT_SECRET",
+                                      help="Consumer secret of that app."),
+    daily_cap: int = typer.Option(100_000, min=1, help="The org's 24-hour API request allocation: every answer "
+                                  "carries Sforce-Limit-Info; past it requests answer 403 REQUEST_LIMIT_EXCEEDED."),
+    certfile: Path = CERTFILE_OPTION,
+    keyfile: Path = KEYFILE_OPTION,
+) -> None:
+    """Serve a Salesforce REST API v62.0 emulator in the foreground (Ctrl-C stops it).
+
+    OAuth token endpoint (client-credentials and refresh-token grants), SOQL query / queryAll with nextRecordsUrl
+    paging, describe, limits and Bulk API 2.0 query jobs. Its base URL is the login URL and the instance URL."""
+    from emulators.salesforce.server import serve_forever
+
+    folder = data or settings.inputs_dir() / "salesforce"
+    before_run(lambda: require_seed(folder, "Salesforce", "fields.json", "fields.json, Opportunity.jsonl, ..."))
+    serve_forever(folder, "127.0.0.1", port, session_id=token, client_id=client_id, client_secret=client_secret,
+                  daily_cap=daily_cap, **tls_files(certfile, keyfile))
 
 
 @app.command()

@@ -2,7 +2,11 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
+
+import httpx
 
 from typer.testing import CliRunner
 
@@ -14,11 +18,48 @@ runner = CliRunner()
 def test_every_command_has_help() -> None:
     for args in (["--help"], ["demo", "--help"], ["generate", "--help"], ["ingest", "--help"], ["build", "--help"],
                  ["refresh", "--help"], ["quarantine", "--help"], ["report", "--help"], ["ui", "--help"],
-                 ["emulate", "hubspot", "--help"]):
+                 ["emulate", "hubspot", "--help"], ["emulate", "pipedrive", "--help"],
+                 ["emulate", "salesforce", "--help"]):
         result = runner.invoke(app, args)
         assert result.exit_code == 0, (args, result.output)
     help_text = runner.invoke(app, ["ingest", "--help"], env={"COLUMNS": "250"}).output
     assert "Which source to load: forms, spreadsheets, hubspot, or all of them." in help_text
+
+
+def test_emulate_salesforce_and_pipedrive_say_what_is_missing(isolated_data_dir: Path, fixtures_dir: Path) -> None:
+    result = runner.invoke(app, ["emulate", "salesforce"], env={"COLUMNS": "300"})
+    assert (result.exit_code, result.output.splitlines()) == (2, [
+        f"error: {isolated_data_dir / 'inputs' / 'salesforce'}: no Salesforce seed files (fields.json, "
+        "Opportunity.jsonl, ...): run `funnelhouse generate` first, or pass --data with a folder that has them"])
+    result = runner.invoke(app, ["emulate", "pipedrive"], env={"COLUMNS": "300"})
+    assert (result.exit_code, result.output.splitlines()) == (2, [
+        f"error: {isolated_data_dir / 'inputs' / 'pipedrive'}: no Pipedrive seed files (deals.jsonl, "
+        "deal_changelog.jsonl, ...): run `funnelhouse generate` first, or pass --data with a folder that has them"])
+    result = runner.invoke(app, ["emulate", "salesforce", "--data", str(fixtures_dir / "salesforce"), "--certfile",
+                                 "cert.pem"], env={"COLUMNS": "300"})
+    assert (result.exit_code, result.output.splitlines()) == (2, [
+        "error: --certfile and --keyfile go together: give both to serve https, or neither for http"])
+
+
+def test_emulate_salesforce_serves_the_seed_to_its_connected_app(fixtures_dir: Path) -> None:
+    """The command in its own process: it prints its base URL, grants the client-credentials flow to the app given
+    by --client-id/--client-secret and answers SOQL with the 3 opportunities of tests/fixtures/salesforce."""
+    command = [sys.executable, "-c", "from funnelhouse.cli import app; app()", "emulate", "salesforce", "--data",
+               str(fixtures_dir / "salesforce"), "--port", "0", "--client-id", "app-1", "--client-secret", "s3",
+               "--daily-cap", "50"]
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        base_url = server.stdout.readline().strip()
+        grant = {"grant_type": "client_credentials", "client_id": "app-1", "client_secret": "s3"}
+        token = httpx.post(f"{base_url}/services/oauth2/token", data=grant).json()
+        assert token["instance_url"] == base_url
+        answer = httpx.get(f"{base_url}/services/data/v62.0/query", params={"q": "SELECT COUNT() FROM Opportunity"},
+                           headers={"Authorization": f"Bearer {token['access_token']}"})
+        # the token endpoint does not count against the API allocation: the query is request 1 of the 50 of --daily-cap
+        assert (answer.json()["totalSize"], answer.headers["Sforce-Limit-Info"]) == (3, "api-usage=1/50")
+    finally:
+        server.terminate()
+        server.wait(10)
 
 
 def test_ingest_forms_prints_reconciliation_and_names_rejected_file(tmp_path: Path, fixtures_dir: Path) -> None:
