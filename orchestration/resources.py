@@ -12,8 +12,16 @@ from dagster_dbt import DbtCliResource
 from funnelhouse import settings
 from funnelhouse.transform import DBT_PROJECT_DIR
 from ingestion.common.explain import serving_copy
-from ingestion.connectors import settings_from_env
+from ingestion.connectors import CONNECTORS, settings_from_env
 from ingestion.run import IngestOptions
+
+HIDDEN = "***"
+SECRET_SETTINGS = {(entry.name, setting.key) for entry in CONNECTORS for setting in entry.settings if setting.secret}
+
+
+def is_secret(source: str, key: str) -> bool:
+    """A secret Setting of the registry, or (for a source it does not know) a key that names a secret."""
+    return (source, key) in SECRET_SETTINGS or any(word in key for word in ("token", "secret", "password", "key"))
 
 
 class FunnelhouseResource(dg.ConfigurableResource):
@@ -24,6 +32,19 @@ class FunnelhouseResource(dg.ConfigurableResource):
     as_of: str = ""  # YYYY-MM-DD; empty = today (env FUNNELHOUSE_AS_OF)
     hubspot_base_url: str = ""  # empty = env FUNNELHOUSE_HUBSPOT_BASE_URL, then dlt config
     hubspot_token: str = ""  # empty = env FUNNELHOUSE_HUBSPOT_TOKEN, then dlt secrets (never logged)
+    # any API source's settings by the keys of its registry entry, e.g. {"pipedrive": {"base_url": ..., "api_token":
+    # ...}}; a setting left out comes from its FUNNELHOUSE_* env (Setting.env), then dlt's config and secrets
+    api_settings: dict[str, dict[str, str]] = {}
+
+    def __repr_args__(self):
+        """Secrets (a registry Setting with secret=True, hubspot_token) are never shown, e.g. in a log line."""
+        for name, value in super().__repr_args__():
+            if name == "hubspot_token" and value:
+                value = HIDDEN
+            elif name == "api_settings":
+                value = {source: {key: HIDDEN if given and is_secret(source, key) else given
+                                  for key, given in values.items()} for source, values in value.items()}
+            yield name, value
 
     def warehouse_path(self) -> Path:
         return Path(self.warehouse) if self.warehouse else settings.warehouse_path()
@@ -56,10 +77,17 @@ class FunnelhouseResource(dg.ConfigurableResource):
         return IngestOptions(
             inputs_dir=self.inputs_path(),
             warehouse=self.warehouse_path(),
-            hubspot_base_url=self.hubspot_base_url or os.environ.get("FUNNELHOUSE_HUBSPOT_BASE_URL") or None,
-            hubspot_token=self.hubspot_token or os.environ.get("FUNNELHOUSE_HUBSPOT_TOKEN") or None,
-            api_settings=settings_from_env(os.environ),  # every API source's FUNNELHOUSE_* settings
+            hubspot_base_url=self.hubspot_base_url or None,  # their env is read with the others (source_settings)
+            hubspot_token=self.hubspot_token or None,
+            api_settings=self.source_settings(),
         )
+
+    def source_settings(self) -> dict[str, dict[str, str]]:
+        """Every API source's settings: the FUNNELHOUSE_* env ones (settings_from_env), overridden by api_settings."""
+        merged = settings_from_env(os.environ)
+        for source, values in self.api_settings.items():
+            merged[source] = {**merged.get(source, {}), **{key: value for key, value in values.items() if value}}
+        return merged
 
     @contextmanager
     def connect(self) -> Iterator[object]:

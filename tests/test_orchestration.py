@@ -108,6 +108,26 @@ def test_definitions_validate_and_lineage_runs_from_raw_tables_to_marts(tmp_path
     }
 
 
+def test_the_resource_carries_every_api_source_settings_and_never_shows_a_secret(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """api_settings (by the registry's keys) override the FUNNELHOUSE_* env, hubspot_* fields override both."""
+    monkeypatch.setenv("FUNNELHOUSE_HUBSPOT_BASE_URL", "http://env-hubspot")
+    monkeypatch.setenv("FUNNELHOUSE_HUBSPOT_TOKEN", "env-hubspot-token")
+    resource = FunnelhouseResource(api_settings={
+        "hubspot": {"api_token": "given-hubspot-token"},
+        "pipedrive": {"base_url": "http://pipedrive", "api_token": "given-pipedrive-token"},
+        "salesforce": {"login_url": "http://salesforce", "client_id": "app-1", "client_secret": "given-sf-secret"}})
+    assert resource.ingest_options().api_settings == {
+        "hubspot": {"base_url": "http://env-hubspot", "api_token": "given-hubspot-token"},
+        "pipedrive": {"base_url": "http://pipedrive", "api_token": "given-pipedrive-token"},
+        "salesforce": {"login_url": "http://salesforce", "client_id": "app-1", "client_secret": "given-sf-secret"}}
+    assert FunnelhouseResource(hubspot_token="field-token").ingest_options().hubspot_token == "field-token"
+    for shown in (repr(resource), str(resource), repr(FunnelhouseResource(hubspot_token="field-token"))):
+        assert not any(secret in shown for secret in ("given-hubspot-token", "given-pipedrive-token",
+                                                       "given-sf-secret", "field-token")), shown
+    assert "'client_id': 'app-1'" in repr(resource) and "'client_secret': '***'" in repr(resource)
+
+
 def test_nightly_schedule_runs_at_two_in_shanghai_and_is_configurable(monkeypatch: pytest.MonkeyPatch) -> None:
     from orchestration.definitions import build_definitions
 
