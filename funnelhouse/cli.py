@@ -274,8 +274,9 @@ def demo(
     seed: int = typer.Option(42, help="Random seed of the demo data set."),
     scale: float = typer.Option(1.0, help="Size of the demo data: 1 ≈ 400 deals."),
 ) -> None:
-    """Run everything end to end on the embedded DuckDB: generate demo data (once), serve the HubSpot emulator,
-    load forms, spreadsheets and HubSpot, and print the reconciliation. Safe to run again: nothing is loaded twice."""
+    """Run everything end to end on the embedded DuckDB: generate demo data (once), serve the HubSpot, Salesforce
+    and Pipedrive emulators, load forms, spreadsheets and the three CRMs, and print the reconciliation. Safe to run
+    again: nothing is loaded twice."""
     from funnelhouse.demo import run_demo
 
     wait_for_warehouse(settings.warehouse_path())

@@ -1,29 +1,37 @@
-"""The demo: generate data once, serve the HubSpot emulator, run the refresh through Dagster, print the funnel."""
+"""The demo: generate data once, serve the HubSpot, Salesforce and Pipedrive emulators, run the refresh through
+Dagster, print the funnel."""
 from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 
 from funnelhouse import settings
 from funnelhouse.console import console, errors
 from ingestion.common.errors import FunnelhouseError
 
 EMULATOR_TOKEN = "demo-emulator-token"
-GENERATED_FOLDERS = ("forms", "spreadsheets", "crm")
+# the connected app the Salesforce emulator grants client credentials to
+SALESFORCE_CLIENT_ID, SALESFORCE_CLIENT_SECRET = "demo-client-id", "demo-client-secret"
+GENERATED_FOLDERS = ("forms", "spreadsheets", "crm", "salesforce", "pipedrive")
 DEMO_AS_OF = "2026-09-30"  # the generator's cut-off: the funnel is built as of the day the demo data ends
 DBT_GROUPS = ("staging", "intermediate", "marts", "funnel_config")  # the first part of a dbt asset's key
 
 
 def ensure_demo_inputs(seed: int, scale: float) -> None:
     """Write the demo data set under data/inputs unless the same seed and scale are already there (read from the
-    generator's manifest.json). Other generated data there is removed first, so no file of another scale stays."""
+    generator's manifest.json), every generated folder included (a data set written before the generator knew
+    Salesforce and Pipedrive is written again). Other generated data there is removed first, so no file of another
+    scale stays."""
     from funnelhouse.generate import generate
 
     inputs = settings.inputs_dir()
     manifest = inputs / "manifest.json"
     if manifest.exists():
         written = json.loads(manifest.read_text(encoding="utf-8"))
-        if (written.get("seed"), float(written.get("scale", -1))) == (seed, float(scale)):
+        complete = all((inputs / folder).is_dir() for folder in GENERATED_FOLDERS)
+        if (written.get("seed"), float(written.get("scale", -1))) == (seed, float(scale)) and complete:
             console.print(f"Demo data: reusing {inputs} (seed {seed}, scale {scale})")
             return
         for folder in GENERATED_FOLDERS:
@@ -34,27 +42,46 @@ def ensure_demo_inputs(seed: int, scale: float) -> None:
 
 
 def run_demo(seed: int = 42, scale: float = 1.0) -> None:
-    """Generate (once), then run the refresh job through Dagster in this process against the emulated HubSpot:
-    load forms, spreadsheets and HubSpot, build the dbt project, run the checks; print what happened."""
-    from emulators.hubspot.server import HubSpotEmulator
+    """Generate (once), then run the refresh job through Dagster in this process against the emulated CRMs: load
+    forms, spreadsheets, HubSpot, Salesforce and Pipedrive, build the dbt project, run the checks; print what
+    happened."""
     from orchestration.resources import FunnelhouseResource
 
     ensure_demo_inputs(seed, scale)
-    emulator = HubSpotEmulator(settings.inputs_dir() / "crm", token=EMULATOR_TOKEN).start()
-    try:
-        console.print(f"HubSpot emulator: serving on {emulator.base_url}")
-        resource = FunnelhouseResource(
-            as_of=DEMO_AS_OF, hubspot_base_url=emulator.base_url, hubspot_token=EMULATOR_TOKEN
-        )
+    with demo_emulators() as api_settings:
+        resource = FunnelhouseResource(as_of=DEMO_AS_OF, api_settings=api_settings)
         outcome = refresh_through_dagster(resource)
-    finally:
-        emulator.stop()
     show_funnel(resource.warehouse_path())
     report = resource.warehouse_path().parent / "reports" / "funnel_report.html"
     if "quality/funnel_report" in outcome.materialized:
         console.print(f"Funnel report: {report}", highlight=False, soft_wrap=True)
     if not outcome.success:
         raise FunnelhouseError(f"the refresh failed: {outcome.error or 'see ' + str(outcome.log_file)}")
+
+
+@contextmanager
+def demo_emulators() -> Iterator[dict[str, dict[str, str]]]:
+    """The HubSpot, Salesforce and Pipedrive emulators on the demo's generated seeds (plain http on free ports of
+    127.0.0.1), while the block runs; yields the settings of the three API sources by their registry keys."""
+    from emulators.hubspot.server import HubSpotEmulator
+    from emulators.pipedrive.server import PipedriveEmulator
+    from emulators.salesforce.server import SalesforceEmulator
+
+    inputs = settings.inputs_dir()
+    with ExitStack() as running:
+        hubspot = running.enter_context(HubSpotEmulator(inputs / "crm", token=EMULATOR_TOKEN))
+        salesforce = running.enter_context(SalesforceEmulator(
+            inputs / "salesforce", session_id=EMULATOR_TOKEN, client_id=SALESFORCE_CLIENT_ID,
+            client_secret=SALESFORCE_CLIENT_SECRET))
+        pipedrive = running.enter_context(PipedriveEmulator(inputs / "pipedrive", token=EMULATOR_TOKEN))
+        for emulator in (hubspot, salesforce, pipedrive):
+            console.print(f"{emulator.vendor_name} emulator: serving on {emulator.base_url}")
+        yield {
+            "hubspot": {"base_url": hubspot.base_url, "api_token": EMULATOR_TOKEN},
+            "salesforce": {"login_url": salesforce.base_url, "client_id": SALESFORCE_CLIENT_ID,
+                           "client_secret": SALESFORCE_CLIENT_SECRET},
+            "pipedrive": {"base_url": pipedrive.base_url, "api_token": EMULATOR_TOKEN},
+        }
 
 
 def refresh_through_dagster(resource, *, full_refresh: bool = False):
