@@ -62,9 +62,9 @@ def fail(exc: BaseException, code: int = 2) -> None:
 INGEST_EXIT_CODES = (
     "Exit codes: 0 every input was read (rows may be quarantined: see funnelhouse quarantine; spreadsheet files that "
     "no mapping entry matches are a warning naming them). 1 some input files were rejected whole (each named on one "
-    "line), the others were read. 2 a configuration error (mapping.yaml, forms.yaml, HubSpot or warehouse settings), "
-    "nothing loaded. 3 nothing could be read (no source has input or configuration, or every input was rejected). "
-    "4 the load failed (e.g. the warehouse is locked, or rows did not reconcile)."
+    "line), the others were read. 2 a configuration error (mapping.yaml, forms.yaml, CRM (HubSpot, Salesforce, "
+    "Pipedrive) or warehouse settings), nothing loaded. 3 nothing could be read (no source has input or "
+    "configuration, or every input was rejected). 4 the load failed (e.g. the warehouse is locked, or rows did not reconcile)."
 )
 EXIT_OK, EXIT_REJECTED, EXIT_CONFIG, EXIT_NOTHING_READ, EXIT_LOAD_FAILED = 0, 1, 2, 3, 4
 EXIT_CHECK_FAILED = 1  # build: the deal-coverage check failed (the marts are built, but leave too much out)
