@@ -64,7 +64,8 @@ INGEST_EXIT_CODES = (
     "no mapping entry matches are a warning naming them). 1 some input files were rejected whole (each named on one "
     "line), the others were read. 2 a configuration error (mapping.yaml, forms.yaml, CRM (HubSpot, Salesforce, "
     "Pipedrive) or warehouse settings), nothing loaded. 3 nothing could be read (no source has input or "
-    "configuration, or every input was rejected). 4 the load failed (e.g. the warehouse is locked, or rows did not reconcile)."
+    "configuration, or every input was rejected). 4 the load failed (e.g. the warehouse is locked, or rows did not "
+    "reconcile)."
 )
 EXIT_OK, EXIT_REJECTED, EXIT_CONFIG, EXIT_NOTHING_READ, EXIT_LOAD_FAILED = 0, 1, 2, 3, 4
 EXIT_CHECK_FAILED = 1  # build: the deal-coverage check failed (the marts are built, but leave too much out)
