@@ -5,7 +5,7 @@
     columns of var('<entity>_passthrough_columns') (a customer's own fields, e.g. [{name: loss_reason_c,
     type: string}], or just the name for a string), null for a source without them.
     Adding a source = its int_<source>__<entity> models + one entry in each var of dbt_project.yml that lists the
-    sources of an entity (deal_sources, deal_stage_change_sources). -#}
+    sources of an entity (deal_sources, deal_stage_change_sources, owner_sources). -#}
 
 {#- The canonical columns of an entity: name -> type key of column_type (macros/source_columns.sql), kept once. -#}
 {% macro canonical_columns(entity) -%}
@@ -66,6 +66,17 @@
             'changed_at': 'utc_timestamp',
             'change_order': 'bigint',
             'source_load_id': 'string',
+        }) }}
+    {%- elif entity == 'owners' -%}
+        {#- a CRM's sales reps; spreadsheet owner names are matched to them by either name key -#}
+        {{ return({
+            'owner_id': 'string',
+            'owner_source_id': 'string',
+            'owner_name': 'string',
+            'team_name': 'string',
+            'owner_name_key_surname_first': 'string',
+            'owner_name_key_given_first': 'string',
+            'is_archived': 'boolean',
         }) }}
     {%- else -%}
         {{ exceptions.raise_compiler_error("no canonical columns for entity " ~ entity) }}
