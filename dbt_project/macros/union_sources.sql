@@ -5,7 +5,7 @@
     columns of var('<entity>_passthrough_columns') (a customer's own fields, e.g. [{name: loss_reason_c,
     type: string}], or just the name for a string), null for a source without them.
     Adding a source = its int_<source>__<entity> models + one entry in each var of dbt_project.yml that lists the
-    sources of an entity (deal_sources, deal_stage_change_sources, owner_sources). -#}
+    sources of an entity (deal_sources, deal_stage_change_sources, owner_sources, person_sources). -#}
 
 {#- The canonical columns of an entity: name -> type key of column_type (macros/source_columns.sql), kept once. -#}
 {% macro canonical_columns(entity) -%}
@@ -77,6 +77,17 @@
             'owner_name_key_surname_first': 'string',
             'owner_name_key_given_first': 'string',
             'is_archived': 'boolean',
+        }) }}
+    {%- elif entity == 'people' -%}
+        {#- every place a person is seen, for identity resolution (int_person_identities); a CRM's contacts have
+            record_source <source>_contact, which int_deal_links joins a deal's contact_source_id on -#}
+        {{ return({
+            'record_source': 'string',
+            'record_id': 'string',
+            'email_hash': 'string',
+            'phone_hash': 'string',
+            'name_key': 'string',
+            'company_name_key': 'string',
         }) }}
     {%- else -%}
         {{ exceptions.raise_compiler_error("no canonical columns for entity " ~ entity) }}
