@@ -5,7 +5,8 @@
     columns of var('<entity>_passthrough_columns') (a customer's own fields, e.g. [{name: loss_reason_c,
     type: string}], or just the name for a string), null for a source without them.
     Adding a source = its int_<source>__<entity> models + one entry in each var of dbt_project.yml that lists the
-    sources of an entity (deal_sources, deal_stage_change_sources, owner_sources, person_sources). -#}
+    sources of an entity (deal_sources, deal_stage_change_sources, owner_sources, person_sources,
+    company_sources). -#}
 
 {#- The canonical columns of an entity: name -> type key of column_type (macros/source_columns.sql), kept once. -#}
 {% macro canonical_columns(entity) -%}
@@ -88,6 +89,21 @@
             'phone_hash': 'string',
             'name_key': 'string',
             'company_name_key': 'string',
+        }) }}
+    {%- elif entity == 'companies' -%}
+        {#- every place a company is seen, for identity resolution (int_company_identities); a CRM's own companies
+            are record_source <source>_company with company_source_id, which int_deal_links joins a deal's on -#}
+        {{ return({
+            'record_source': 'string',
+            'source_priority': 'integer',
+            'record_id': 'string',
+            'company_source_id': 'string',
+            'company_name': 'string',
+            'company_name_key': 'string',
+            'email_domain': 'string',
+            'industry': 'string',
+            'company_size': 'string',
+            'employee_count': 'bigint',
         }) }}
     {%- else -%}
         {{ exceptions.raise_compiler_error("no canonical columns for entity " ~ entity) }}
