@@ -29,17 +29,23 @@
         {%- endif -%}
     {%- endif %}
     select
+    {{- filled_columns(columns, existing) }}
+    {%- if found is not none or not execute %}
+    from {{ relation }}
+    {%- else %}
+    where 1 = 0
+    {%- endif %}
+{%- endmacro %}
+
+{#- `columns` (name -> type key) as a select list: a name in `present` (lower-cased names) as itself, any other as a
+    typed null; at parse time (nothing queried yet) every name as itself. -#}
+{% macro filled_columns(columns, present) -%}
     {%- for name, type_key in columns.items() %}
-        {% if name | lower in existing or not execute -%}
+        {% if name | lower in present or not execute -%}
             {{ name }}
         {%- else -%}
             cast(null as {{ column_type(type_key) }}) as {{ name }}
         {%- endif -%}
         {{ "," if not loop.last }}
     {%- endfor %}
-    {%- if found is not none or not execute %}
-    from {{ relation }}
-    {%- else %}
-    where 1 = 0
-    {%- endif %}
 {%- endmacro %}

@@ -1,7 +1,7 @@
 {#- Many sources into one canonical model (STYLE (c)). Each source ends in a model int_<source>__<entity>
     (models/intermediate/<source folder>/) that writes the canonical columns it has and nothing else;
     union_sources(entity, sources) unions them in the order of canonical_columns(entity), a column the model's
-    yml does not list as a typed null (column_type in macros/source_columns.sql), each row stamped with its source_name (the entry of `sources`), then the
+    yml does not list as a typed null (filled_columns in macros/source_columns.sql), each row stamped with its source_name (the entry of `sources`), then the
     columns of var('<entity>_passthrough_columns') (a customer's own fields, e.g. [{name: loss_reason_c,
     type: string}], or just the name for a string), null for a source without them.
     Adding a source = its int_<source>__<entity> models + one entry in each var of dbt_project.yml that lists the
@@ -141,14 +141,7 @@
     {%- set written = documented_columns(model_name) if execute and graph.nodes is defined else columns | list %}
     select
         '{{ source }}' as source_name,
-        {%- for name, type_key in columns.items() %}
-        {% if name | lower in written or not execute -%}
-            {{ name }}
-        {%- else -%}
-            cast(null as {{ column_type(type_key) }}) as {{ name }}
-        {%- endif -%}
-        {{ "," if not loop.last }}
-        {%- endfor %}
+        {{- filled_columns(columns, written) }}
 
     from {{ ref(model_name) }}
     {% if not loop.last %}
