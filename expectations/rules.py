@@ -79,6 +79,11 @@ def mapped_source_stages(source: str, seeds_dir: Path | None = None) -> list[str
     return sorted({row["source_stage"] for row in rows if row["source"] == source})
 
 
+def fx_currencies(seeds_dir: Path | None = None) -> list[str]:
+    """currency_code values of dbt_project/seeds/funnel/fx_rates.csv: the currencies the marts can convert."""
+    return sorted({row["currency_code"] for row in _read_seed("fx_rates.csv", seeds_dir)})
+
+
 # ------------------------------------------------------------------------------------------------ build context
 def as_of_datetime(as_of: date | datetime | None) -> datetime:
     """The reference moment (UTC) of a validation: now when None; a date means the end of that day (UTC);
@@ -106,6 +111,9 @@ class BuildContext:
 
     def source_stages(self, source: str) -> list[str]:
         return mapped_source_stages(source, self.seeds_dir)
+
+    def currencies(self) -> list[str]:
+        return fx_currencies(self.seeds_dir)
 
     @property
     def future_limit(self) -> datetime:

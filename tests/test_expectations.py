@@ -43,6 +43,25 @@ TABLES: dict[str, dict[str, str]] = {
         "id": "varchar", "email": "varchar", "phone": "varchar", "createdate": "timestamptz",
         "lastmodifieddate": "timestamptz",
     },
+    "raw_salesforce.opportunities": {
+        "id": "varchar", "name": "varchar", "stage_name": "varchar", "amount": "decimal(38,9)",
+        "currency_iso_code": "varchar", "close_date": "date", "created_date": "timestamptz",
+        "system_modstamp": "timestamptz", "is_deleted": "boolean",
+    },
+    "raw_salesforce.opportunity_history": {
+        "id": "varchar", "opportunity_id": "varchar", "stage_name": "varchar", "amount": "decimal(38,9)",
+        "created_date": "timestamptz",
+    },
+    "raw_pipedrive.deals": {
+        "id": "bigint", "title": "varchar", "pipeline_id": "bigint", "stage_id": "bigint", "status": "varchar",
+        "value": "decimal(38,9)", "currency": "varchar", "add_time": "timestamptz", "update_time": "timestamptz",
+        "is_deleted": "boolean",
+    },
+    "raw_pipedrive.stages": {"id": "bigint", "name": "varchar", "pipeline_id": "bigint", "order_nr": "bigint"},
+    "raw_pipedrive.deal_stage_changes": {
+        "change_id": "varchar", "deal_id": "bigint", "from_stage_id": "bigint", "to_stage_id": "bigint",
+        "changed_at": "timestamptz",
+    },
     "marts.mart_funnel_conversion": {
         "segment_type": "varchar", "segment_value": "varchar", "stage_code": "varchar", "stage_order": "integer",
         "stage_type": "varchar", "deals_in_segment": "integer", "reached": "integer", "entered": "integer",
@@ -113,7 +132,8 @@ def test_suites_cover_raw_tables_and_marts_and_never_import_dagster():
     assert {
         "raw_forms.form_submissions", "raw_spreadsheets.tracker_deals", "raw_spreadsheets.export_deals",
         "raw_spreadsheets.export_stage_changes", "raw_hubspot.deals", "raw_hubspot.contacts",
-        "marts.mart_funnel_conversion", "marts.mart_loss_reasons", "marts.mart_stale_deals",
+        "raw_salesforce.opportunities", "raw_salesforce.opportunity_history", "raw_pipedrive.deals",
+        "raw_pipedrive.deal_stage_changes", "marts.mart_funnel_conversion", "marts.mart_loss_reasons", "marts.mart_stale_deals",
     } <= tables
     assert [s.name for s in suites_for_table("MARTS.mart_funnel_conversion")] == [
         "marts__mart_funnel_conversion", "marts__mart_funnel_conversion__reconciliation",
@@ -192,6 +212,83 @@ def test_invalid_stage_code_and_negative_amount_in_spreadsheets(db):
     export = validate(db, "raw_spreadsheets__export_deals", as_of=AS_OF)
     assert failed(export) == [(ERROR, "expect_column_values_to_be_between", "amount_cny", 1)]
     assert "deal_id='D-2'" in export.errors[0].detail
+
+
+def salesforce_opportunity(id_: str, **changes: Any) -> dict[str, Any]:
+    return {"id": id_, "name": f"Opportunity {id_}", "stage_name": "Prospecting", "amount": 5000,
+            "currency_iso_code": "USD", "close_date": date(2026, 4, 30), "created_date": PAST,
+            "system_modstamp": PAST, "is_deleted": False, **changes}
+
+
+def pipedrive_deal(id_: int, **changes: Any) -> dict[str, Any]:
+    return {"id": id_, "title": f"Deal {id_}", "pipeline_id": 1, "stage_id": 1, "status": "open", "value": 1200,
+            "currency": "EUR", "add_time": PAST, "update_time": PAST, "is_deleted": False, **changes}
+
+
+def test_salesforce_opportunities_unmapped_stage_unknown_currency_negative_amount_no_close_date(db):
+    put(db, "raw_salesforce.opportunities", [
+        salesforce_opportunity("006A"),
+        salesforce_opportunity("006B", stage_name="Discovery"),  # not a stage of funnel_stage_map (salesforce)
+        salesforce_opportunity("006C", currency_iso_code="JPY"),  # no rate in fx_rates.csv
+        salesforce_opportunity("006D", amount=-5),
+        salesforce_opportunity("006E", close_date=None, stage_name="Closed Won", is_deleted=True),
+    ])
+    result = validate(db, "raw_salesforce__opportunities", as_of=AS_OF)
+    # 6 required, unique, mapped stage, amount, currency, 2 not in the future, row count
+    assert len(result.outcomes) == 13
+    assert failed(result) == [
+        (ERROR, "expect_column_values_to_not_be_null", "close_date", 1),
+        (WARN, "expect_column_values_to_be_in_set", "stage_name", 1),
+        (ERROR, "expect_column_values_to_be_between", "amount", 1),
+        (WARN, "expect_column_values_to_be_in_set", "currency_iso_code", 1),
+    ]
+    assert "'Discovery' ×1" in result.warnings[0].detail and "id='006B'" in result.warnings[0].detail
+    assert "'JPY' ×1" in result.warnings[1].detail
+    assert result.blocking and result.failing_rows == 4
+
+
+def test_pipedrive_deals_take_the_stage_name_while_open_and_the_status_once_closed(db):
+    put(db, "raw_pipedrive.stages", [{"id": 1, "name": "Qualified", "pipeline_id": 1, "order_nr": 1},
+                                     {"id": 2, "name": "Contact Made", "pipeline_id": 1, "order_nr": 2},
+                                     {"id": 9, "name": "Onboarding", "pipeline_id": 1, "order_nr": 9}])
+    put(db, "raw_pipedrive.deals", [
+        pipedrive_deal(1),
+        pipedrive_deal(2, stage_id=2, status="won"),  # funnel stage 'won'
+        pipedrive_deal(3, stage_id=9),  # open in 'Onboarding', which the funnel map does not list
+        pipedrive_deal(4, status="deleted"),  # v2 says deleted through is_deleted, never in status
+        pipedrive_deal(5, stage_id=9, status="lost", value=-10, currency="CHF"),  # 'lost' is mapped, not its stage
+    ])
+    result = validate(db, "raw_pipedrive__deals", as_of=AS_OF)
+    # 7 required, unique, status, mapped stage, value, currency, 2 not in the future, row count
+    assert len(result.outcomes) == 15
+    assert failed(result) == [
+        (ERROR, "expect_column_values_to_be_in_set", "status", 1),
+        (WARN, "expect_column_values_to_be_in_set", "funnel_stage", 1),
+        (ERROR, "expect_column_values_to_be_between", "value", 1),
+        (WARN, "expect_column_values_to_be_in_set", "currency", 1),
+    ]
+    assert "'Onboarding' ×1" in result.warnings[0].detail and "id=3" in result.warnings[0].detail
+    assert "'deleted' ×1" in result.errors[0].detail
+
+
+def test_crm_stage_histories_unmapped_stage_and_repeated_move(db):
+    put(db, "raw_salesforce.opportunity_history", [
+        {"id": "008A", "opportunity_id": "006A", "stage_name": "Prospecting", "amount": 5000, "created_date": PAST},
+        {"id": "008B", "opportunity_id": "006A", "stage_name": "Discovery", "amount": 5000, "created_date": PAST},
+        {"id": "008C", "opportunity_id": "006A", "stage_name": "Closed Won", "amount": None,
+         "created_date": AS_OF + timedelta(days=3)},
+    ])
+    history = validate(db, "raw_salesforce__opportunity_history", as_of=AS_OF)
+    assert failed(history) == [(WARN, "expect_column_values_to_be_in_set", "stage_name", 1),
+                               (WARN, "expect_column_values_to_be_between", "created_date", 1)]
+    assert not history.blocking
+    move = {"deal_id": 1, "from_stage_id": 1, "to_stage_id": 2, "changed_at": PAST}
+    put(db, "raw_pipedrive.deal_stage_changes", [{"change_id": "1-1772357400-1-2", **move},
+                                                 {"change_id": "1-1772357400-1-2", **move},
+                                                 {"change_id": "1-1772443800-2-3", **move, "to_stage_id": None}])
+    changes = validate(db, "raw_pipedrive__deal_stage_changes", as_of=AS_OF)
+    assert failed(changes) == [(ERROR, "expect_column_values_to_not_be_null", "to_stage_id", 1),
+                               (ERROR, "expect_column_values_to_be_unique", "change_id", 2)]
 
 
 def test_future_dates_warn_with_one_day_of_slack(db):
