@@ -21,14 +21,9 @@ DAILY_CAP_HELP = ("the org's 24-hour API request allocation is used up: run agai
                   "dropped below it (Setup > Company Information > API Requests, Last 24 Hours), or buy more API "
                   "calls; the next run goes on from the saved cursor")
 
-SALESFORCE = Vendor(
-    name="Salesforce",
-    base_url_setting=LOGIN_URL_SETTING,
-    token_setting=SECRETS,
-    example_url="https://login.salesforce.com",
-    scope_help="give the connected app's run-as user the API Enabled and View All Data permissions",
-    rate_headers=SALESFORCE_RATE_HEADERS,
-)
+SALESFORCE = Vendor("Salesforce", LOGIN_URL_SETTING, SECRETS, "https://login.salesforce.com",
+                    scope_help="give the connected app's run-as user the API Enabled and View All Data permissions",
+                    rate_headers=SALESFORCE_RATE_HEADERS)
 
 
 def _daily_cap(response: Response, *args: Any, **kwargs: Any) -> None:
