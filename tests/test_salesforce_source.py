@@ -265,3 +265,15 @@ def test_the_registry_entry_skips_and_describes_without_a_request(tmp_path: Path
     source = connector("salesforce").describe(Reconciliation("salesforce"))  # 127.0.0.1:80 is never asked
     assert sorted(r.table_name for r in source.selected_resources.values()) == sorted(
         [table for table in TABLES for _ in range(2)])
+
+
+def test_the_refresh_token_grant(tmp_path: Path) -> None:
+    with SalesforceEmulator(_copy(FIXTURE, tmp_path / "seed")) as sf:
+        granted = _ingest(_options(tmp_path, sf, refresh_token="emulator-refresh-token"))
+        with pytest.raises(FunnelhouseError) as refused:  # said before anything is read
+            ingest_source("salesforce", _options(tmp_path, sf, "stale", refresh_token="revoked"))
+        routes = _routes(sf)
+    assert granted["opportunity_history"] == (5, 5, 0)
+    assert str(refused.value) == (
+        f"Salesforce token endpoint refused the refresh_token grant (400: authentication failure): check {SECRETS}")
+    assert routes[TOKEN] == {"200": 1, "400": 1}
