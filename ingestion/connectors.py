@@ -99,6 +99,16 @@ CONNECTORS: tuple[Connector, ...] = (
                   Setting("api_token", secret=True, env="FUNNELHOUSE_HUBSPOT_TOKEN", option="hubspot_token")),
         describe_with={"base_url": "http://127.0.0.1", "api_token": "unused"},
     ),
+    Connector(
+        "salesforce", "api", "ingestion.salesforce", "salesforce_source",
+        settings=(Setting("login_url", env="FUNNELHOUSE_SALESFORCE_LOGIN_URL"),
+                  Setting("client_id", secret=True, env="FUNNELHOUSE_SALESFORCE_CLIENT_ID"),
+                  Setting("client_secret", secret=True, env="FUNNELHOUSE_SALESFORCE_CLIENT_SECRET"),
+                  Setting("refresh_token", secret=True, env="FUNNELHOUSE_SALESFORCE_REFRESH_TOKEN", optional=True),
+                  Setting("instance_url", env="FUNNELHOUSE_SALESFORCE_INSTANCE_URL", optional=True)),
+        describe_with={"login_url": "http://127.0.0.1", "client_id": "unused", "client_secret": "unused",
+                       "instance_url": "http://127.0.0.1"},
+    ),
 )
 SOURCES: tuple[str, ...] = tuple(c.name for c in CONNECTORS)
 BY_NAME: dict[str, Connector] = {c.name: c for c in CONNECTORS}

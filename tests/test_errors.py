@@ -324,7 +324,11 @@ def test_a_refresh_with_nothing_to_load_says_what_is_missing(isolated_data_dir: 
     assert (result.exit_code, result.output.splitlines()) == (2, [
         f"error: nothing to refresh, and nothing loaded before: no input files in {inputs / 'forms'}; no input files "
         f"in {inputs / 'spreadsheets'}; no api_token configured (set api_token under [sources.hubspot] in "
-        ".dlt/secrets.toml or FUNNELHOUSE_HUBSPOT_TOKEN); put files in the drop folders (or run `funnelhouse "
+        ".dlt/secrets.toml or FUNNELHOUSE_HUBSPOT_TOKEN); no login_url/client_id/client_secret configured (set "
+        "login_url under [sources.salesforce] in .dlt/config.toml or FUNNELHOUSE_SALESFORCE_LOGIN_URL; client_id "
+        "under [sources.salesforce] in .dlt/secrets.toml or FUNNELHOUSE_SALESFORCE_CLIENT_ID; client_secret under "
+        "[sources.salesforce] in .dlt/secrets.toml or FUNNELHOUSE_SALESFORCE_CLIENT_SECRET); put files in the drop "
+        "folders (or run `funnelhouse "
         "generate` for demo data, or `funnelhouse demo`) first"])
 
 

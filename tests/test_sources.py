@@ -20,6 +20,10 @@ runner = CliRunner()
 AS_OF = date(2025, 6, 30)
 HUBSPOT_SKIPPED = ("hubspot: skipped — no api_token configured (set api_token under [sources.hubspot] in "
                    ".dlt/secrets.toml or FUNNELHOUSE_HUBSPOT_TOKEN)")
+SALESFORCE_SKIPPED = ("salesforce: skipped — no login_url/client_id/client_secret configured (set login_url under "
+                      "[sources.salesforce] in .dlt/config.toml or FUNNELHOUSE_SALESFORCE_LOGIN_URL; client_id under "
+                      "[sources.salesforce] in .dlt/secrets.toml or FUNNELHOUSE_SALESFORCE_CLIENT_ID; client_secret "
+                      "under [sources.salesforce] in .dlt/secrets.toml or FUNNELHOUSE_SALESFORCE_CLIENT_SECRET)")
 
 
 @pytest.fixture(autouse=True)
@@ -95,10 +99,11 @@ def test_ingest_with_only_spreadsheets_exits_zero_warns_about_unmapped_files_and
     result = ingest_cli(inputs, tmp_path / "w.duckdb")
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[-5:] == [
+    assert lines[-6:] == [
         f"forms: skipped — no input files in {inputs / 'forms'}",
         "spreadsheets: loaded 14 of 21 rows, quarantined 7 of 21, 1 input not read",
         HUBSPOT_SKIPPED,
+        SALESFORCE_SKIPPED,
         "See what was quarantined, and how to fix it: funnelhouse quarantine",
         "warning: spreadsheets: 1 file matches no entry of mapping.yaml, add an entry for: 客户名单.csv",
     ]
@@ -153,6 +158,7 @@ def test_ingest_exit_codes_for_nothing_to_read_rejected_files_and_configuration_
         f"forms: skipped — no input files in {inputs / 'forms'}",
         f"spreadsheets: skipped — no input files in {inputs / 'spreadsheets'}",
         HUBSPOT_SKIPPED,
+        SALESFORCE_SKIPPED,
         "error: nothing could be read: no source had a readable input (see the lines above)",
     ]
     (inputs / "forms" / "export").mkdir(parents=True)

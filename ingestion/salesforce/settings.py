@@ -48,7 +48,7 @@ class SObjectSpec:
 
     @property
     def input_name(self) -> str:
-        return f"salesforce/{self.name}"
+        return f"salesforce/{self.table}"
 
 
 def _fields(names: str, types: dict[str, str], audit: tuple[str, ...] = tuple(_AUDIT)) -> dict[str, str]:
@@ -105,6 +105,7 @@ OPPORTUNITY_STAGES = SObjectSpec("OpportunityStage", "opportunity_stages", _fiel
 SOBJECTS: tuple[SObjectSpec, ...] = (USERS, ACCOUNTS, CONTACTS, LEADS, OPPORTUNITIES, OPPORTUNITY_HISTORY,
                                      OPPORTUNITY_STAGES)
 SOBJECTS_BY_NAME = {spec.name: spec for spec in SOBJECTS}
+ENTITY_TABLES = {spec.table for spec in SOBJECTS}  # the raw tables the source's rows go to (ingest's cross-check)
 
 
 # -------------------------------------------------------------- describe and SOQL
