@@ -125,7 +125,9 @@ def test_the_resource_carries_every_api_source_settings_and_never_shows_a_secret
     for shown in (repr(resource), str(resource), repr(FunnelhouseResource(hubspot_token="field-token"))):
         assert not any(secret in shown for secret in ("given-hubspot-token", "given-pipedrive-token",
                                                        "given-sf-secret", "field-token")), shown
-    assert "'client_id': 'app-1'" in repr(resource) and "'client_secret': '***'" in repr(resource)
+    # the registry marks Salesforce's client_id secret too; the URLs show
+    assert "'salesforce': {'login_url': 'http://salesforce', 'client_id': '***', 'client_secret': '***'}" in repr(
+        resource)
 
 
 def test_nightly_schedule_runs_at_two_in_shanghai_and_is_configurable(monkeypatch: pytest.MonkeyPatch) -> None:
