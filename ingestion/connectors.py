@@ -99,6 +99,12 @@ CONNECTORS: tuple[Connector, ...] = (
                   Setting("api_token", secret=True, env="FUNNELHOUSE_HUBSPOT_TOKEN", option="hubspot_token")),
         describe_with={"base_url": "http://127.0.0.1", "api_token": "unused"},
     ),
+    Connector(
+        "pipedrive", "api", "ingestion.pipedrive", "pipedrive_source",
+        settings=(Setting("base_url", env="FUNNELHOUSE_PIPEDRIVE_BASE_URL"),
+                  Setting("api_token", secret=True, env="FUNNELHOUSE_PIPEDRIVE_TOKEN")),
+        describe_with={"base_url": "http://127.0.0.1", "api_token": "unused"},
+    ),
 )
 SOURCES: tuple[str, ...] = tuple(c.name for c in CONNECTORS)
 BY_NAME: dict[str, Connector] = {c.name: c for c in CONNECTORS}
