@@ -105,7 +105,7 @@ def test_first_run_then_only_the_changed_deals_and_their_changelogs(tmp_path: Pa
         assert len(stage_moves(FIXTURES)) == 9
 
         # three deals change through the control routes: 1 moves 2->3, 4 is won (no stage move), 8 is deleted
-        for path, body in ((f"/_emulator/deals/1", {"changes": {"stage_id": 3}}),
+        for path, body in (("/_emulator/deals/1", {"changes": {"stage_id": 3}}),
                            ("/_emulator/deals/4", {"changes": {"status": "won"}}),
                            ("/_emulator/deals/8/delete", None)):
             assert httpx.post(emulator.base_url + path, json=body).status_code == 200
@@ -190,8 +190,9 @@ def test_a_rejected_token_is_one_line(tmp_path: Path) -> None:
 
 
 def test_rate_limits_followed_and_429_honoured(tmp_path: Path) -> None:
-    # the emulator allows 15 requests per rolling 2 s and says so in x-ratelimit-limit; the source starts at 1000
-    # and adopts 15 from the first answer: the 26 requests of a first run (4 + 3 + 2 + 2 + 1 + 1 + 1 + 12, see above) meet no 429
+    # the emulator allows 15 requests per rolling 2 s and says so in x-ratelimit-limit; the source starts at
+    # 1000 and adopts 15 from the first answer: the 26 requests of a first run (4 + 3 + 2 + 2 + 1 + 1 + 1 + 12,
+    # see above) meet no 429
     with PipedriveEmulator(FIXTURES, token=TOKEN, burst_limit=15).start() as emulator:
         started = time.monotonic()
         followed = load(emulator, tmp_path / "followed", rate_limit=1000)
@@ -209,3 +210,39 @@ def test_rate_limits_followed_and_429_honoured(tmp_path: Path) -> None:
         assert emulator.stats()["statuses"] == {"429": 3, "200": 26}
     assert took >= 3.0
     assert tallies(limited) == tallies(followed)
+
+
+# ---------------------------------------------------------------- a generated account
+def test_a_generated_account_loads_whole_with_the_emulators_stage_moves(tmp_path: Path) -> None:
+    from funnelhouse.generate import generate
+
+    generate(tmp_path / "inputs", seed=42, scale=1)  # a European team's account: 120 deals
+    seed = tmp_path / "inputs" / "pipedrive"
+    deals, changelog = records(seed, "deals"), records(seed, "deal_changelog")
+    order = {stage["id"]: stage["order_nr"] for stage in records(seed, "stages")}
+    moves = stage_moves(seed)
+    # the walks hold backward moves, skipped stages and reopened deals
+    assert any(old and order[new] < order[old] for _, old, new, _ in moves)
+    assert any(old and order[new] > order[old] + 1 for _, old, new, _ in moves)
+    assert any(item["field_key"] == "status" and item["new_value"] == "open" for item in changelog)
+    with PipedriveEmulator(seed, token=TOKEN).start() as emulator:
+        summary = load(emulator, tmp_path, page_size=50)
+        sent = requests(emulator)
+    counts = {name: len(records(seed, name)) for name in ("pipelines", "stages", "persons", "organizations", "users")}
+    assert tallies(summary) == {"deals": (len(deals),) * 2 + (0,), "deal_stage_changes": (len(moves),) * 2 + (0,),
+                                **{name: (n, n, 0) for name, n in counts.items()}}
+    pages = lambda n: max(1, -(-n // 50))  # noqa: E731 - a listing of n records, 50 a page (an empty one: 1)
+    per_deal = {deal["id"]: 0 for deal in deals}
+    for item in changelog:
+        per_deal[item["deal_id"]] += 1
+    deleted = sum(deal["is_deleted"] for deal in deals)
+    assert sent == {
+        "/api/v2/deals": pages(len(deals) - deleted) + pages(deleted), CHANGELOG: sum(map(pages, per_deal.values())),
+        **{f"/api/v2/{name}": pages(counts[name]) for name in ("pipelines", "stages", "persons", "organizations")},
+        "/api/v1/users": 1, "/api/v1/dealFields": 1}
+    assert set(query(tmp_path, MOVES)) == moves
+    assert query(tmp_path, "select count(*) filter (where is_deleted) from raw_pipedrive.deals") == [(deleted,)]
+    partner = {d["id"]: v for d in deals for k, v in d["custom_fields"].items() if v is not None}
+    assert len(partner) == 26  # "Partner channel" is set on 26 of the 120 deals (added mid-history)
+    assert dict(query(tmp_path, "select id, partner_channel from raw_pipedrive.deals "
+                                "where partner_channel is not null")) == partner

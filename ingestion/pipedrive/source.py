@@ -69,7 +69,10 @@ def _child(child: Child, parent: str, page_size: int) -> dict[str, Any]:
         item["deal_id"] = item.pop(f"_{parent}_id", None)
         return item
 
-    return {"name": f"{child.name}_{parent}", "selected": False, "include_from_parent": ["id"],
+    # dlt's worker threads read several deals' changelogs at once: each read waits on the network, and the
+    # limiter (thread-safe) keeps them all within the burst limit
+    return {"name": f"{child.name}_{parent}", "selected": False, "parallelized": True,
+            "include_from_parent": ["id"],
             "endpoint": {"path": child.path.replace("{id}", f"{{resources.{parent}.id}}"),
                          "params": {"limit": page_size}, "response_actions": [GONE, *RESPONSE_ACTIONS]},
             "processing_steps": [{"filter": lambda item: field is None or item.get(field) == value},
