@@ -112,14 +112,9 @@ def _deal_shaping(client: RESTClient) -> Shaping:
 
 
 @dlt.source(name="pipedrive", section="pipedrive", max_table_nesting=0)
-def pipedrive_source(
-    base_url: str = dlt.config.value,
-    api_token: TSecretStrValue = dlt.secrets.value,
-    reconciliation: Reconciliation | None = None,
-    page_size: int = PAGE_LIMIT,
-    rate_limit: int = START_RATE_LIMIT,
-    rate_limit_from_api: bool = True,
-) -> list[DltResource]:
+def pipedrive_source(base_url: str = dlt.config.value, api_token: TSecretStrValue = dlt.secrets.value,
+                     reconciliation: Reconciliation | None = None, page_size: int = PAGE_LIMIT,
+                     rate_limit: int = START_RATE_LIMIT, rate_limit_from_api: bool = True) -> list[DltResource]:
     """Pipedrive deals (incremental on update_time, merged on id; deleted ones kept with is_deleted), the
     stage moves of each deal listed in this run, pipelines, stages, persons, organizations (incremental),
     users.
