@@ -20,11 +20,14 @@ runner = CliRunner()
 AS_OF = date(2025, 6, 30)
 HUBSPOT_SKIPPED = ("hubspot: skipped — no api_token configured (set api_token under [sources.hubspot] in "
                    ".dlt/secrets.toml or FUNNELHOUSE_HUBSPOT_TOKEN)")
+PIPEDRIVE_SKIPPED = ("pipedrive: skipped — no api_token configured (set api_token under [sources.pipedrive] in "
+                     ".dlt/secrets.toml or FUNNELHOUSE_PIPEDRIVE_TOKEN)")
 
 
 @pytest.fixture(autouse=True)
 def no_hubspot_settings(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("FUNNELHOUSE_HUBSPOT_BASE_URL", "FUNNELHOUSE_HUBSPOT_TOKEN", "SOURCES__HUBSPOT__API_TOKEN"):
+    for name in ("FUNNELHOUSE_HUBSPOT_BASE_URL", "FUNNELHOUSE_HUBSPOT_TOKEN", "SOURCES__HUBSPOT__API_TOKEN",
+                 "FUNNELHOUSE_PIPEDRIVE_BASE_URL", "FUNNELHOUSE_PIPEDRIVE_TOKEN", "SOURCES__PIPEDRIVE__API_TOKEN"):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -95,10 +98,11 @@ def test_ingest_with_only_spreadsheets_exits_zero_warns_about_unmapped_files_and
     result = ingest_cli(inputs, tmp_path / "w.duckdb")
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[-5:] == [
+    assert lines[-6:] == [
         f"forms: skipped — no input files in {inputs / 'forms'}",
         "spreadsheets: loaded 14 of 21 rows, quarantined 7 of 21, 1 input not read",
         HUBSPOT_SKIPPED,
+        PIPEDRIVE_SKIPPED,
         "See what was quarantined, and how to fix it: funnelhouse quarantine",
         "warning: spreadsheets: 1 file matches no entry of mapping.yaml, add an entry for: 客户名单.csv",
     ]
@@ -153,6 +157,7 @@ def test_ingest_exit_codes_for_nothing_to_read_rejected_files_and_configuration_
         f"forms: skipped — no input files in {inputs / 'forms'}",
         f"spreadsheets: skipped — no input files in {inputs / 'spreadsheets'}",
         HUBSPOT_SKIPPED,
+        PIPEDRIVE_SKIPPED,
         "error: nothing could be read: no source had a readable input (see the lines above)",
     ]
     (inputs / "forms" / "export").mkdir(parents=True)
