@@ -10,8 +10,10 @@ by update_time 1 (01-10), 3 (01-20), 8 (01-31 23:59:59), 2 (02-03), 4 (02-15), 5
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -246,3 +248,19 @@ def test_a_generated_account_loads_whole_with_the_emulators_stage_moves(tmp_path
     assert len(partner) == 26  # "Partner channel" is set on 26 of the 120 deals (added mid-history)
     assert dict(query(tmp_path, "select id, partner_channel from raw_pipedrive.deals "
                                 "where partner_channel is not null")) == partner
+
+
+def test_a_spent_daily_budget_stops_the_run_in_one_line(tmp_path: Path) -> None:
+    now = datetime.now(timezone.utc)
+    if (now.replace(hour=23, minute=50, second=0) - now).total_seconds() < 0:
+        pytest.skip("the emulator's budget resets at midnight UTC: its Retry-After is too short to test now")
+    with PipedriveEmulator(FIXTURES, token=TOKEN, daily_budget=0).start() as emulator:
+        with pytest.raises(Exception) as raised:
+            load(emulator, tmp_path)
+        statuses = emulator.stats()["statuses"]
+    # Retry-After: the seconds until midnight UTC, more than a run waits: not retried, said in one line
+    assert re.fullmatch(
+        r"Pipedrive answered 429 for /api/v2/deals and asks to wait [\d,]+ s \(Retry-After\), longer than the 300 s "
+        r"a run waits \(Pipedrive: daily request budget exceeded\): run again later, or check the account's API "
+        r"budget", explain(raised.value) or ""), explain(raised.value)
+    assert statuses == {"429": 1}
