@@ -324,8 +324,9 @@ def test_a_refresh_with_nothing_to_load_says_what_is_missing(isolated_data_dir: 
     assert (result.exit_code, result.output.splitlines()) == (2, [
         f"error: nothing to refresh, and nothing loaded before: no input files in {inputs / 'forms'}; no input files "
         f"in {inputs / 'spreadsheets'}; no api_token configured (set api_token under [sources.hubspot] in "
-        ".dlt/secrets.toml or FUNNELHOUSE_HUBSPOT_TOKEN); put files in the drop folders (or run `funnelhouse "
-        "generate` for demo data, or `funnelhouse demo`) first"])
+        ".dlt/secrets.toml or FUNNELHOUSE_HUBSPOT_TOKEN); no api_token configured (set api_token under "
+        "[sources.pipedrive] in .dlt/secrets.toml or FUNNELHOUSE_PIPEDRIVE_TOKEN); put files in the drop folders "
+        "(or run `funnelhouse generate` for demo data, or `funnelhouse demo`) first"])
 
 
 def test_build_before_ingest_says_to_ingest_first(isolated_data_dir: Path) -> None:
