@@ -142,6 +142,23 @@ def test_first_run_then_only_the_changed_deals_and_their_changelogs(tmp_path: Pa
     assert {t.input_name: t.detail for t in first.tallies}["pipedrive/persons"] == "listed all (first run)"
 
 
+def test_changelogs_of_moved_deals_only(tmp_path: Path) -> None:
+    """changelogs="moved": only deals with a stage_change_time (later: at or after the saved cursor) are asked."""
+    with PipedriveEmulator(FIXTURES, token=TOKEN).start() as emulator:
+        first = load(emulator, tmp_path, changelogs="moved")
+        # stage_change_time is set on 1, 2, 3, 5 and 8: 1 + 3 + 2 + 2 + 1 pages; deal 6's seed has a stage move
+        # but no stage_change_time, so its move is not read: the heuristic trusts stage_change_time
+        assert changelogs_read(emulator) == [1, 2, 3, 5, 8] and requests(emulator)[CHANGELOG] == 9
+        assert tallies(first)["deal_stage_changes"] == (8, 8, 0)
+        assert set(query(tmp_path, MOVES)) == stage_moves(FIXTURES) - {(6, 1, 2, "2026-01-20 09:00:00")}
+        emulator.update_deal(1, {"stage_id": 3})  # moved: read
+        emulator.update_deal(4, {"status": "won"})  # no stage move: not read
+        emulator.delete_deal(8)  # its last move (01-31) is older than the cursor: not read
+        second = load(emulator, tmp_path, changelogs="moved")
+        assert changelogs_read(emulator) == [1] and requests(emulator)[CHANGELOG] == 1
+    assert tallies(second)["deals"] == (3, 3, 0) and tallies(second)["deal_stage_changes"] == (2, 2, 0)
+
+
 # ---------------------------------------------------------------- custom fields, bad values
 def test_custom_fields_by_name_and_a_field_added_mid_history(tmp_path: Path) -> None:
     with PipedriveEmulator(FIXTURES, token=TOKEN).start() as emulator:
