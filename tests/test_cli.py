@@ -18,7 +18,7 @@ def test_every_command_has_help() -> None:
         result = runner.invoke(app, args)
         assert result.exit_code == 0, (args, result.output)
     help_text = runner.invoke(app, ["ingest", "--help"], env={"COLUMNS": "250"}).output
-    assert "Which source to load: forms, spreadsheets, hubspot, salesforce, or all of them." in help_text
+    assert "Which source to load: forms, spreadsheets, hubspot, salesforce, pipedrive, or all of them." in help_text
 
 
 def test_ingest_forms_prints_reconciliation_and_names_rejected_file(tmp_path: Path, fixtures_dir: Path) -> None:
