@@ -144,7 +144,8 @@ SALESFORCE_HISTORY = [
     _history(OPP_WON, "2026-02-20T10:00:00.000+0000", "Proposal/Price Quote", 120000, "2026-03-20", probability=75),
     _history(OPP_WON, "2026-03-05T10:00:00.000+0000", "Negotiation/Review", 120000, "2026-03-20", probability=90),
     _history(OPP_WON, "2026-03-20T17:00:00.000+0000", "Closed Won", 120000, "2026-03-20", probability=100),
-    # lost: Prospecting, Qualification, Needs Analysis, (Amount only), back to Qualification, Closed Lost: 6 rows, 5 moves
+    # lost: Prospecting, Qualification, Needs Analysis, (Amount only), back to Qualification, Closed Lost:
+    # 6 rows, 5 moves
     _history(OPP_LOST, "2026-01-20T11:00:00.000+0000", "Prospecting", 20000, "2026-03-31"),
     _history(OPP_LOST, "2026-01-27T11:00:00.000+0000", "Qualification", 20000, "2026-03-31"),
     _history(OPP_LOST, "2026-02-03T11:00:00.000+0000", "Needs Analysis", 20000, "2026-03-31", probability=20),
