@@ -49,25 +49,9 @@ renamed as (
 
 ),
 
-normalised as (
-
-    select
-        *,
-        {{ phone_e164('phone_digits') }} as phone
-
-    from renamed
-
-),
-
 protected as (
 
-    select
-        *,
-        {{ person_name_key('contact_name') }} as contact_name_key,
-        {{ protected_email_columns('email') }},
-        {{ protected_phone_columns('phone') }}
-
-    from normalised
+    {{ protect_contact('renamed', name='contact_name') }}
 
 )
 

@@ -68,12 +68,11 @@ renamed as (
 
 ),
 
-normalised as (
+keyed as (
 
     select
         *,
-        {{ company_name_key('company_name_squeezed') }} as company_name_key,
-        {{ phone_e164('phone_digits') }} as phone
+        {{ company_name_key('company_name_squeezed') }} as company_name_key
 
     from renamed
 
@@ -81,13 +80,7 @@ normalised as (
 
 protected as (
 
-    select
-        *,
-        {{ person_name_key('lead_name') }} as lead_name_key,
-        {{ protected_email_columns('email') }},
-        {{ protected_phone_columns('phone') }}
-
-    from normalised
+    {{ protect_contact('keyed', name='lead_name') }}
 
 )
 
