@@ -349,15 +349,16 @@ def pipedrive_fixture_source(recon: Reconciliation) -> list[Any]:
     return resources
 
 
-def load_crm_raw(warehouse: Path, pipelines_dir: Path) -> dict[str, LoadSummary]:
-    """raw_salesforce and raw_pipedrive of the DuckDB file `warehouse` from the records above, each through
-    ingestion.pipeline.run_source (reconciled, tally and quarantine written): {source: its LoadSummary}."""
+def load_crm_raw(warehouse: Path | None, pipelines_dir: Path, kind: str = "duckdb") -> dict[str, LoadSummary]:
+    """raw_salesforce and raw_pipedrive of the DuckDB file `warehouse` (kind postgres: the Postgres database of the
+    settings) from the records above, each through ingestion.pipeline.run_source (reconciled, tally and quarantine
+    written): {source: its LoadSummary}."""
     summaries = {}
     for name, source, tables in (
         ("salesforce", salesforce_fixture_source, set(salesforce_rows.SCHEMAS)),
         ("pipedrive", pipedrive_fixture_source, set(pipedrive_rows.SCHEMAS)),
     ):
         recon = Reconciliation(name)
-        pipeline = make_pipeline(name, warehouse=warehouse, pipelines_dir=pipelines_dir, kind="duckdb")
+        pipeline = make_pipeline(name, warehouse=warehouse, pipelines_dir=pipelines_dir, kind=kind)
         summaries[name] = run_source(name, source(recon), recon, tables, pipeline=pipeline)
     return summaries
