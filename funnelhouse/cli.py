@@ -14,6 +14,7 @@ from funnelhouse.console import (
     IngestProgress, console, errors, explain, quarantine_report, reconciliation_table, summary_lines,
 )
 from ingestion.common.errors import FunnelhouseError
+from ingestion.connectors import SOURCES, settings_from_env
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -25,11 +26,8 @@ emulate_app = typer.Typer(no_args_is_help=True, help="Serve a local emulator of 
 app.add_typer(emulate_app, name="emulate")
 
 
-class SourceChoice(str, Enum):
-    forms = "forms"
-    spreadsheets = "spreadsheets"
-    hubspot = "hubspot"
-    all = "all"
+# the sources of ingestion.connectors (forms, spreadsheets, hubspot, ...), and all of them
+SourceChoice = Enum("SourceChoice", {name: name for name in (*SOURCES, "all")}, type=str)
 
 
 def before_run(*checks) -> None:
@@ -74,8 +72,8 @@ EXIT_CHECK_FAILED = 1  # build: the deal-coverage check failed (the marts are bu
 
 @app.command(epilog=INGEST_EXIT_CODES)
 def ingest(
-    source: SourceChoice = typer.Argument(SourceChoice.all, help="Which source to load: forms, spreadsheets, "
-                                          "hubspot, or all of them."),
+    source: SourceChoice = typer.Argument(SourceChoice.all, help=f"Which source to load: {', '.join(SOURCES)}, "
+                                          "or all of them."),
     inputs: Path = typer.Option(None, help="Root of the drop folders (forms/, spreadsheets/). "
                                 "Default: data/inputs, or env FUNNELHOUSE_INPUTS."),
     warehouse: Path = typer.Option(None, help="DuckDB warehouse file. Default: data/funnelhouse.duckdb, "
@@ -91,15 +89,15 @@ def ingest(
     configuration is skipped with one line saying so. Bad rows go to each dataset's `quarantine` table with the
     file, row, field and reason: `funnelhouse quarantine` lists them with the fix.
     """
-    from ingestion.run import SOURCES, IngestOptions, ingest as run_ingest
+    from ingestion.run import IngestOptions, ingest as run_ingest
 
     options = IngestOptions(progress="log" if progress else None)
     if inputs:
         options.inputs_dir = inputs
     if warehouse:
         options.warehouse = warehouse
-    options.hubspot_base_url = hubspot_url or os.environ.get("FUNNELHOUSE_HUBSPOT_BASE_URL") or None
-    options.hubspot_token = os.environ.get("FUNNELHOUSE_HUBSPOT_TOKEN") or None
+    options.api_settings = settings_from_env(os.environ)  # e.g. FUNNELHOUSE_HUBSPOT_TOKEN
+    options.hubspot_base_url = hubspot_url or None
     names = list(SOURCES) if source is SourceChoice.all else [source.value]
     wait_for_warehouse(options.warehouse)
     try:
@@ -182,6 +180,41 @@ def emulate_hubspot(
     before_run(lambda: require_crm_seed(folder))
     serve_forever(folder, token=token, host="127.0.0.1", port=port, missing_scopes=tuple(missing_scope),
                   **RATE_LIMIT_PROFILES[rate_limits.value])
+
+
+class PipedriveRateLimits(str, Enum):
+    """`funnelhouse emulate pipedrive --rate-limits`: the names of emulators.pipedrive.app.RATE_LIMIT_PROFILES."""
+
+    off = "off"
+    pipedrive = "pipedrive"
+
+
+def require_pipedrive_seed(folder: Path) -> None:
+    if not (folder / "deals.jsonl").is_file():
+        raise FunnelhouseError(f"{folder}: no Pipedrive seed files (deals.jsonl, deal_changelog.jsonl, ...): run "
+                               "`funnelhouse generate` first, or pass --data with a folder that has them")
+
+
+@emulate_app.command("pipedrive")
+def emulate_pipedrive(
+    data: Path = typer.Option(None, help="Folder with the Pipedrive seed files (deals.jsonl, deal_changelog.jsonl, "
+                              "...). Default: data/inputs/pipedrive, written by `funnelhouse generate`."),
+    port: int = typer.Option(8766, help="Port on 127.0.0.1."),
+    token: str = typer.Option("emulator-token", envvar="FUNNELHOUSE_EMULATOR_TOKEN",
+                              help="API token the emulator accepts (x-api-token, ?api_token= or Bearer)."),
+    rate_limits: PipedriveRateLimits = typer.Option(PipedriveRateLimits.off, help="off: no limit; pipedrive: an API "
+                                                    "token's burst limit on the Professional plan (80 requests per "
+                                                    "rolling 2 s), answered with 429."),
+) -> None:
+    """Serve a Pipedrive API emulator in the foreground (Ctrl-C stops it).
+
+    API v2 deals, pipelines, stages, persons and organizations; v1 users, deal changelogs and deal fields."""
+    from emulators.pipedrive.app import RATE_LIMIT_PROFILES
+    from emulators.pipedrive.server import serve_forever
+
+    folder = data or settings.inputs_dir() / "pipedrive"
+    before_run(lambda: require_pipedrive_seed(folder))
+    serve_forever(folder, token=token, host="127.0.0.1", port=port, **RATE_LIMIT_PROFILES[rate_limits.value])
 
 
 @app.command()

@@ -162,10 +162,10 @@ def explain(exc: BaseException) -> str:
     from dlt.common.configuration.exceptions import ConfigFieldMissingException
 
     from ingestion.common.explain import exception_chain, explain_exception
-    from ingestion.hubspot.errors import explain as hubspot_explain
+    from ingestion.connectors import explain_missing_setting
 
     if any(isinstance(error, ConfigFieldMissingException) for error in exception_chain(exc)):
-        message = hubspot_explain(exc)  # a HubSpot setting missing when the source was built
+        message = explain_missing_setting(exc)  # an API source's setting missing when the source was built
         if message:
             return message
     return explain_exception(exc)

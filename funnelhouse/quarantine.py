@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from funnelhouse.transform import _query
-
-SOURCES = ("forms", "spreadsheets", "hubspot")
+from ingestion.connectors import SOURCES  # the one list of sources
 _QUOTED = re.compile(r"'[^']*'")
 _POSITION = re.compile(r"\b(row|line|column) \d+")
 _EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")

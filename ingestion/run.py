@@ -12,62 +12,37 @@ from funnelhouse import settings
 from funnelhouse.warehouse_lock import wait_for_warehouse
 from ingestion.common.files import list_files
 from ingestion.common.reconcile import Reconciliation
+from ingestion.connectors import SOURCES, connector  # SOURCES: read from here by the CLI and preflight
 from ingestion.packages import finish_pending
 from ingestion.pipeline import LoadSummary, make_pipeline, run_source
 
-SOURCES = ("forms", "spreadsheets", "hubspot")
 # told while a source loads: (source, rows read so far, seconds since it started, whether it has finished)
 RowsReport = Callable[[str, int, float, bool], None]
 
 
 @dataclass
 class IngestOptions:
-    """Where to read and write; HubSpot settings fall back to dlt config/secrets when not given."""
+    """Where to read and write; an API source's settings fall back to dlt config/secrets when not given."""
 
     inputs_dir: Path = field(default_factory=settings.inputs_dir)
     warehouse: Path = field(default_factory=settings.warehouse_path)
     pipelines_dir: Path | None = None  # default: next to the warehouse (settings.pipelines_dir)
     hubspot_base_url: str | None = None
     hubspot_token: str | None = None
+    api_settings: dict[str, dict[str, str]] = field(default_factory=dict)  # {source: {setting key: value}}
     progress: str | None = None  # dlt's own progress collector ("log", "tqdm", ...)
     on_rows: RowsReport | None = None  # called every `report_every` seconds while a source loads, and at its end
     report_every: float = 2.0
 
 
-def _forms(options: IngestOptions, recon: Reconciliation):
-    from ingestion.forms import ENTITY_TABLES, forms_source
-
-    return forms_source(drop_dir=str(options.inputs_dir / "forms"), reconciliation=recon), ENTITY_TABLES
-
-
-def _spreadsheets(options: IngestOptions, recon: Reconciliation):
-    from ingestion.spreadsheets import ENTITY_TABLES, spreadsheets_source
-
-    return spreadsheets_source(drop_dir=str(options.inputs_dir / "spreadsheets"), reconciliation=recon), ENTITY_TABLES
-
-
-def _hubspot(options: IngestOptions, recon: Reconciliation):
-    from ingestion.hubspot import ENTITY_TABLES, hubspot_source
-
-    kwargs = {"reconciliation": recon}
-    if options.hubspot_base_url:
-        kwargs["base_url"] = options.hubspot_base_url
-    if options.hubspot_token:
-        kwargs["api_token"] = options.hubspot_token
-    return hubspot_source(**kwargs), ENTITY_TABLES
-
-
-BUILDERS: dict[str, Callable] = {"forms": _forms, "spreadsheets": _spreadsheets, "hubspot": _hubspot}
-
-
-def _configured(key: str, given: str | None, secret: bool = False) -> str | None:
-    """`given`, else sources.hubspot.<key> of dlt's config or secrets (.dlt/*.toml, SOURCES__HUBSPOT__* env)."""
+def _configured(source: str, key: str, given: str | None, secret: bool = False) -> str | None:
+    """`given`, else sources.<source>.<key> of dlt's config or secrets (.dlt/*.toml, SOURCES__<SOURCE>__* env)."""
     if given:
         return given
     import dlt
 
     try:
-        value = (dlt.secrets if secret else dlt.config).get(f"sources.hubspot.{key}")
+        value = (dlt.secrets if secret else dlt.config).get(f"sources.{source}.{key}")
     except Exception:  # noqa: BLE001 - an unreadable config is the same as none here
         return None
     return str(value) if value else None
@@ -75,21 +50,20 @@ def _configured(key: str, given: str | None, secret: bool = False) -> str | None
 
 def skip_reason(name: str, options: IngestOptions) -> str:
     """Why source `name` has nothing to run with ("" when it does): a drop folder that is missing or holds no
-    file, or HubSpot without a base URL or token. Said in one line, e.g. "hubspot: skipped — ..."."""
-    if name in ("forms", "spreadsheets"):
+    file, or an API source without a setting it needs (base URL, token). Said in one line, e.g.
+    "hubspot: skipped — ..."."""
+    entry = connector(name)
+    if entry.kind == "files":
         folder = Path(options.inputs_dir) / name
         if not folder.is_dir() or not list_files(folder, ["**/*"]):
             return f"{name}: skipped — no input files in {folder}"
         return ""
-    missing = [key for key, given, secret in (("base_url", options.hubspot_base_url, False),
-                                             ("api_token", options.hubspot_token, True))
-               if not _configured(key, given, secret)]
+    given = entry.given(options)
+    missing = [setting for setting in entry.settings
+               if not setting.optional and not _configured(name, setting.key, given.get(setting.key), setting.secret)]
     if missing:
-        from ingestion.hubspot.errors import BASE_URL_SETTING, TOKEN_SETTING  # the words of the source's errors
-
-        where = {"base_url": BASE_URL_SETTING, "api_token": TOKEN_SETTING}
-        return (f"hubspot: skipped — no {'/'.join(missing)} configured (set "
-                f"{'; '.join(where[key] for key in missing)})")
+        return (f"{name}: skipped — no {'/'.join(setting.key for setting in missing)} configured (set "
+                f"{'; '.join(setting.where(name) for setting in missing)})")
     return ""
 
 
@@ -154,7 +128,8 @@ def ingest_source(name: str, options: IngestOptions | None = None) -> tuple[Load
     # what a killed run left loads first: aborting a poisoned package rewinds the state the source reads
     warnings = finish_pending(pipeline, name)
     # built after its pipeline exists: the HubSpot source reads the pipeline's cursors to choose list vs. search
-    source, entity_tables = BUILDERS[name](options, recon)
+    entry = connector(name)
+    source, entity_tables = entry.build(options, recon), entry.entity_tables()
     with _rows_watch(name, recon, options.on_rows, options.report_every):
         summary = run_source(name, source, recon, entity_tables, pipeline)
     summary.warnings[:0] = warnings

@@ -12,6 +12,7 @@ from dagster_dbt import DbtCliResource
 from funnelhouse import settings
 from funnelhouse.transform import DBT_PROJECT_DIR
 from ingestion.common.explain import serving_copy
+from ingestion.connectors import settings_from_env
 from ingestion.run import IngestOptions
 
 
@@ -57,6 +58,7 @@ class FunnelhouseResource(dg.ConfigurableResource):
             warehouse=self.warehouse_path(),
             hubspot_base_url=self.hubspot_base_url or os.environ.get("FUNNELHOUSE_HUBSPOT_BASE_URL") or None,
             hubspot_token=self.hubspot_token or os.environ.get("FUNNELHOUSE_HUBSPOT_TOKEN") or None,
+            api_settings=settings_from_env(os.environ),  # every API source's FUNNELHOUSE_* settings
         )
 
     @contextmanager

@@ -6,8 +6,9 @@ from pathlib import Path
 import dagster as dg
 
 from funnelhouse import settings
+from ingestion.connectors import CONNECTORS
 
-DROP_FOLDERS = ("forms", "spreadsheets")
+DROP_FOLDERS = tuple(entry.name for entry in CONNECTORS if entry.kind == "files")  # forms, spreadsheets
 
 
 def _sha256(path: Path) -> str:

@@ -419,3 +419,41 @@ def test_data_from_2015_builds_green_with_the_calendar_spanning_it(tmp_path: Pat
         "select min(snapshot_date), count(distinct snapshot_date), sum(open_deals) "
         "from marts.fct_pipeline_daily_snapshot",
     ) == [(date(2015, 3, 2), 319, 406)]
+
+
+def test_a_passthrough_column_reaches_fct_deals(built: SimpleNamespace, tmp_path: Path) -> None:
+    """A customer's own deal field (as Salesforce's Loss_Reason__c would be) reaches fct_deals through the var
+    deals_passthrough_columns and yml alone: here HubSpot's canonical model carries dealstage as custom_stage_c
+    (a stand-in for a source model that has the field); the other sources do not have it → null."""
+    import yaml
+
+    project = copy_project(built.project, tmp_path / "dbt_project")
+    model = project / "models" / "intermediate" / "hubspot" / "int_hubspot__deals.sql"
+    model.write_text(model.read_text(encoding="utf-8").replace(
+        "        hubspot_deals.source_load_id\n",
+        "        hubspot_deals.deal_stage_id as custom_stage_c,\n        hubspot_deals.source_load_id\n"), encoding="utf-8")
+    for path, name in (("intermediate/hubspot/_hubspot__intermediate.yml", "int_hubspot__deals"),
+                       ("marts/_marts__models.yml", "fct_deals")):
+        document = yaml.safe_load((project / "models" / path).read_text(encoding="utf-8"))
+        (entry,) = [m for m in document["models"] if m["name"] == name]
+        entry["columns"].append({"name": "custom_stage_c", "description": "A customer's field.",
+                                 **({"data_type": "varchar"} if name == "fct_deals" else {})})
+        (project / "models" / path).write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    settings = project / "dbt_project.yml"
+    settings.write_text(settings.read_text(encoding="utf-8").replace(
+        "deals_passthrough_columns: []", "deals_passthrough_columns: [{name: custom_stage_c, type: string}]"),
+        encoding="utf-8")
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(built.warehouse, warehouse)
+    dbt_build(warehouse, as_of=AS_OF, select="int_hubspot__deals+,+fct_deals", project_dir=project)
+
+    # the 7 HubSpot deals in the funnel keep their dealstage; the 3 export and 3 tracker deals have none
+    assert query(warehouse, "select deal_id, custom_stage_c from marts.fct_deals where source = 'hubspot' "
+                            "order by 1") == [
+        ("hubspot:11", "presentationscheduled"), ("hubspot:150", "appointmentscheduled"),
+        ("hubspot:31", "closedlost"), ("hubspot:5", "closedwon"), ("hubspot:64", "decisionmakerboughtin"),
+        ("hubspot:7", "qualifiedtobuy"), ("hubspot:77", "contractsent"),
+    ]
+    assert query(warehouse, "select source, count(custom_stage_c), count(*) from marts.fct_deals "
+                            "where source <> 'hubspot' group by 1 order by 1") == [("export_en", 0, 3),
+                                                                                  ("tracker_cn", 0, 3)]

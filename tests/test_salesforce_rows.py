@@ -20,7 +20,7 @@ from ingestion.salesforce.settings import (
     query_field_types,
     soql,
 )
-from ingestion.salesforce.values import column_name
+from ingestion.common.api_values import column_name
 
 UTC = timezone.utc
 

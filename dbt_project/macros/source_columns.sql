@@ -1,14 +1,17 @@
 {#- Select the listed columns of a raw table, tolerating what ingestion has not written (yet):
     a missing column comes out as a typed null, a missing table as an empty result with the same columns.
-    `columns` maps column name -> type key: string, timestamp, date, numeric, bigint, boolean. A missing timestamp
-    is a timestamp with time zone, as dlt writes every timestamp. -#}
+    `columns` maps column name -> type key: string, timestamp, utc_timestamp, date, numeric, bigint, integer,
+    boolean. A missing timestamp is a timestamp with time zone, as dlt writes every timestamp; utc_timestamp is the
+    plain UTC timestamp staging makes of it (to_utc), integer the int of counts derived in SQL. -#}
 
 {% macro column_type(type_key) -%}
     {%- if type_key == 'string' -%}{{ dbt.type_string() }}
     {%- elif type_key == 'timestamp' -%}timestamp with time zone
+    {%- elif type_key == 'utc_timestamp' -%}{{ dbt.type_timestamp() }}
     {%- elif type_key == 'date' -%}date
     {%- elif type_key == 'numeric' -%}{{ dbt.type_numeric() }}
     {%- elif type_key == 'bigint' -%}{{ dbt.type_bigint() }}
+    {%- elif type_key == 'integer' -%}{{ dbt.type_int() }}
     {%- elif type_key == 'boolean' -%}{{ dbt.type_boolean() }}
     {%- else -%}{{ exceptions.raise_compiler_error("unknown column type key " ~ type_key) }}
     {%- endif -%}
@@ -26,17 +29,23 @@
         {%- endif -%}
     {%- endif %}
     select
+    {{- filled_columns(columns, existing) }}
+    {%- if found is not none or not execute %}
+    from {{ relation }}
+    {%- else %}
+    where 1 = 0
+    {%- endif %}
+{%- endmacro %}
+
+{#- `columns` (name -> type key) as a select list: a name in `present` (lower-cased names) as itself, any other as a
+    typed null; at parse time (nothing queried yet) every name as itself. -#}
+{% macro filled_columns(columns, present) -%}
     {%- for name, type_key in columns.items() %}
-        {% if name | lower in existing or not execute -%}
+        {% if name | lower in present or not execute -%}
             {{ name }}
         {%- else -%}
             cast(null as {{ column_type(type_key) }}) as {{ name }}
         {%- endif -%}
         {{ "," if not loop.last }}
     {%- endfor %}
-    {%- if found is not none or not execute %}
-    from {{ relation }}
-    {%- else %}
-    where 1 = 0
-    {%- endif %}
 {%- endmacro %}

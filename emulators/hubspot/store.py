@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from emulators.common.records import as_text as property_value
+from emulators.common.vendor import ApiError
 from emulators.hubspot.account import DEAL_STAGE_METADATA, HUBSPOT_DEFINED, STAGE_CALCULATED, options, stage_calculated
 
 OBJECT_TYPES = ("companies", "contacts", "deals")
@@ -63,15 +65,17 @@ _PROPERTY_NAME = re.compile(r"^[A-Za-z0-9_]+$")
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 
 
-class StoreError(Exception):
-    """A request the store refuses; the app turns it into a HubSpot error body."""
+class HubSpotError(ApiError):
+    """A request HubSpot refuses, answered with its body {"status": "error", "message", "correlationId",
+    "category", ...extra} (rendered by emulators.hubspot.app)."""
 
     def __init__(self, status: int, message: str, category: str = "VALIDATION_ERROR", **extra: Any):
-        super().__init__(message)
-        self.status = status
-        self.message = message
+        super().__init__(status, message, category=category, **extra)
         self.category = category
         self.extra = extra
+
+
+StoreError = HubSpotError  # what the store raises
 
 
 def resolve_object_type(name: str) -> str | None:
@@ -117,14 +121,6 @@ def _as_number(value: Any) -> float | None:
         ms = parse_timestamp(text)
         return float(ms) if ms is not None else None
     return None
-
-
-def _property_value(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
 
 
 def _match(stored: Any, operator: str, value: Any, high: Any) -> int:
@@ -373,7 +369,7 @@ class HubSpotStore:
             else:
                 self.extra_property = {
                     "name": str(extra["name"]),
-                    "value": _property_value(extra.get("value")),
+                    "value": property_value(extra.get("value")),
                 }
 
     # ------------------------------------------------------------------ reads
@@ -597,7 +593,7 @@ class HubSpotStore:
                     value = doc.get("createdAt")
                 elif name == modified_property:
                     value = doc.get("updatedAt")
-            out_props[name] = _property_value(value)
+            out_props[name] = property_value(value)
         extra = self.extra_property
         if extra is not None:
             out_props[extra["name"]] = extra["value"]
@@ -616,7 +612,7 @@ class HubSpotStore:
                         if current is None
                         else [
                             {
-                                "value": _property_value(current),
+                                "value": property_value(current),
                                 "timestamp": doc.get("createdAt"),
                                 "sourceType": "CRM_UI",
                             }
@@ -680,7 +676,7 @@ class HubSpotStore:
             for name, raw in properties.items():
                 if not isinstance(name, str) or not _PROPERTY_NAME.match(name):
                     raise StoreError(400, f'Property "{name}" is not a valid property name.')
-                value = _property_value(raw)
+                value = property_value(raw)
                 previous = props.get(name)
                 props[name] = value
                 self.schema[object_type].setdefault(name, value)
@@ -726,7 +722,7 @@ class HubSpotStore:
             object_id = self.max_id[object_type] + 1
             self.max_id[object_type] = object_id
             iso = format_timestamp(self._next_timestamp())
-            props = {name: _property_value(value) for name, value in properties.items()}
+            props = {name: property_value(value) for name, value in properties.items()}
             props.update(
                 {"createdate": iso, MODIFIED_PROPERTY[object_type]: iso, "hs_object_id": str(object_id)}
             )

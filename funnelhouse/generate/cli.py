@@ -18,14 +18,19 @@ from .core import generate
 _OUT_HELP = (
     "Folder to write into (created if missing; existing files with the same names are overwritten). "
     "Gets forms/ (Typeform, 金数据 and website JSONL), spreadsheets/ (XLSX/CSV trackers, English CRM export, "
-    "marketing spend), crm/ (HubSpot CRM v3 seed: owners, pipelines, companies, contacts, deals) "
-    "and manifest.json."
+    "marketing spend), crm/ (HubSpot CRM v3 seed: owners, pipelines, companies, contacts, deals), "
+    "salesforce/ (a US team's org as SOQL records: User, Account, Contact, Lead, Opportunity, OpportunityHistory, "
+    "OpportunityStage, fields.json), pipedrive/ (a European team's account: v2 deals, persons, organizations, "
+    "pipelines, stages; v1 users, deal changelog, deal fields) and manifest.json."
 )
 _SEED_HELP = "Random seed. The same seed, scale and as-of date always give byte-identical files."
 _SCALE_HELP = (
-    "Size of the data set. 1 ≈ 400 deals / 1.8k stage changes / 800 form leads (under a second); "
-    "2500 ≈ 1M deals / 4.3M stage changes / 2M leads (about 13 minutes, 4 GB, under 0.3 GB of memory; "
-    "big outputs are split into files of at most 50,000 rows). Fractions such as 0.1 give tiny samples."
+    "Size of the data set. 1 ≈ 400 deals / 1.8k stage changes / 800 form leads, plus 150 Salesforce "
+    "opportunities and 120 Pipedrive deals (about a second); 2500 ≈ 1M deals / 4.3M stage changes / 2M leads "
+    "(about 13 minutes and 4 GB) plus 375k Salesforce opportunities / 3.1M history rows and 300k Pipedrive deals "
+    "/ 1.5M changelog items (about 3.4 GB and, measured at scale 250, as long again as the forms), under 0.3 GB "
+    "of memory; big outputs are split into files of at most 50,000 rows, except the Salesforce and Pipedrive "
+    "seeds (one file per object, as their emulators read them). Fractions such as 0.1 give tiny samples."
 )
 _AS_OF_HELP = "The 'today' of the data (YYYY-MM-DD): everything is dated in the 18 months up to this day."
 
@@ -51,7 +56,8 @@ def generate_command(
     console.print(
         f"[bold]{counts['deals']:,}[/] deals, [bold]{counts['stage_changes']:,}[/] stage changes, "
         f"[bold]{counts['leads']:,}[/] form leads from {counts['lead_people']:,} people, "
-        f"{counts['crm_contacts']:,} CRM contacts — {counts['files']} files in {elapsed:.1f}s → {out}"
+        f"{counts['crm_contacts']:,} CRM contacts, {counts['salesforce_opportunities']:,} Salesforce opportunities, "
+        f"{counts['pipedrive_deals']:,} Pipedrive deals — {counts['files']} files in {elapsed:.1f}s → {out}"
     )
 
 

@@ -1,4 +1,4 @@
-"""generate(): writes the whole demo data set (forms, spreadsheets, CRM seed, manifest) and returns counts."""
+"""generate(): writes the whole demo data set (forms, spreadsheets, CRM seeds, manifest) and returns counts."""
 
 from __future__ import annotations
 
@@ -9,6 +9,10 @@ from .crm import CrmPlan, build_owners, owner_count, write_crm
 from .entities import EAST_SHEET_PERSON_BASE, ENGLISH_SHEET_PERSON_BASE, SOUTH_SHEET_PERSON_BASE, Universe
 from .forms import write_forms
 from .manifest import write_manifest
+from .pipedrive import SHAPES as PIPEDRIVE_SHAPES
+from .pipedrive import write_pipedrive
+from .salesforce import SHAPES as SALESFORCE_SHAPES
+from .salesforce import write_salesforce
 from .sheets import (
     SheetDealMaker,
     write_east_workbooks,
@@ -17,6 +21,8 @@ from .sheets import (
     write_south_csv,
 )
 from .timeline import Timeline, scaled_count
+from .vendor_plan import VendorPlan
+from .vendor_vocab import EUROPE, US
 from .writers import FileLog
 
 # Sizes at scale 1; everything except the sales team grows linearly with `scale`.
@@ -28,6 +34,15 @@ BASE_EAST_DEALS = 80
 BASE_SOUTH_DEALS = 60
 BASE_ENGLISH_DEALS = 60
 BASE_UNIVERSE_COMPANIES = 600
+# The US team's Salesforce org and the European team's Pipedrive account: accounts, contacts, deals, leads
+# beyond the converted ones (Pipedrive has no leads here).
+BASE_SALESFORCE = (70, 110, 150, 90)
+BASE_PIPEDRIVE = (60, 100, 120, 0)
+
+
+def vendor_team_size(scale: float) -> int:
+    """~8 users at scale 1, growing with the square root of the scale, as the HubSpot owners do."""
+    return min(200, max(3, round(8 * scale**0.5)))
 
 
 def generate(
@@ -36,7 +51,9 @@ def generate(
     """Write a realistic, deterministic sales-funnel data set under `out_dir` and return row counts.
 
     scale=1 is about 400 deals (1.8k stage changes) and 800 form submissions; scale=2500 is about 1M deals
-    (4.3M stage changes) and 2M submissions, streamed to disk with well under 1 GB of memory.
+    (4.3M stage changes) and 2M submissions, streamed to disk with well under 1 GB of memory. Beside them, a
+    US team's Salesforce org (150 opportunities at scale 1) and a European team's Pipedrive account (120 deals),
+    counted apart (salesforce_*, pipedrive_*): `deals` and `stage_changes` stay the HubSpot and spreadsheet ones.
     The same (seed, scale, as_of) always produces byte-identical files.
     """
     if scale <= 0:
@@ -84,6 +101,12 @@ def generate(
         out_dir, maker("english", "international", None, ENGLISH_SHEET_PERSON_BASE), english, log
     )
     write_marketing_spend(out_dir, seed, timeline, leads, scale, log)
+    for region, base, shapes, write in (
+        (US, BASE_SALESFORCE, SALESFORCE_SHAPES, write_salesforce),
+        (EUROPE, BASE_PIPEDRIVE, PIPEDRIVE_SHAPES, write_pipedrive),
+    ):
+        sizes = (vendor_team_size(scale), *(scaled_count(n, scale, minimum=0 if n == 0 else 1) for n in base))
+        counts.update(write(out_dir, VendorPlan(seed, region, universe, timeline, leads, sizes, shapes), log))
 
     counts.update(
         {

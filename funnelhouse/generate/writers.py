@@ -80,6 +80,15 @@ class JsonlWriter:
         return self._last_line_start + cut
 
 
+def write_jsonl(path: Path, log: FileLog, records) -> int:
+    """Writes every record of an iterable as one JSONL file; returns the row count."""
+    writer = JsonlWriter(path, log)
+    for record in records:
+        writer.write(record)
+    writer.close()
+    return writer.rows
+
+
 class MonthlyJsonl:
     """One JSONL file per month (`pattern` has a {month} placeholder); months arrive in order."""
 

@@ -14,8 +14,9 @@ import orjson
 from ingestion.common.drop import new_files, reject
 from ingestion.common.errors import InputFileError
 from ingestion.common.files import DropFile
-from ingestion.common.parsing import FieldError, unexpected
+from ingestion.common.parsing import FieldError
 from ingestion.common.quarantine import quarantine_row
+from ingestion.common.shaping import shape_one
 from ingestion.common.reconcile import InputTally, Reconciliation
 from ingestion.common.schema import declare_table
 from ingestion.forms.leads import LEAD_COLUMNS, to_arrow, to_lead
@@ -147,19 +148,15 @@ def _read_file(tool: str, mapping: Any, drop: DropFile, tally: InputTally, seen:
     shape = SHAPES[tool]
     pending: list[tuple[int, Any, dict]] = []  # (row number, payload, row) of records that parsed
     for number, payload, problem, nuls in _lines(drop):
-        tally.rows_read += 1
-        try:
+
+        def to_row(payload: Any) -> dict[str, Any]:
             if problem:
                 raise FieldError("json", payload, problem)
-            try:
-                row = to_lead(tool, shape(payload, mapping))
-            except FieldError:
-                raise
-            except Exception as error:  # noqa: BLE001 - one bad record never stops more than itself
-                raise unexpected(error, "json") from None
-        except FieldError as error:
-            tally.rows_quarantined += 1
-            yield _quarantined(drop, number, payload, error)
+            return to_lead(tool, shape(payload, mapping))
+
+        row = shape_one(payload, to_row, tally, unexpected_field="json")  # one bad record stops only itself
+        if isinstance(row, FieldError):
+            yield _quarantined(drop, number, payload, row)
             continue
         if nuls:
             note = f"removed {nuls} NUL byte{'s' if nuls > 1 else ''} from the record"

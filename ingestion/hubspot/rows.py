@@ -9,6 +9,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ingestion.common.incremental import epoch_ms as cursor_ms
 from ingestion.common.parsing import DATE_RANGE, FieldError, unexpected, utc
 from ingestion.hubspot.settings import (
     BOOLEAN_PROPERTIES,
@@ -46,12 +47,9 @@ def parse_timestamp(field: str, value: Any) -> datetime | None:
 
 
 def epoch_ms(value: Any) -> int | None:
-    """Epoch milliseconds of a HubSpot timestamp, or None when it is missing or unreadable (never raises)."""
-    try:
-        parsed = parse_timestamp("timestamp", value)
-    except FieldError:
-        return None
-    return None if parsed is None else int(round(parsed.timestamp() * 1000))
+    """Epoch milliseconds of a HubSpot timestamp (ISO 8601 or epoch ms), or None when it is missing or unreadable
+    (never raises)."""
+    return cursor_ms(value, parse_timestamp)
 
 
 def parse_decimal(field: str, value: Any) -> Decimal | None:

@@ -7,7 +7,6 @@ from datetime import datetime, timezone
 from typing import Any
 
 import dlt
-import orjson
 from dlt.common.jsonpath import compile_path
 from dlt.common.typing import TSecretStrValue
 from dlt.extract import DltResource
@@ -17,14 +16,15 @@ from dlt.sources.rest_api import rest_api_resources
 
 from ingestion.common.arrow_pages import arrow_schema, page_table
 from ingestion.common.errors import FunnelhouseError
-from ingestion.common.http import rest_session
+from ingestion.common.incremental import cursor_step, incremental, saved_cursor
 from ingestion.common.parsing import FieldError
 from ingestion.common.prefetch import prefetch
-from ingestion.common.quarantine import quarantine_row
+from ingestion.common.rest import api_session, cursor_paging, resource_defaults
 from ingestion.common.reconcile import InputTally, Reconciliation
 from ingestion.common.schema import declare_table
+from ingestion.common.shaping import quarantined, record_id_number, shape_page, shape_rows
 from ingestion.hubspot.batch import BatchReader
-from ingestion.hubspot.errors import RESPONSE_ACTIONS, check_base_url, explained_send
+from ingestion.hubspot.errors import HUBSPOT, RESPONSE_ACTIONS, check_base_url
 from ingestion.hubspot.limits import Limiter
 from ingestion.hubspot.paging import SearchPaginator
 from ingestion.hubspot.rows import (
@@ -64,23 +64,10 @@ ARCHIVED_CURSOR = "archived_ms"  # epoch ms of archivedAt, the cursor of the arc
 PIPELINE_OBJECT_TYPES = ("deals",)
 # every HubSpot list answer holds its objects under `results`; compiled once (dlt compiles a text selector per page)
 RESULTS = compile_path("results")
-
-
-def _cursor_paginator() -> dict[str, Any]:
-    """HubSpot's list paging: `paging.next.after` in the body, sent back as the `after` query parameter."""
-    return {"type": "cursor", "cursor_path": "paging.next.after", "cursor_param": "after"}
-
-
-def saved_cursor(resource_name: str, cursor_path: str) -> Any:
-    """The incremental cursor the active pipeline saved for `resource_name`, or None (first run, no pipeline).
-
-    Read inside the source function (dlt gives it a read-only copy of the pipeline state) to choose the route.
-    """
-    try:
-        resource = dlt.current.source_state().get("resources", {}).get(resource_name, {})
-    except Exception:  # no active pipeline or no state yet: list everything, which is always correct
-        return None
-    return resource.get("incremental", {}).get(cursor_path, {}).get("last_value")
+# HubSpot's list paging: `paging.next.after` in the body, sent back as the `after` query parameter
+LIST_PAGING = cursor_paging("paging.next.after", "after")
+# said once for every resource: objects under `results`, errors as one line, merged on `id`, list paging
+DEFAULTS = resource_defaults(RESULTS, RESPONSE_ACTIONS, LIST_PAGING)
 
 
 def _iso(ms: Any) -> str:
@@ -90,26 +77,21 @@ def _iso(ms: Any) -> str:
         return str(ms)
 
 
-def _row_number(obj: Any, tally: InputTally) -> int:
-    """The quarantine row number: the HubSpot id (stable across runs), else minus the position in this run."""
-    raw = obj.get("id") if isinstance(obj, dict) else None
-    text = str(raw).strip() if raw is not None else ""
-    return int(text) if text.isdigit() else -tally.rows_read
-
-
 def _hinted(row: Any, table: str, key: list[str], write_disposition: str = "merge", merge_key: str = "") -> Any:
     hints = dlt.mark.make_hints(table_name=table, primary_key=key, write_disposition=write_disposition,
                                 merge_key=merge_key or None)
     return dlt.mark.with_hints(row, hints, create_table_variant=True)
 
 
-def _quarantined(tally: InputTally, obj: Any, error: FieldError, entity: str) -> Any:
-    """Count `obj` as quarantined; its quarantine row, with the record as HubSpot sent it (without our cursors)."""
-    tally.rows_quarantined += 1
+def _as_sent(obj: Any) -> Any:
+    """The record as HubSpot sent it: without the cursors the source sets on it."""
     if isinstance(obj, dict):
-        obj = {k: v for k, v in obj.items() if k not in (MODIFIED_CURSOR, ARCHIVED_CURSOR)}
-    return quarantine_row(input_name=tally.input_name, row_number=_row_number(obj, tally), field=error.field,
-                          raw_value=error.raw_value, reason=error.reason, raw_record=obj, entity=entity)
+        return {k: v for k, v in obj.items() if k not in (MODIFIED_CURSOR, ARCHIVED_CURSOR)}
+    return obj
+
+
+# the quarantine row number: the HubSpot id (stable across runs), else minus the position in this run
+ROW_NUMBER = record_id_number("id")
 
 
 def _object_loader(spec: ObjectSpec, tally: InputTally) -> Any:
@@ -121,17 +103,13 @@ def _object_loader(spec: ObjectSpec, tally: InputTally) -> Any:
     history_schema = arrow_schema(history_columns(spec)) if spec.history_table else None
     links_schema = arrow_schema(association_columns(spec)) if spec.associations else None
 
+    def to_row(obj: Any) -> dict[str, Any]:
+        return object_row(spec, obj)
+
     def load(items: list[Any]) -> Iterator[Any]:
-        rows: list[dict[str, Any]] = []  # one batch per call: dlt computes table hints per yielded item
-        read: list[dict[str, Any]] = []  # the objects of `rows`
-        for obj in items:
-            tally.rows_read += 1
-            try:
-                rows.append(object_row(spec, obj))
-            except FieldError as error:
-                yield _quarantined(tally, obj, error, spec.table)
-                continue
-            read.append(obj)
+        # one batch per call: dlt computes table hints per yielded item
+        rows, read, bad = shape_rows(items, to_row, tally, spec.table, ROW_NUMBER, _as_sent)
+        yield from bad
         history = None
         if history_schema is not None and rows:
             history = history_table(spec, [row["id"] for row in rows], read, history_schema)
@@ -142,7 +120,8 @@ def _object_loader(spec: ObjectSpec, tally: InputTally) -> Any:
                     try:
                         changes.extend(object_history(spec, row["id"], obj))
                     except FieldError as error:
-                        yield _quarantined(tally, obj, error, spec.table)
+                        tally.rows_quarantined += 1
+                        yield quarantined(obj, error, tally, spec.table, ROW_NUMBER, _as_sent)
                         continue
                     kept.append(row)
                 rows = kept
@@ -163,18 +142,10 @@ def _owner_loader(tally: InputTally) -> Any:
     owner_schema = arrow_schema(OWNER_COLUMNS)
 
     def load(items: list[Any]) -> Iterator[Any]:
-        rows: list[dict[str, Any]] = []
-        for owner in items:
-            tally.rows_read += 1
-            try:
-                row = owner_row(owner)
-            except FieldError as error:
-                yield _quarantined(tally, owner, error, "owners")
-                continue
-            tally.rows_loaded += 1
-            rows.append(row)
-        if rows:
-            yield page_table(rows, owner_schema, ("teams",))
+        page, bad = shape_page(items, owner_row, tally, owner_schema, "owners", ROW_NUMBER, lists=("teams",))
+        yield from bad
+        if len(page):
+            yield page
 
     return load
 
@@ -221,18 +192,12 @@ def _object_endpoints(
         read_params["associations"] = ",".join(spec.associations)
     list_params = {**read_params, "limit": page_size}
 
-    def with_modified(obj: Any) -> Any:
-        if isinstance(obj, dict):
-            obj[MODIFIED_CURSOR] = epoch_ms((obj.get("properties") or {}).get(spec.modified_property))
-        return obj
-
-    def with_archived(obj: Any) -> Any:
-        if isinstance(obj, dict):
-            obj[ARCHIVED_CURSOR] = epoch_ms(obj.get("archivedAt"))
-        return obj
+    with_modified = cursor_step(MODIFIED_CURSOR, lambda obj: (obj.get("properties") or {}).get(spec.modified_property),
+                                epoch_ms)
+    with_archived = cursor_step(ARCHIVED_CURSOR, lambda obj: obj.get("archivedAt"), epoch_ms)
 
     # a missing or unreadable cursor lets the object through, to be quarantined with its raw record
-    incremental: dict[str, Any] = {"cursor_path": MODIFIED_CURSOR, "on_cursor_value_missing": "include"}
+    modified = incremental(MODIFIED_CURSOR)
     since = saved_cursor(live, MODIFIED_CURSOR)
     configs: list[dict[str, Any]]
     if since is None:
@@ -241,16 +206,12 @@ def _object_endpoints(
             {
                 "name": live,
                 "selected": False,
-                "primary_key": "id",
                 "endpoint": {
                     "path": f"crm/v3/objects/{name}",
                     "params": {**list_params, "archived": "false"},
-                    "paginator": _cursor_paginator(),
-                    "data_selector": RESULTS,
-                    "incremental": incremental,
-                    "response_actions": RESPONSE_ACTIONS,
+                    "incremental": modified,
                 },
-                "processing_steps": [{"map": with_modified}],
+                "processing_steps": [with_modified],
             }
         ]
         read_live = False
@@ -271,7 +232,6 @@ def _object_endpoints(
             {
                 "name": live,
                 "selected": False,
-                "primary_key": "id",
                 "endpoint": {
                     "path": f"crm/v3/objects/{name}/search",
                     "method": "POST",
@@ -303,13 +263,11 @@ def _object_endpoints(
                     "paginator": SearchPaginator(
                         spec.modified_property, search_page_size, search_result_limit
                     ),
-                    "data_selector": RESULTS,
                     # initial_value only matters if the route was chosen from another pipeline's state
                     # (source built before its own pipeline): then everything is searched, still correct
-                    "incremental": {**incremental, "initial_value": 0, "convert": str},
-                    "response_actions": RESPONSE_ACTIONS,
+                    "incremental": {**modified, "initial_value": 0, "convert": str},
                 },
-                "processing_steps": [{"filter": first_time}, {"map": with_modified}],
+                "processing_steps": [{"filter": first_time}, with_modified],
             },
         ]
         read_live = True
@@ -318,48 +276,18 @@ def _object_endpoints(
         {
             "name": archived,
             "selected": False,
-            "primary_key": "id",
             "endpoint": {
                 "path": f"crm/v3/objects/{name}",
                 # first run: every archived object is new, listed in full; later runs ask only for ids (and
                 # archivedAt, always sent), 100 per page, and the new ones are read in full after
                 "params": {**list_params, "archived": "true"} if since is None else
                 {"properties": "hs_object_id", "limit": archived_page_size, "archived": "true"},
-                "paginator": _cursor_paginator(),
-                "data_selector": RESULTS,
-                "incremental": {"cursor_path": ARCHIVED_CURSOR, "on_cursor_value_missing": "include"},
-                "response_actions": RESPONSE_ACTIONS,
+                "incremental": incremental(ARCHIVED_CURSOR),
             },
-            "processing_steps": [{"map": with_archived}],
+            "processing_steps": [with_archived],
         }
     )
     return configs, live, read_live, archived, since is not None, route
-
-
-def _orjson_bodies(send: Any) -> Any:
-    """A session's send whose responses decode their JSON body once, with orjson (requests' decoder is several
-    times slower on a page of 50 objects, and dlt asks for the body twice: paginator and data selector); a body
-    orjson refuses goes to requests' own decoder and its error."""
-
-    def send_decoding(request: Any, **kwargs: Any) -> Any:
-        response = send(request, **kwargs)
-        slow_json = response.json
-        decoded: list[Any] = []
-
-        def fast_json(**json_kwargs: Any) -> Any:
-            if json_kwargs:
-                return slow_json(**json_kwargs)
-            if not decoded:
-                try:
-                    decoded.append(orjson.loads(response.content))
-                except orjson.JSONDecodeError:
-                    return slow_json()
-            return decoded[0]
-
-        response.json = fast_json
-        return response
-
-    return send_decoding
 
 
 def _reader(reader: BatchReader) -> Any:
@@ -396,9 +324,9 @@ def hubspot_source(
     """
     check_base_url(base_url)
     recon = reconciliation if reconciliation is not None else Reconciliation("hubspot")
-    session = rest_session()  # an unreachable host fails within seconds; what retries leave is said in one line
-    Limiter(rate_limit, RATE_LIMIT_SECONDS, search_rate_limit, follow_api=rate_limit_from_api).install(session)
-    session.send = _orjson_bodies(explained_send(session.send))
+    # an unreachable host fails within seconds; what retries leave is said in one line
+    session = api_session(HUBSPOT, Limiter(rate_limit, RATE_LIMIT_SECONDS, search_rate_limit,
+                                           follow_api=rate_limit_from_api))
     client = {"base_url": base_url, "auth": {"type": "bearer", "token": api_token}, "session": session}
     reader_client = RESTClient(base_url, auth=BearerTokenAuth(api_token), session=session)
     readers: list[tuple[str, str, BatchReader]] = []  # (resource name, parent resource, reader)
@@ -436,15 +364,11 @@ def hubspot_source(
             {
                 "name": f"owners_api{suffix}",
                 "selected": False,
-                "primary_key": "id",
                 "endpoint": {
                     "path": "crm/v3/owners",
                     "params": {"limit": owners_page_size, "archived": archived_flag},
-                    "paginator": _cursor_paginator(),
-                    "data_selector": RESULTS,
                     # the owners API has no "modified since" filter: list all, keep those updated since last run
-                    "incremental": {"cursor_path": "updatedAt", "on_cursor_value_missing": "include"},
-                    "response_actions": RESPONSE_ACTIONS,
+                    "incremental": incremental("updatedAt"),
                 },
             }
         )
@@ -457,13 +381,10 @@ def hubspot_source(
             {
                 "name": "pipelines" if object_type == "deals" else f"pipelines_{object_type}",
                 "table_name": "pipelines",
-                "primary_key": "id",
                 "write_disposition": "replace",
                 "endpoint": {
                     "path": f"crm/v3/pipelines/{object_type}",
                     "paginator": "single_page",
-                    "data_selector": RESULTS,
-                    "response_actions": RESPONSE_ACTIONS,
                 },
                 "processing_steps": [{"yield_map": _pipeline_items(object_type)}],
             }
@@ -474,7 +395,7 @@ def hubspot_source(
     read_pages = {parent for _, parent, _ in readers}
     api = {r.name: prefetch(r, coalesce=r.name not in read_pages,
                             min_items=0 if r.name in read_pages else SHAPE_BATCH_OBJECTS)
-           for r in rest_api_resources({"client": client, "resources": configs})}
+           for r in rest_api_resources({"client": client, "resource_defaults": DEFAULTS, "resources": configs})}
     for name, parent, reader in readers:
         api[name] = dlt.transformer(_reader(reader), name=name, selected=False, data_from=api[parent])
     transformers = [

@@ -12,7 +12,7 @@ import pyarrow as pa
 from ingestion.common.arrow_pages import arrow_schema
 from ingestion.common.parsing import FieldError
 from ingestion.pipedrive.settings import CUSTOM_FIELD_TYPES, DEAL_CHANGELOG, VENDOR
-from ingestion.salesforce.values import (
+from ingestion.common.api_values import (
     PARSERS,
     Row,
     as_text,

@@ -10,7 +10,7 @@ import pyarrow as pa
 
 from ingestion.common.arrow_pages import arrow_schema
 from ingestion.salesforce.settings import DESCRIBE_TO_DLT_TYPE, SOBJECTS, VENDOR, SObjectSpec
-from ingestion.salesforce.values import PARSERS, Row, column_name, record_reader
+from ingestion.common.api_values import PARSERS, Row, column_name, record_reader
 
 # Bulk API 2.0 `columnDelimiter` -> the character in the CSV
 COLUMN_DELIMITERS = {"COMMA": ",", "TAB": "\t", "SEMICOLON": ";", "PIPE": "|", "CARET": "^", "BACKQUOTE": "`"}

@@ -14,8 +14,9 @@ from ingestion.common.drop import ready_files, reject
 from ingestion.common.errors import InputFileError
 from ingestion.common.files import DropFile, list_files
 from ingestion.common.funnel import known_stages
-from ingestion.common.parsing import FieldError, error_text, unexpected
+from ingestion.common.parsing import FieldError, error_text
 from ingestion.common.quarantine import quarantine_row
+from ingestion.common.shaping import shape_one
 from ingestion.common.reconcile import Reconciliation
 from ingestion.spreadsheets.arrow import arrow_schema, as_arrow
 from ingestion.spreadsheets.header import EmptyInput, Header, find_header, is_blank_row
@@ -143,19 +144,17 @@ class TableReader:
         for number, cells, failure in _rows_or_failure(sheet, header.row_number):
             if is_blank_row(cells) and failure is None:
                 continue
-            tally.rows_read += 1
-            try:
-                try:
-                    if failure:
-                        raise failure
-                    row = converter.convert(number, cells)
-                    self._check_key(spec, header, row, sheet.input_name, number)
-                except FieldError:
-                    raise
-                except Exception as error:  # noqa: BLE001 - one bad row never stops more than itself
-                    raise unexpected(error) from None
-            except FieldError as error:
-                tally.rows_quarantined += 1
+
+            def to_row(cells: tuple[Any, ...]) -> dict[str, Any]:
+                if failure:
+                    raise failure
+                row = converter.convert(number, cells)
+                self._check_key(spec, header, row, sheet.input_name, number)
+                return row
+
+            row = shape_one(cells, to_row, tally, unexpected_field="row")  # one bad row stops only itself
+            if isinstance(row, FieldError):
+                error = row
                 yield quarantine_row(
                     input_name=sheet.input_name, row_number=number, field=error.field, raw_value=error.raw_value,
                     reason=error.reason, raw_record=header.raw_record(cells), entity=self.table,

@@ -10,7 +10,8 @@ from dagster_dlt.translator import DltResourceTranslatorData
 
 from ingestion.common.reconcile import RECONCILIATION_TABLE, InputTally, Reconciliation
 from ingestion.pipeline import LoadSummary, summary_line
-from ingestion.run import SOURCES, ingest_source
+from ingestion.connectors import SOURCES, connector
+from ingestion.run import ingest_source
 from orchestration.assets.raw_tables import raw_tables
 from orchestration.resources import FunnelhouseResource
 
@@ -41,24 +42,13 @@ class RawTableTranslator(DagsterDltTranslator):
 
 def _source_for_specs(name: str):
     """The dlt source built only to describe its resources (nothing is read)."""
-    recon = Reconciliation(name)
-    if name == "forms":
-        from ingestion.forms import forms_source
-
-        return forms_source(drop_dir="", reconciliation=recon)
-    if name == "spreadsheets":
-        from ingestion.spreadsheets import spreadsheets_source
-
-        return spreadsheets_source(drop_dir="", reconciliation=recon)
-    from ingestion.hubspot import hubspot_source
-
-    return hubspot_source(reconciliation=recon, base_url="http://127.0.0.1", api_token="unused")
+    return connector(name).describe(Reconciliation(name))
 
 
 def source_specs(name: str) -> list[dg.AssetSpec]:
     """dagster-dlt's specs of the source's resources, plus the raw tables written beside them (child tables,
     stage histories, quarantine, reconciliation) as declared in the dbt sources, so every raw table is an asset."""
-    dataset = f"raw_{name}"
+    dataset = connector(name).dataset
     declared = raw_tables().get(dataset, {})
     specs: dict[dg.AssetKey, dg.AssetSpec] = {}
     for spec in build_dlt_asset_specs(_source_for_specs(name), None, RawTableTranslator(dataset)):

@@ -1,61 +1,21 @@
 {#- One row per place a company is seen (HubSpot company, form submission, HubSpot contact, tracker row, export
-    row, a spreadsheet deal's account, a row of an account lookup sheet), with the company_id it resolves to. The rule:
-      1. a HubSpot company is itself; a HubSpot contact or deal associated with a HubSpot company is that company;
-      2. a record whose email domain (not a free-mail domain, seed free_email_domains) is a HubSpot company's
-         domain → that company;
+    row, a spreadsheet deal's account, a row of an account lookup sheet: every source of var('company_sources')
+    through its canonical model int_<source>__companies, macros/union_sources.sql), with the company_id it resolves
+    to. The rule, a CRM company being a record <source>_company (HubSpot's), keyed <source>:<id>:
+      1. a CRM company is itself; a CRM contact or deal associated with a CRM company is that company;
+      2. a record whose email domain (not a free-mail domain, seed free_email_domains) is a CRM company's
+         domain → that company (the least key when several);
       3. a record whose normalised name (staging: lower-cased, no spaces or punctuation, legal suffix such as
-         有限公司 / Co., Ltd. removed) equals a HubSpot company's → that company;
+         有限公司 / Co., Ltd. removed) equals a CRM company's → that company;
       4. otherwise records sharing a company email domain → one company, and a name seen with such a domain joins it;
       5. otherwise records with the same normalised name → one company.
     A Chinese short name (华信软件) and an English name (Huaxin Software) of the same company stay apart unless an
     email domain links them. -#}
 with
 
-form_submissions as (
+records as (
 
-    select * from {{ ref('stg_forms__form_submissions') }}
-
-),
-
-hubspot_companies as (
-
-    select * from {{ ref('stg_hubspot__companies') }}
-
-),
-
-hubspot_contacts as (
-
-    select * from {{ ref('stg_hubspot__contacts') }}
-
-),
-
-hubspot_contact_associations as (
-
-    select * from {{ ref('stg_hubspot__contact_associations') }}
-
-),
-
-tracker_deals as (
-
-    select * from {{ ref('stg_spreadsheets__tracker_deals') }}
-
-),
-
-export_deals as (
-
-    select * from {{ ref('stg_spreadsheets__export_deals') }}
-
-),
-
-sheet_deals as (
-
-    select * from {{ ref('stg_spreadsheets__deals') }}
-
-),
-
-sheet_companies as (
-
-    select * from {{ ref('stg_spreadsheets__companies') }}
+    {{ union_sources('companies', var('company_sources')) | indent(4) }}
 
 ),
 
@@ -65,145 +25,29 @@ free_email_domains as (
 
 ),
 
-contact_company as (
+crm_companies as (
 
+    -- the CRMs' own company records (record_source <source>_company), keyed <source>:<company id>
     select
-        hubspot_contact_id,
-        min(to_object_id) as hubspot_company_id
-
-    from hubspot_contact_associations
-
-    where to_object_type = 'companies'
-
-    group by 1
-
-),
-
-records as (
-
-    select
-        'hubspot_company' as record_source,
-        1 as source_priority,
-        hubspot_company_id as record_id,
-        hubspot_company_id,
-        company_name,
-        company_name_key,
-        domain as email_domain,
-        industry,
-        cast(null as {{ dbt.type_string() }}) as company_size,
-        employee_count
-
-    from hubspot_companies
-
-    union all
-
-    select
-        'hubspot_contact' as record_source,
-        4 as source_priority,
-        hubspot_contacts.hubspot_contact_id as record_id,
-        contact_company.hubspot_company_id,
-        hubspot_contacts.company_name,
-        hubspot_contacts.company_name_key,
-        hubspot_contacts.email_domain,
-        cast(null as {{ dbt.type_string() }}) as industry,
-        cast(null as {{ dbt.type_string() }}) as company_size,
-        cast(null as {{ dbt.type_bigint() }}) as employee_count
-
-    from hubspot_contacts
-
-    left join contact_company
-        on hubspot_contacts.hubspot_contact_id = contact_company.hubspot_contact_id
-
-    union all
-
-    select
-        'forms' as record_source,
-        5 as source_priority,
-        submission_id as record_id,
-        cast(null as {{ dbt.type_string() }}) as hubspot_company_id,
-        company_name,
-        company_name_key,
+        source_name,
         email_domain,
-        industry,
-        company_size,
-        cast(null as {{ dbt.type_bigint() }}) as employee_count
-
-    from form_submissions
-
-    union all
-
-    select
-        'tracker_cn' as record_source,
-        3 as source_priority,
-        tracker_deal_id as record_id,
-        cast(null as {{ dbt.type_string() }}) as hubspot_company_id,
-        customer_name as company_name,
-        customer_name_key as company_name_key,
-        cast(null as {{ dbt.type_string() }}) as email_domain,
-        industry,
-        company_size,
-        cast(null as {{ dbt.type_bigint() }}) as employee_count
-
-    from tracker_deals
-
-    union all
-
-    select
-        'export_en' as record_source,
-        2 as source_priority,
-        export_deal_id as record_id,
-        cast(null as {{ dbt.type_string() }}) as hubspot_company_id,
-        account_name as company_name,
-        account_name_key as company_name_key,
-        contact_email_domain as email_domain,
-        industry,
-        company_size,
-        cast(null as {{ dbt.type_bigint() }}) as employee_count
-
-    from export_deals
-
-    union all
-
-    select
-        source_name as record_source,
-        4 as source_priority,
-        deal_id as record_id,
-        cast(null as {{ dbt.type_string() }}) as hubspot_company_id,
-        account_name as company_name,
-        account_name_key as company_name_key,
-        contact_email_domain as email_domain,
-        industry,
-        company_size,
-        cast(null as {{ dbt.type_bigint() }}) as employee_count
-
-    from sheet_deals
-
-    union all
-
-    -- account lookup sheets (entity companies): first for industry, size and employees of the accounts they name
-    select
-        source_name as record_source,
-        0 as source_priority,
-        company_name as record_id,
-        cast(null as {{ dbt.type_string() }}) as hubspot_company_id,
-        company_name,
         company_name_key,
-        cast(null as {{ dbt.type_string() }}) as email_domain,
-        industry,
-        company_size,
-        employee_count
+        {{ dbt.concat(["source_name", "':'", "company_source_id"]) }} as company_key
 
-    from sheet_companies
+    from records
+
+    where record_source = {{ dbt.concat(["source_name", "'_company'"]) }}
 
 ),
 
 company_domains as (
 
     select
+        records.source_name,
         records.record_source,
         records.source_priority,
         records.record_id,
-        records.hubspot_company_id,
+        records.company_source_id,
         records.company_name,
         records.company_name_key,
         records.industry,
@@ -218,31 +62,32 @@ company_domains as (
 
 ),
 
-hubspot_by_domain as (
+crm_by_domain as (
 
+    -- the CRM company with a domain (the least key when several have it)
     select
-        domain,
-        min(hubspot_company_id) as hubspot_company_id
+        email_domain as domain,
+        source_name,
+        company_key,
+        row_number() over (partition by email_domain order by company_key) as domain_rank
 
-    from hubspot_companies
+    from crm_companies
 
-    where domain is not null
-
-    group by 1
+    where email_domain is not null
 
 ),
 
-hubspot_by_name as (
+crm_by_name as (
 
     select
         company_name_key,
-        min(hubspot_company_id) as hubspot_company_id
+        source_name,
+        company_key,
+        row_number() over (partition by company_name_key order by company_key) as name_rank
 
-    from hubspot_companies
+    from crm_companies
 
     where company_name_key is not null
-
-    group by 1
 
 ),
 
@@ -272,12 +117,10 @@ keyed as (
         company_domains.company_size,
         company_domains.employee_count,
         case
-            when company_domains.hubspot_company_id is not null
-                then {{ dbt.concat(["'hubspot:'", "company_domains.hubspot_company_id"]) }}
-            when hubspot_by_domain.hubspot_company_id is not null
-                then {{ dbt.concat(["'hubspot:'", "hubspot_by_domain.hubspot_company_id"]) }}
-            when hubspot_by_name.hubspot_company_id is not null
-                then {{ dbt.concat(["'hubspot:'", "hubspot_by_name.hubspot_company_id"]) }}
+            when company_domains.company_source_id is not null
+                then {{ dbt.concat(["company_domains.source_name", "':'", "company_domains.company_source_id"]) }}
+            when crm_by_domain.company_key is not null then crm_by_domain.company_key
+            when crm_by_name.company_key is not null then crm_by_name.company_key
             when company_domains.company_domain is not null
                 then {{ dbt.concat(["'domain:'", "company_domains.company_domain"]) }}
             when domain_of_name.company_domain is not null
@@ -286,9 +129,10 @@ keyed as (
                 then {{ dbt.concat(["'name:'", "company_domains.company_name_key"]) }}
         end as company_key,
         case
-            when company_domains.hubspot_company_id is not null then 'hubspot_id'
-            when hubspot_by_domain.hubspot_company_id is not null then 'hubspot_domain'
-            when hubspot_by_name.hubspot_company_id is not null then 'hubspot_name'
+            when company_domains.company_source_id is not null
+                then {{ dbt.concat(["company_domains.source_name", "'_id'"]) }}
+            when crm_by_domain.company_key is not null then {{ dbt.concat(["crm_by_domain.source_name", "'_domain'"]) }}
+            when crm_by_name.company_key is not null then {{ dbt.concat(["crm_by_name.source_name", "'_name'"]) }}
             when company_domains.company_domain is not null then 'domain'
             when domain_of_name.company_domain is not null then 'name_to_domain'
             when company_domains.company_name_key is not null then 'name'
@@ -297,11 +141,15 @@ keyed as (
 
     from company_domains
 
-    left join hubspot_by_domain
-        on company_domains.company_domain = hubspot_by_domain.domain
+    left join crm_by_domain
+        on
+            company_domains.company_domain = crm_by_domain.domain
+            and crm_by_domain.domain_rank = 1
 
-    left join hubspot_by_name
-        on company_domains.company_name_key = hubspot_by_name.company_name_key
+    left join crm_by_name
+        on
+            company_domains.company_name_key = crm_by_name.company_name_key
+            and crm_by_name.name_rank = 1
 
     left join domain_of_name
         on company_domains.company_name_key = domain_of_name.company_name_key

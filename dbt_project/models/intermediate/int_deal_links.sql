@@ -2,9 +2,10 @@
     deal of int_deals_unioned, each run). Kept apart from int_deals so that each is one bounded step for the
     warehouse: at a million deals the joins below, inside int_deals, did not fit DuckDB's 1 GB memory limit.
 
-    Owner: HubSpot's owner id, else the spreadsheet owner name's identity. Company: the deal's own company identity,
-    else its HubSpot company's. Person: the spreadsheet lead the deal names (lead_id), else the deal's own person
-    identity, else its first HubSpot contact's. Channel: the source's own (channel_map: HubSpot's
+    Owner: the CRM's owner id (<source>:<owner_source_id>), else the spreadsheet owner name's identity. Company: the
+    deal's own company identity, else its CRM company's (record_source <source>_company). Person: the spreadsheet
+    lead the deal names (lead_id), else the deal's own person identity, else its first CRM contact's
+    (<source>_contact). Channel: the source's own (channel_map: HubSpot's
     hs_analytics_source of the deal, else of its first contact; the export's Channel), else the first-touch channel
     of the deal's person (int_leads), else 'other'; channel_matched_by says which. A spreadsheet deal that names its
     lead is that lead's person, so it takes the lead's channel. -#}
@@ -77,12 +78,12 @@ final as (
     select
         all_deals.deal_id,
         case
-            when all_deals.hubspot_owner_id is not null
-                then {{ dbt.concat(["'hubspot:'", "all_deals.hubspot_owner_id"]) }}
+            when all_deals.owner_source_id is not null
+                then {{ dbt.concat(["all_deals.source", "':'", "all_deals.owner_source_id"]) }}
             else owner_identities.owner_id
         end as owner_id,
-        coalesce(deal_company.company_id, hubspot_company.company_id) as company_id,
-        coalesce(sheet_leads.person_id, deal_person.person_id, hubspot_person.person_id) as person_id,
+        coalesce(deal_company.company_id, crm_company.company_id) as company_id,
+        coalesce(sheet_leads.person_id, deal_person.person_id, crm_person.person_id) as person_id,
         coalesce(by_source.channel_code, first_touch.channel_code, 'other') as channel_code,
         case
             when by_source.channel_code is not null then 'source'
@@ -102,20 +103,20 @@ final as (
             all_deals.source = deal_company.record_source
             and all_deals.source_deal_id = deal_company.record_id
 
-    left join company_identities as hubspot_company
+    left join company_identities as crm_company
         on
-            hubspot_company.record_source = 'hubspot_company'
-            and all_deals.hubspot_company_id = hubspot_company.record_id
+            {{ dbt.concat(["all_deals.source", "'_company'"]) }} = crm_company.record_source
+            and all_deals.company_source_id = crm_company.record_id
 
     left join person_identities as deal_person
         on
             all_deals.source = deal_person.record_source
             and all_deals.source_deal_id = deal_person.record_id
 
-    left join person_identities as hubspot_person
+    left join person_identities as crm_person
         on
-            hubspot_person.record_source = 'hubspot_contact'
-            and all_deals.hubspot_contact_id = hubspot_person.record_id
+            {{ dbt.concat(["all_deals.source", "'_contact'"]) }} = crm_person.record_source
+            and all_deals.contact_source_id = crm_person.record_id
 
     left join channel_map as by_source
         on
@@ -129,7 +130,7 @@ final as (
 
     left join first_touch
         on
-            coalesce(sheet_leads.person_id, deal_person.person_id, hubspot_person.person_id)
+            coalesce(sheet_leads.person_id, deal_person.person_id, crm_person.person_id)
             = first_touch.person_id
 
 )

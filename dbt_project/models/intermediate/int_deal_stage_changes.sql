@@ -1,8 +1,10 @@
 {#- Every time a deal entered a stage, from every source, before ordering and cleaning (int_deal_stage_events).
 
-    Recorded: HubSpot's dealstage history, the English export's stage history and the dated columns of spreadsheet
-    deals (`enters` in mapping.yaml: Maven's engage_date → Engaging, close_date → its won/lost stage). An export history that starts
-    with a move out of a stage (From Stage set) also gets that stage's entry, inferred at the deal's creation.
+    Recorded: the stage histories of var('deal_stage_change_sources'), each through its canonical model
+    int_<source>__deal_stage_changes (macros/union_sources.sql): HubSpot's dealstage history, the English export's
+    stage history and the dated columns of spreadsheet deals (`enters` in mapping.yaml: Maven's engage_date →
+    Engaging, close_date → its won/lost stage). A history that starts with a move out of a stage (the export's From
+    Stage set) also gets that stage's entry, inferred at the deal's creation.
 
     Inferred (is_inferred), for deals that only say where they are now — every tracker row, and export or HubSpot
     deals without any history. The rule:
@@ -41,21 +43,9 @@ all_deals as (
 
 ),
 
-hubspot_history as (
+stage_changes as (
 
-    select * from {{ ref('stg_hubspot__deal_stage_history') }}
-
-),
-
-export_history as (
-
-    select * from {{ ref('stg_spreadsheets__export_stage_changes') }}
-
-),
-
-sheet_stage_dates as (
-
-    select * from {{ ref('stg_spreadsheets__deal_stage_dates') }}
+    {{ union_sources('deal_stage_changes', var('deal_stage_change_sources')) | indent(4) }}
 
 ),
 
@@ -100,21 +90,7 @@ deal_versions as (
 
 history_loaded as (
 
-    select {{ dbt.concat(["'hubspot:'", "hubspot_deal_id"]) }} as deal_id
-
-    from ({{ loaded_since('hubspot_history', 'hubspot_deal_id') }}) as hubspot_loaded
-
-    union all
-
-    select {{ dbt.concat(["'export_en:'", "export_deal_id"]) }} as deal_id
-
-    from ({{ loaded_since('export_history', 'export_deal_id') }}) as export_loaded
-
-    union all
-
-    select {{ dbt.concat(["source_name", "':'", "deal_id"]) }} as deal_id
-
-    from ({{ loaded_since('sheet_stage_dates', 'source_name, deal_id') }}) as sheet_loaded
+    {{ loaded_since('stage_changes', 'deal_id') }}
 
 ),
 
@@ -136,69 +112,63 @@ deals as (
 
 ),
 
-hubspot_recorded as (
+recorded as (
 
+    -- read in the deal's stage vocabulary (a spreadsheet entry's stage_source)
     select
         deals.deal_id,
-        deals.source,
-        history.deal_stage_id as source_stage,
-        cast(null as {{ string_type }}) as ingested_stage_code,
-        history.changed_at,
+        deals.stage_source as source,
+        changes.source_stage,
+        changes.ingested_stage_code,
+        changes.changed_at,
         false as is_inferred,
         true as is_entry_time_known,
-        history.source_load_id
+        changes.source_load_id
 
-    from hubspot_history as history
-
-    inner join deals
-        on
-            deals.source = 'hubspot'
-            and history.hubspot_deal_id = deals.source_deal_id
-
-),
-
-export_recorded as (
-
-    select
-        deals.deal_id,
-        deals.source,
-        history.to_stage_raw as source_stage,
-        history.ingested_to_stage_code as ingested_stage_code,
-        history.changed_at,
-        false as is_inferred,
-        true as is_entry_time_known,
-        history.source_load_id
-
-    from export_history as history
+    from stage_changes as changes
 
     inner join deals
-        on
-            deals.source = 'export_en'
-            and history.export_deal_id = deals.source_deal_id
+        on changes.deal_id = deals.deal_id
 
 ),
 
-export_first_moves as (
+histories_with_from as (
+
+    -- the histories that name the stage a move left (one window over these only)
+    select distinct deal_id
+
+    from stage_changes
+
+    where from_source_stage is not null
+
+),
+
+first_moves as (
 
     select
-        export_deal_id,
-        from_stage_raw,
-        ingested_from_stage_code,
-        changed_at,
-        source_load_id,
-        row_number() over (partition by export_deal_id order by changed_at, source_row) as move_rank
+        changes.deal_id,
+        changes.from_source_stage,
+        changes.ingested_from_stage_code,
+        changes.changed_at,
+        changes.source_load_id,
+        row_number() over (
+            partition by changes.deal_id order by changes.changed_at, changes.change_order
+        ) as move_rank
 
-    from export_history
+    from stage_changes as changes
+
+    inner join histories_with_from
+        on changes.deal_id = histories_with_from.deal_id
 
 ),
 
-export_opening as (
+opening as (
 
     -- a history that starts with a move out of a stage: the deal sat there since its creation
     select
         deals.deal_id,
-        deals.source,
-        first_moves.from_stage_raw as source_stage,
+        deals.stage_source as source,
+        first_moves.from_source_stage as source_stage,
         first_moves.ingested_from_stage_code as ingested_stage_code,
         case
             when deals.created_at <= first_moves.changed_at then deals.created_at
@@ -208,84 +178,51 @@ export_opening as (
         coalesce(deals.created_at <= first_moves.changed_at, false) as is_entry_time_known,
         first_moves.source_load_id
 
-    from export_first_moves as first_moves
+    from first_moves
 
     inner join deals
-        on
-            deals.source = 'export_en'
-            and first_moves.export_deal_id = deals.source_deal_id
+        on first_moves.deal_id = deals.deal_id
 
-    where first_moves.move_rank = 1 and first_moves.from_stage_raw is not null
+    where first_moves.move_rank = 1 and first_moves.from_source_stage is not null
 
 ),
 
-sheet_recorded as (
+all_recorded as (
 
-    -- the dated columns of a current-state sheet (`enters`): engage_date → Engaging, close_date → its won/lost stage
-    select
-        deals.deal_id,
-        deals.stage_source as source,
-        dates.stage_raw as source_stage,
-        dates.ingested_stage_code,
-        cast(dates.entered_on as {{ ts }}) as changed_at,
-        false as is_inferred,
-        true as is_entry_time_known,
-        dates.source_load_id
-
-    from sheet_stage_dates as dates
-
-    inner join deals
-        on
-            dates.source_name = deals.source
-            and dates.deal_id = deals.source_deal_id
-
-    left join stages as closing_stage
-        on dates.ingested_stage_code = closing_stage.stage_code
-
-    where not dates.is_closing or closing_stage.stage_type in ('won', 'lost')
-
-),
-
-recorded as (
-
-    select * from hubspot_recorded
+    select * from recorded
     union all
-    select * from export_recorded
-    union all
-    select * from export_opening
-    union all
-    select * from sheet_recorded
+    select * from opening
 
 ),
 
 recorded_mapped as (
 
     select
-        recorded.deal_id,
-        recorded.source,
-        recorded.source_stage,
+        all_recorded.deal_id,
+        all_recorded.source,
+        all_recorded.source_stage,
         coalesce(stage_lookup.stage_code, ingested.stage_code) as stage_code,
         coalesce(stage_lookup.pipeline_id, 'default') as pipeline_id,
-        recorded.changed_at,
-        recorded.is_inferred,
-        recorded.is_entry_time_known,
-        recorded.source_load_id
+        all_recorded.changed_at,
+        all_recorded.is_inferred,
+        all_recorded.is_entry_time_known,
+        all_recorded.source_load_id
 
-    from recorded
+    from all_recorded
 
     left join stage_lookup
         on
-            recorded.source = stage_lookup.stage_source
-            and {{ lookup_key("replace(recorded.source_stage, ' ', '')") }} = stage_lookup.source_stage_key
+            all_recorded.source = stage_lookup.stage_source
+            and {{ lookup_key("replace(all_recorded.source_stage, ' ', '')") }} = stage_lookup.source_stage_key
 
     left join stages as ingested
-        on recorded.ingested_stage_code = ingested.stage_code
+        on all_recorded.ingested_stage_code = ingested.stage_code
 
 ),
 
 deals_with_history as (
 
-    select distinct deal_id from recorded
+    select distinct deal_id from all_recorded
 
 ),
 

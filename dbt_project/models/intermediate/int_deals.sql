@@ -416,6 +416,9 @@ enriched as (
         dated.product_series,
         dated.list_price,
         dated.declared_revenue,
+        {%- for column in passthrough_columns('deals') %}
+        dated.{{ column }},
+        {%- endfor %}
         case
             when dated.is_archived and (dated.archived_at is null or dated.archived_at < {{ as_of_cutoff() }})
                 then 'archived'

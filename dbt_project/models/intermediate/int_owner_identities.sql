@@ -1,11 +1,13 @@
-{#- Which owner (sales rep) a HubSpot owner id or a name written in a spreadsheet means. A spreadsheet name finds
-    the HubSpot owner with that name in either order, without spaces or case (周文 = 周 + 文, "Ryan Han");
-    a name no HubSpot owner has is an owner of its own, 'sheet:<name>'. -#}
+{#- Which owner (sales rep) a CRM owner id or a name written in a spreadsheet means. The CRM owners are those of
+    var('owner_sources'), each through its canonical model int_<source>__owners (macros/union_sources.sql). A
+    spreadsheet name finds the CRM owner with that name in either order, without spaces or case (周文 = 周 + 文,
+    "Ryan Han"; the least owner_id when several have it); a name no CRM owner has is an owner of its own,
+    'sheet:<name>'. -#}
 with
 
-hubspot_owners as (
+crm_owners as (
 
-    select * from {{ ref('stg_hubspot__owners') }}
+    {{ union_sources('owners', var('owner_sources')) | indent(4) }}
 
 ),
 
@@ -56,35 +58,40 @@ sheet_records as (
 
 ),
 
-hubspot_names as (
+crm_names as (
 
     select
         owner_name_key_surname_first as owner_name_key,
-        hubspot_owner_id
+        owner_id,
+        source_name,
+        owner_source_id
 
-    from hubspot_owners
+    from crm_owners
 
     union all
 
     select
         owner_name_key_given_first as owner_name_key,
-        hubspot_owner_id
+        owner_id,
+        source_name,
+        owner_source_id
 
-    from hubspot_owners
+    from crm_owners
 
 ),
 
-hubspot_by_name as (
+crm_by_name as (
 
     select
         owner_name_key,
-        min(hubspot_owner_id) as hubspot_owner_id
+        owner_id,
+        source_name,
+        owner_source_id,
+        row_number() over (partition by owner_name_key order by owner_id) as name_rank
 
-    from hubspot_names
+    from crm_names
 
     where owner_name_key is not null
-
-    group by 1
 
 ),
 
@@ -145,35 +152,35 @@ sheet_owners as (
 final as (
 
     select
-        'hubspot_owner' as record_source,
-        hubspot_owner_id as record_key,
-        {{ dbt.concat(["'hubspot:'", "hubspot_owner_id"]) }} as owner_id,
+        {{ dbt.concat(["source_name", "'_owner'"]) }} as record_source,
+        owner_source_id as record_key,
+        owner_id,
         owner_name,
-        primary_team_name as team_name,
-        hubspot_owner_id,
+        team_name,
+        source_name as owner_source,
+        owner_source_id,
         is_archived
 
-    from hubspot_owners
+    from crm_owners
 
     union all
 
     select
         'owner_name' as record_source,
         sheet_owners.owner_name_key as record_key,
-        case
-            when hubspot_by_name.hubspot_owner_id is not null
-                then {{ dbt.concat(["'hubspot:'", "hubspot_by_name.hubspot_owner_id"]) }}
-            else {{ dbt.concat(["'sheet:'", "sheet_owners.owner_name_key"]) }}
-        end as owner_id,
+        coalesce(crm_by_name.owner_id, {{ dbt.concat(["'sheet:'", "sheet_owners.owner_name_key"]) }}) as owner_id,
         sheet_owners.owner_name,
         sheet_owners.team_name,
-        hubspot_by_name.hubspot_owner_id,
+        crm_by_name.source_name as owner_source,
+        crm_by_name.owner_source_id,
         false as is_archived
 
     from sheet_owners
 
-    left join hubspot_by_name
-        on sheet_owners.owner_name_key = hubspot_by_name.owner_name_key
+    left join crm_by_name
+        on
+            sheet_owners.owner_name_key = crm_by_name.owner_name_key
+            and crm_by_name.name_rank = 1
 
 )
 

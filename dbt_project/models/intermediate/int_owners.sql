@@ -1,5 +1,5 @@
-{#- One row per owner (sales rep): HubSpot owners, and the spreadsheet names no HubSpot owner has. A HubSpot owner's
-    team is their primary HubSpot team; a spreadsheet-only owner's team is the tracker's team (华东, 华南), else the team or office of an owner lookup
+{#- One row per owner (sales rep): CRM owners (int_owner_identities), and the spreadsheet names no CRM owner has.
+    A CRM owner's team is their CRM team (HubSpot: primary team); a spreadsheet-only owner's team is the tracker's team (华东, 华南), else the team or office of an owner lookup
     sheet (entity owners, e.g. Maven's regional_office), which also gives the manager, office and region. -#}
 with
 
@@ -33,7 +33,7 @@ ranked as (
         *,
         row_number() over (
             partition by owner_id
-            order by case when record_source = 'hubspot_owner' then 0 else 1 end, record_key
+            order by case when record_source = 'owner_name' then 1 else 0 end, record_key
         ) as owner_rank
 
     from identities
@@ -49,8 +49,8 @@ final as (
         owner_lookup.manager_name,
         owner_lookup.office,
         owner_lookup.region,
-        case when ranked.hubspot_owner_id is not null then 'hubspot' else 'spreadsheet' end as owner_source,
-        ranked.hubspot_owner_id,
+        coalesce(ranked.owner_source, 'spreadsheet') as owner_source,
+        case when ranked.owner_source = 'hubspot' then ranked.owner_source_id end as hubspot_owner_id,
         ranked.is_archived
 
     from ranked

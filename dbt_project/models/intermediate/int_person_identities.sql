@@ -1,5 +1,6 @@
 {#- One row per place a person is seen (form submission, HubSpot contact, tracker row, export row, a lead or deal
-    row of a spreadsheet entry, record_source = the entry's name), with the
+    row of a spreadsheet entry, record_source = the entry's name: every source of var('person_sources') through its
+    canonical model int_<source>__people, macros/union_sources.sql), with the
     person_id they resolve to. The rule, on normalised values (staging: lower-cased trimmed email, E.164 phone,
     name without spaces):
       1. same email → same person;
@@ -11,113 +12,9 @@
     Only hashes of emails and phones are used here: clear values stay in staging. -#}
 with
 
-form_submissions as (
-
-    select * from {{ ref('stg_forms__form_submissions') }}
-
-),
-
-hubspot_contacts as (
-
-    select * from {{ ref('stg_hubspot__contacts') }}
-
-),
-
-tracker_deals as (
-
-    select * from {{ ref('stg_spreadsheets__tracker_deals') }}
-
-),
-
-export_deals as (
-
-    select * from {{ ref('stg_spreadsheets__export_deals') }}
-
-),
-
-sheet_leads as (
-
-    select * from {{ ref('stg_spreadsheets__leads') }}
-
-),
-
-sheet_deals as (
-
-    select * from {{ ref('stg_spreadsheets__deals') }}
-
-),
-
 records as (
 
-    select
-        'forms' as record_source,
-        submission_id as record_id,
-        email_hash,
-        phone_hash,
-        contact_name_key as name_key,
-        company_name_key
-
-    from form_submissions
-
-    union all
-
-    select
-        'hubspot_contact' as record_source,
-        hubspot_contact_id as record_id,
-        email_hash,
-        phone_hash,
-        contact_name_key as name_key,
-        company_name_key
-
-    from hubspot_contacts
-
-    union all
-
-    select
-        'tracker_cn' as record_source,
-        tracker_deal_id as record_id,
-        cast(null as {{ dbt.type_string() }}) as email_hash,
-        contact_phone_hash as phone_hash,
-        contact_name_key as name_key,
-        customer_name_key as company_name_key
-
-    from tracker_deals
-
-    union all
-
-    select
-        'export_en' as record_source,
-        export_deal_id as record_id,
-        contact_email_hash as email_hash,
-        contact_phone_hash as phone_hash,
-        contact_name_key as name_key,
-        account_name_key as company_name_key
-
-    from export_deals
-
-    union all
-
-    select
-        source_name as record_source,
-        lead_id as record_id,
-        contact_email_hash as email_hash,
-        contact_phone_hash as phone_hash,
-        contact_name_key as name_key,
-        company_name_key
-
-    from sheet_leads
-
-    union all
-
-    select
-        source_name as record_source,
-        deal_id as record_id,
-        contact_email_hash as email_hash,
-        contact_phone_hash as phone_hash,
-        contact_name_key as name_key,
-        account_name_key as company_name_key
-
-    from sheet_deals
+    {{ union_sources('people', var('person_sources')) | indent(4) }}
 
 ),
 

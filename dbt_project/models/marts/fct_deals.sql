@@ -89,6 +89,10 @@ final as (
         cast(product_series as {{ dbt.type_string() }}) as product_series,
         cast(list_price as {{ dbt.type_numeric() }}) as list_price,
         cast(declared_revenue as {{ dbt.type_numeric() }}) as declared_revenue,
+        {%- for column, type_key in passthrough_columns('deals').items() %}
+        -- a customer's own deal column (var deals_passthrough_columns); list it in this model's yml too
+        cast({{ column }} as {{ column_type(type_key) }}) as {{ column }},
+        {%- endfor %}
         {{ as_of_date() }} as as_of_date
 
     from in_funnel

@@ -1,5 +1,5 @@
-"""Typed values for CRM API rows (Salesforce, Pipedrive): one parser per warehouse column type, column names as dlt
-normalises them. Shared by both CRM packages; meant to move to ingestion/common/ with the connector shape."""
+"""Typed values for CRM API rows (Salesforce, Pipedrive, ...): one parser per warehouse column type, and column names
+as dlt normalises the vendors' field names."""
 from __future__ import annotations
 
 import json
