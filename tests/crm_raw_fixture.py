@@ -12,15 +12,14 @@ an unreadable value (quarantined); persons with several emails and phones.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import dlt
 import pyarrow as pa
 
-from ingestion.common.parsing import FieldError
-from ingestion.common.quarantine import quarantine_row
 from ingestion.common.reconcile import InputTally, Reconciliation
 from ingestion.common.schema import declare_table
+from ingestion.common.shaping import record_id_number, shape_page
 from ingestion.pipedrive import rows as pipedrive_rows
 from ingestion.pipeline import LoadSummary, make_pipeline, run_source
 from ingestion.salesforce import rows as salesforce_rows
@@ -281,36 +280,12 @@ PIPEDRIVE_CHANGELOG = [
 
 
 # ---------------------------------------------------------------- shaping and loading
-def _shaped(records: list[Any], to_row: Callable[[Any], dict], schema: pa.Schema, tally: InputTally, entity: str,
-            row_number: Callable[[Any, int], int]) -> Iterator[Any]:
-    """The records' rows as one Arrow table of `schema`, each unusable record as a quarantine row; counted."""
-    rows = []
-    for position, record in enumerate(records, start=1):
-        tally.rows_read += 1
-        try:
-            rows.append(to_row(record))
-        except FieldError as error:
-            tally.rows_quarantined += 1
-            yield quarantine_row(input_name=tally.input_name, row_number=row_number(record, position),
-                                 field=error.field, raw_value=error.raw_value, reason=error.reason,
-                                 raw_record=record, entity=entity)
-    tally.rows_loaded += len(rows)
-    if rows:
-        yield pa.Table.from_pylist(rows, schema=schema)
-
-
-def _position(record: Any, position: int) -> int:
-    return -position  # Salesforce Ids are not numbers: minus the position in the run, as HubSpot does without an id
-
-
-def _pipedrive_id(record: Any, position: int) -> int:
-    return int(record["id"]) if isinstance(record, dict) and isinstance(record.get("id"), int) else -position
-
-
 def _resource(table: str, key: str, records: list[Any], to_row: Callable[[Any], dict], schema: pa.Schema,
-              tally: InputTally, row_number: Callable[[Any, int], int]) -> Any:
-    return dlt.resource(_shaped(records, to_row, schema, tally, table, row_number), name=table, primary_key=key,
-                        write_disposition="merge")
+              tally: InputTally, id_field: str) -> Any:
+    """The records shaped as one page (ingestion.common.shaping): an Arrow table of `schema` and a quarantine row
+    for each unusable record, numbered by its id."""
+    table_page, bad = shape_page(records, to_row, tally, schema, table, row_number=record_id_number(id_field))
+    return dlt.resource([*bad, table_page], name=table, primary_key=key, write_disposition="merge")
 
 
 @dlt.source(name="salesforce", max_table_nesting=0)
@@ -322,7 +297,7 @@ def salesforce_fixture_source(recon: Reconciliation) -> list[Any]:
         declare_table(spec.table, salesforce_rows.sobject_columns(spec, field_types), primary_key=["id"])
         resources.append(_resource(spec.table, "id", records, salesforce_rows.row_reader(spec, field_types),
                                    salesforce_rows.sobject_schema(spec, field_types),
-                                   recon.tally(spec.input_name, "api"), _position))
+                                   recon.tally(spec.input_name, "api"), "Id"))
     return resources
 
 
@@ -345,7 +320,7 @@ def pipedrive_fixture_source(recon: Reconciliation) -> list[Any]:
         key = pipedrive_rows.KEYS[table]
         declare_table(table, pipedrive_rows.COLUMNS[table], primary_key=[key])
         resources.append(_resource(table, key, records, to_row, pipedrive_rows.SCHEMAS[table],
-                                   recon.tally(f"pipedrive/{table}", "api"), _pipedrive_id))
+                                   recon.tally(f"pipedrive/{table}", "api"), "id"))
     return resources
 
 
