@@ -109,6 +109,12 @@ CONNECTORS: tuple[Connector, ...] = (
         describe_with={"login_url": "http://127.0.0.1", "client_id": "unused", "client_secret": "unused",
                        "instance_url": "http://127.0.0.1"},
     ),
+    Connector(
+        "pipedrive", "api", "ingestion.pipedrive", "pipedrive_source",
+        settings=(Setting("base_url", env="FUNNELHOUSE_PIPEDRIVE_BASE_URL"),
+                  Setting("api_token", secret=True, env="FUNNELHOUSE_PIPEDRIVE_TOKEN")),
+        describe_with={"base_url": "http://127.0.0.1", "api_token": "unused"},
+    ),
 )
 SOURCES: tuple[str, ...] = tuple(c.name for c in CONNECTORS)
 BY_NAME: dict[str, Connector] = {c.name: c for c in CONNECTORS}

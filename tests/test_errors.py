@@ -327,9 +327,9 @@ def test_a_refresh_with_nothing_to_load_says_what_is_missing(isolated_data_dir: 
         ".dlt/secrets.toml or FUNNELHOUSE_HUBSPOT_TOKEN); no login_url/client_id/client_secret configured (set "
         "login_url under [sources.salesforce] in .dlt/config.toml or FUNNELHOUSE_SALESFORCE_LOGIN_URL; client_id "
         "under [sources.salesforce] in .dlt/secrets.toml or FUNNELHOUSE_SALESFORCE_CLIENT_ID; client_secret under "
-        "[sources.salesforce] in .dlt/secrets.toml or FUNNELHOUSE_SALESFORCE_CLIENT_SECRET); put files in the drop "
-        "folders (or run `funnelhouse "
-        "generate` for demo data, or `funnelhouse demo`) first"])
+        "[sources.salesforce] in .dlt/secrets.toml or FUNNELHOUSE_SALESFORCE_CLIENT_SECRET); no api_token configured "
+        "(set api_token under [sources.pipedrive] in .dlt/secrets.toml or FUNNELHOUSE_PIPEDRIVE_TOKEN); put files in "
+        "the drop folders (or run `funnelhouse generate` for demo data, or `funnelhouse demo`) first"])
 
 
 def test_build_before_ingest_says_to_ingest_first(isolated_data_dir: Path) -> None:

@@ -24,11 +24,14 @@ SALESFORCE_SKIPPED = ("salesforce: skipped — no login_url/client_id/client_sec
                       "[sources.salesforce] in .dlt/config.toml or FUNNELHOUSE_SALESFORCE_LOGIN_URL; client_id under "
                       "[sources.salesforce] in .dlt/secrets.toml or FUNNELHOUSE_SALESFORCE_CLIENT_ID; client_secret "
                       "under [sources.salesforce] in .dlt/secrets.toml or FUNNELHOUSE_SALESFORCE_CLIENT_SECRET)")
+PIPEDRIVE_SKIPPED = ("pipedrive: skipped — no api_token configured (set api_token under [sources.pipedrive] in "
+                     ".dlt/secrets.toml or FUNNELHOUSE_PIPEDRIVE_TOKEN)")
 
 
 @pytest.fixture(autouse=True)
 def no_hubspot_settings(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("FUNNELHOUSE_HUBSPOT_BASE_URL", "FUNNELHOUSE_HUBSPOT_TOKEN", "SOURCES__HUBSPOT__API_TOKEN"):
+    for name in ("FUNNELHOUSE_HUBSPOT_BASE_URL", "FUNNELHOUSE_HUBSPOT_TOKEN", "SOURCES__HUBSPOT__API_TOKEN",
+                 "FUNNELHOUSE_PIPEDRIVE_BASE_URL", "FUNNELHOUSE_PIPEDRIVE_TOKEN", "SOURCES__PIPEDRIVE__API_TOKEN"):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -99,11 +102,12 @@ def test_ingest_with_only_spreadsheets_exits_zero_warns_about_unmapped_files_and
     result = ingest_cli(inputs, tmp_path / "w.duckdb")
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[-6:] == [
+    assert lines[-7:] == [
         f"forms: skipped — no input files in {inputs / 'forms'}",
         "spreadsheets: loaded 14 of 21 rows, quarantined 7 of 21, 1 input not read",
         HUBSPOT_SKIPPED,
         SALESFORCE_SKIPPED,
+        PIPEDRIVE_SKIPPED,
         "See what was quarantined, and how to fix it: funnelhouse quarantine",
         "warning: spreadsheets: 1 file matches no entry of mapping.yaml, add an entry for: 客户名单.csv",
     ]
@@ -159,6 +163,7 @@ def test_ingest_exit_codes_for_nothing_to_read_rejected_files_and_configuration_
         f"spreadsheets: skipped — no input files in {inputs / 'spreadsheets'}",
         HUBSPOT_SKIPPED,
         SALESFORCE_SKIPPED,
+        PIPEDRIVE_SKIPPED,
         "error: nothing could be read: no source had a readable input (see the lines above)",
     ]
     (inputs / "forms" / "export").mkdir(parents=True)

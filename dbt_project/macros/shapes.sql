@@ -66,3 +66,25 @@
     left join {{ companies }}
         on {{ deals }}.company_id = {{ companies }}.company_id
 {%- endmacro %}
+
+{#- Contact protection in staging: the rows of `relation` (its email already through normalize_email, its phone
+    through phone_digits) with the phone in E.164 (phone_e164), then the columns that may leave staging:
+    <name>_key (person_name_key of the name column), email_domain, email_hash, phone_hash, phone_masked. The clear
+    email, phone_digits and phone stay in the staging model. -#}
+{% macro protect_contact(relation, name, email='email', phone_digits='phone_digits') -%}
+    select
+        *,
+        {{ person_name_key(name) }} as {{ name }}_key,
+        {{ protected_email_columns(email) }},
+        {{ protected_phone_columns('phone') }}
+
+    from (
+
+        select
+            *,
+            {{ phone_e164(phone_digits) }} as phone
+
+        from {{ relation }}
+
+    ) as normalised
+{%- endmacro %}

@@ -106,4 +106,14 @@ def summary_from_metadata(source: str, metadata: dict) -> tuple[LoadSummary, lis
     return summary, list(metadata["file_errors"].value)
 
 
-ingestion_assets = [_ingestion_asset(name) for name in SOURCES]
+def pending_raw_specs() -> list[dg.AssetSpec]:
+    """The raw tables the dbt sources declare for a dataset no source of SOURCES loads yet (raw_salesforce and
+    raw_pipedrive until their dlt sources are registered): assets of the ingestion group that nothing here
+    materializes, so that lineage still starts at the raw tables."""
+    return [dg.AssetSpec(key=dg.AssetKey([dataset, table]), group_name=GROUP, description=description,
+                         kinds={"dlt", "duckdb"})
+            for dataset, tables in raw_tables().items() if dataset.removeprefix("raw_") not in SOURCES
+            for table, description in tables.items()]
+
+
+ingestion_assets = [*(_ingestion_asset(name) for name in SOURCES), *pending_raw_specs()]
