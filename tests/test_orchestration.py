@@ -86,7 +86,7 @@ def test_definitions_validate_and_lineage_runs_from_raw_tables_to_marts(tmp_path
     # contacts__associations a warehouse loaded before them still holds), spreadsheets 14: the demo's 4 tables, the
     # canonical deals, leads, deal_attributes, lead_attributes, owners, companies, products and deal_stage_dates,
     # quarantine and reconciliation; salesforce 9 and pipedrive 9 (their 7 tables, quarantine and reconciliation),
-    # declared by their dbt sources and loaded by no registered source yet
+    # as their dbt sources declare them, loaded by ingest_salesforce and ingest_pipedrive
     assert len(raw) == 50
     # every raw table feeds its staging model: stg_hubspot__deals reads raw_hubspot/deals, and so on
     orphans = [key for key in raw if not any(child.path[0] == "staging" for child in keys[key].child_keys)]
@@ -98,11 +98,18 @@ def test_definitions_validate_and_lineage_runs_from_raw_tables_to_marts(tmp_path
     assert (policy.freshness_policy.warn_window.to_timedelta().total_seconds(),
             policy.freshness_policy.fail_window.to_timedelta().total_seconds()) \
         == (26 * 3600, 50 * 3600)
+    for source, table in (("salesforce", "opportunities"), ("pipedrive", "deals")):
+        key = dg.AssetKey([f"raw_{source}", table])
+        assets = defs.resolve_assets_def(key)
+        assert (assets.node_def.name, assets.specs_by_key[key].freshness_policy) == (
+            f"ingest_{source}", policy.freshness_policy)
     checks = {key.name for key in defs.resolve_asset_graph().asset_check_keys}
     assert {name for name in checks if name.startswith("gx_")} == {
         "gx_raw_forms__form_submissions", "gx_raw_spreadsheets__tracker_deals", "gx_raw_spreadsheets__export_deals",
         "gx_raw_spreadsheets__export_stage_changes", "gx_raw_forms__quarantine", "gx_raw_spreadsheets__quarantine",
-        "gx_raw_hubspot__deals", "gx_raw_hubspot__contacts", "gx_intermediate__int_deals__coverage",
+        "gx_raw_hubspot__deals", "gx_raw_hubspot__contacts", "gx_raw_salesforce__opportunities",
+        "gx_raw_salesforce__opportunity_history", "gx_raw_pipedrive__deals", "gx_raw_pipedrive__deal_stage_changes",
+        "gx_intermediate__int_deals__coverage",
         "gx_marts__fct_deals", "gx_marts__fct_deal_stage_events", "gx_marts__mart_funnel_conversion",
         "gx_marts__mart_funnel_conversion__reconciliation", "gx_marts__mart_stale_deals",
         "gx_marts__mart_stage_velocity", "gx_marts__mart_loss_reasons",
@@ -190,17 +197,20 @@ def test_refresh_through_dagster_loads_builds_and_checks_everything(refreshed: S
     full = refreshed.full
     assert full.success, full.error
     assert full.skipped == []
-    # every raw table a registered source loads (see above; not yet raw_salesforce / raw_pipedrive)
-    assert len([key for key in full.materialized if key.startswith("raw_")]) == 32
+    # every raw table (see above): the 18 of Salesforce and Pipedrive too, reported with nothing loaded, as the
+    # fixtures configure neither (their summaries say skipped)
+    assert len([key for key in full.materialized if key.startswith("raw_")]) == 50
     assert [key for key in dbt_asset_keys() if key not in full.materialized] == []  # every model and seed
     assert "quality/data_quality_report" in full.materialized and "quality/funnel_report" in full.materialized
     assert (refreshed.resource.warehouse_path().parent / "reports" / "funnel_report.html").stat().st_size > 4_000_000
     totals = {s.source: (sum(t.rows_read for t in s.tallies), s.rows_loaded, s.rows_quarantined)
               for s in full.load_summaries}
-    assert set(totals) == {"forms", "spreadsheets", "hubspot"}
+    assert set(totals) == {"forms", "spreadsheets", "hubspot", "salesforce", "pipedrive"}
+    assert {s.source: s.skipped for s in full.load_summaries if s.skipped} == {
+        "salesforce": SALESFORCE_SKIPPED, "pipedrive": PIPEDRIVE_SKIPPED}
     assert all(read == loaded + quarantined for read, loaded, quarantined in totals.values())
     gx = [c for c in full.checks if c.is_gx]
-    assert len(gx) == 16
+    assert len(gx) == 20  # the 4 suites of the Salesforce and Pipedrive raw tables pass as skipped
     # the fixtures' three HubSpot deals in the 'partner' pipeline have stages the funnel map does not know, and the
     # export's D-005 has the channel 'Partner' that channel_map does not know: WARNs, recorded and reported, that
     # block nothing (3 of 18 deals left out and 1 unknown channel are below the 50 % limits)
@@ -221,6 +231,14 @@ def test_refresh_through_dagster_loads_builds_and_checks_everything(refreshed: S
 
 HUBSPOT_SKIPPED = ("hubspot: skipped — no api_token configured (set api_token under [sources.hubspot] in "
                    ".dlt/secrets.toml or FUNNELHOUSE_HUBSPOT_TOKEN)")
+SALESFORCE_SKIPPED = ("salesforce: skipped — no login_url/client_id/client_secret configured (set login_url under "
+                      "[sources.salesforce] in .dlt/config.toml or FUNNELHOUSE_SALESFORCE_LOGIN_URL; client_id under "
+                      "[sources.salesforce] in .dlt/secrets.toml or FUNNELHOUSE_SALESFORCE_CLIENT_ID; client_secret "
+                      "under [sources.salesforce] in .dlt/secrets.toml or FUNNELHOUSE_SALESFORCE_CLIENT_SECRET)")
+PIPEDRIVE_SKIPPED = ("pipedrive: skipped — no api_token configured (set api_token under [sources.pipedrive] in "
+                     ".dlt/secrets.toml or FUNNELHOUSE_PIPEDRIVE_TOKEN)")
+NEW_CRM_SUITES = ["gx_raw_pipedrive__deal_stage_changes", "gx_raw_pipedrive__deals",
+                  "gx_raw_salesforce__opportunities", "gx_raw_salesforce__opportunity_history"]
 
 
 def refresh_one_source(root: Path, source: str, fixture: Path, monkeypatch: pytest.MonkeyPatch) -> SimpleNamespace:
@@ -243,11 +261,12 @@ def test_a_spreadsheets_only_refresh_is_green_and_publishes_the_serving_copy(tmp
     assert outcome.success, outcome.error
     assert outcome.skipped == []
     assert run.skipped == {"forms": f"forms: skipped — no input files in {run.inputs / 'forms'}",
-                           "spreadsheets": "", "hubspot": HUBSPOT_SKIPPED}
+                           "spreadsheets": "", "hubspot": HUBSPOT_SKIPPED, "salesforce": SALESFORCE_SKIPPED,
+                           "pipedrive": PIPEDRIVE_SKIPPED}
     (sheets,) = [s for s in outcome.load_summaries if s.source == "spreadsheets"]
     assert (sheets.rows_read, sheets.rows_loaded, sheets.rows_quarantined) == (21, 14, 7)
     assert run.gx_skipped == ["gx_raw_forms__form_submissions", "gx_raw_forms__quarantine", "gx_raw_hubspot__contacts",
-                              "gx_raw_hubspot__deals"]
+                              "gx_raw_hubspot__deals", *NEW_CRM_SUITES]
     assert [(c.check, c.severity) for c in outcome.failed_checks] == [("gx_intermediate__int_deals__coverage", "WARN")]
     # the marts hold the spreadsheets' 6 deals (3 tracker customers, export D-001, D-002, D-005) and are published
     assert "serving/funnelhouse_serving" in outcome.materialized
@@ -262,12 +281,13 @@ def test_a_forms_only_refresh_is_green_and_publishes_the_serving_copy(tmp_path: 
     assert outcome.success, outcome.error
     assert outcome.skipped == []
     assert run.skipped == {"forms": "", "spreadsheets": f"spreadsheets: skipped — no input files in "
-                           f"{run.inputs / 'spreadsheets'}", "hubspot": HUBSPOT_SKIPPED}
+                           f"{run.inputs / 'spreadsheets'}", "hubspot": HUBSPOT_SKIPPED,
+                           "salesforce": SALESFORCE_SKIPPED, "pipedrive": PIPEDRIVE_SKIPPED}
     (forms,) = outcome.load_summaries[:1]
     assert (forms.source, forms.rows_read, forms.rows_loaded, forms.rows_quarantined) == ("forms", 15, 8, 7)
     assert outcome.file_errors == ["export/empty.jsonl: file is empty"]
     assert run.gx_skipped == [
-        "gx_raw_hubspot__contacts", "gx_raw_hubspot__deals", "gx_raw_spreadsheets__export_deals",
+        "gx_raw_hubspot__contacts", "gx_raw_hubspot__deals", *NEW_CRM_SUITES, "gx_raw_spreadsheets__export_deals",
         "gx_raw_spreadsheets__export_stage_changes", "gx_raw_spreadsheets__quarantine",
         "gx_raw_spreadsheets__tracker_deals"]
     assert outcome.failed_checks == []
@@ -282,7 +302,7 @@ def test_a_forms_only_refresh_is_green_and_publishes_the_serving_copy(tmp_path: 
 def test_full_refresh_then_incremental_leaves_identical_marts(refreshed: SimpleNamespace) -> None:
     assert refreshed.incremental.success, refreshed.incremental.error
     assert {s.source: s.rows_loaded for s in refreshed.incremental.load_summaries} == {
-        "forms": 0, "spreadsheets": 0, "hubspot": 0}
+        "forms": 0, "spreadsheets": 0, "hubspot": 0, "salesforce": 0, "pipedrive": 0}
     assert refreshed.incremental_marts.keys() == refreshed.full_marts.keys()
     differing = [t for t in refreshed.full_marts if refreshed.full_marts[t] != refreshed.incremental_marts[t]]
     assert differing == []
@@ -310,7 +330,8 @@ def test_a_failing_blocking_check_stops_the_marts_and_alerts(refreshed: SimpleNa
     failed = [(c.check, c.asset, c.severity) for c in outcome.failed_checks]
     assert failed == [("gx_raw_hubspot__deals", "raw_hubspot/deals", "ERROR")]
     assert not outcome.success
-    assert {key.split("/")[0] for key in outcome.materialized} == {"raw_forms", "raw_spreadsheets", "raw_hubspot"}
+    assert {key.split("/")[0] for key in outcome.materialized} == {"raw_forms", "raw_spreadsheets", "raw_hubspot",
+                                                                   "raw_salesforce", "raw_pipedrive"}
     assert "marts/mart_funnel_conversion" in outcome.skipped and "quality/data_quality_report" in outcome.skipped
     assert sorted(outcome.skipped) == sorted([*dbt_asset_keys(), "quality/data_quality_report", "quality/funnel_report",
                                               "serving/funnelhouse_serving", "serving/parquet_marts"])
