@@ -19,6 +19,7 @@ from orchestration.refresh import run_refresh
 from orchestration.resources import FunnelhouseResource
 from support.inputs import FIXTURES, copy_fixture_inputs
 from support.sinks import HttpSink
+from support.skip_lines import HUBSPOT_SKIPPED, PIPEDRIVE_SKIPPED, SALESFORCE_SKIPPED
 from support.warehouse import query
 
 AS_OF = "2025-06-30"
@@ -229,14 +230,6 @@ def test_refresh_through_dagster_loads_builds_and_checks_everything(refreshed: S
     assert report.exists()
 
 
-HUBSPOT_SKIPPED = ("hubspot: skipped — no api_token configured (set api_token under [sources.hubspot] in "
-                   ".dlt/secrets.toml or FUNNELHOUSE_HUBSPOT_TOKEN)")
-SALESFORCE_SKIPPED = ("salesforce: skipped — no login_url/client_id/client_secret configured (set login_url under "
-                      "[sources.salesforce] in .dlt/config.toml or FUNNELHOUSE_SALESFORCE_LOGIN_URL; client_id under "
-                      "[sources.salesforce] in .dlt/secrets.toml or FUNNELHOUSE_SALESFORCE_CLIENT_ID; client_secret "
-                      "under [sources.salesforce] in .dlt/secrets.toml or FUNNELHOUSE_SALESFORCE_CLIENT_SECRET)")
-PIPEDRIVE_SKIPPED = ("pipedrive: skipped — no api_token configured (set api_token under [sources.pipedrive] in "
-                     ".dlt/secrets.toml or FUNNELHOUSE_PIPEDRIVE_TOKEN)")
 NEW_CRM_SUITES = ["gx_raw_pipedrive__deal_stage_changes", "gx_raw_pipedrive__deals",
                   "gx_raw_salesforce__opportunities", "gx_raw_salesforce__opportunity_history"]
 

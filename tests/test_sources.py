@@ -15,17 +15,10 @@ from funnelhouse.cli import app
 from ingestion.common import funnel
 from ingestion.run import IngestOptions, ingest_source
 from support.inputs import FIXTURES, copy_project
+from support.skip_lines import HUBSPOT_SKIPPED, PIPEDRIVE_SKIPPED, SALESFORCE_SKIPPED
 
 runner = CliRunner()
 AS_OF = date(2025, 6, 30)
-HUBSPOT_SKIPPED = ("hubspot: skipped — no api_token configured (set api_token under [sources.hubspot] in "
-                   ".dlt/secrets.toml or FUNNELHOUSE_HUBSPOT_TOKEN)")
-SALESFORCE_SKIPPED = ("salesforce: skipped — no login_url/client_id/client_secret configured (set login_url under "
-                      "[sources.salesforce] in .dlt/config.toml or FUNNELHOUSE_SALESFORCE_LOGIN_URL; client_id under "
-                      "[sources.salesforce] in .dlt/secrets.toml or FUNNELHOUSE_SALESFORCE_CLIENT_ID; client_secret "
-                      "under [sources.salesforce] in .dlt/secrets.toml or FUNNELHOUSE_SALESFORCE_CLIENT_SECRET)")
-PIPEDRIVE_SKIPPED = ("pipedrive: skipped — no api_token configured (set api_token under [sources.pipedrive] in "
-                     ".dlt/secrets.toml or FUNNELHOUSE_PIPEDRIVE_TOKEN)")
 
 
 @pytest.fixture(autouse=True)
