@@ -19,6 +19,12 @@ from orchestration.progress import RefreshProgress, asset_text, progress_line
 ROOT = Path(__file__).resolve().parents[1]
 
 
+CRM_TABLES = {"salesforce": ["accounts", "contacts", "leads", "opportunities", "opportunity_history",
+                              "opportunity_stages", "quarantine", "reconciliation", "users"],
+              "pipedrive": ["deal_stage_changes", "deals", "organizations", "persons", "pipelines", "quarantine",
+                            "reconciliation", "stages", "users"]}
+
+
 def timeless(line: str) -> str:
     """Elapsed times and rates vary from run to run: replaced by <t>."""
     line = re.sub(r"\d+(\.\d)? s elapsed", "<t> s elapsed", line)
@@ -43,7 +49,7 @@ def test_a_refresh_prints_one_line_per_asset_when_not_on_a_terminal(tmp_path: Pa
     lines = capsys.readouterr().out.splitlines()
     assert not outcome.success
     total = len(outcome.materialized) + len(outcome.skipped)  # 122 assets planned
-    assert timeless(lines[-1]) == f"refresh finished: 17/{total} assets materialized · 5 rows · <t> s"
+    assert timeless(lines[-1]) == f"refresh finished: 35/{total} assets materialized · 5 rows · <t> s"
     # the order of assets within a step is Dagster's: compare without the running count
     shown = sorted(re.sub(r"^refresh +\d+/", "refresh n/", timeless(line)) for line in lines[:-1])
     spreadsheets = ["companies", "deal_attributes", "deal_stage_dates", "deals", "export_deals",
@@ -54,9 +60,12 @@ def test_a_refresh_prints_one_line_per_asset_when_not_on_a_terminal(tmp_path: Pa
          f"refresh n/{total} assets · raw_forms/quarantine · 2 rows · <t> s elapsed",
          f"refresh n/{total} assets · raw_forms/reconciliation · 5 rows, <r> rows/s · <t> s elapsed",
          f"refresh n/{total} assets · step ingest_hubspot failed · <t> s elapsed"]
-        + [f"refresh n/{total} assets · raw_spreadsheets/{table} · skipped · <t> s elapsed" for table in spreadsheets])
+        + [f"refresh n/{total} assets · raw_spreadsheets/{table} · skipped · <t> s elapsed" for table in spreadsheets]
+        + [f"refresh n/{total} assets · raw_{source}/{table} · skipped · <t> s elapsed"
+           for source, tables in CRM_TABLES.items() for table in tables])
     counts = [int(re.match(r"refresh +(\d+)/", line)[1]) for line in lines[:-1]]
-    assert sorted(set(counts)) == list(range(1, 18))  # 3 forms tables + 14 spreadsheet tables, each counted once
+    # 3 forms tables + 14 spreadsheet tables + 9 of Salesforce and 9 of Pipedrive (not configured), each counted once
+    assert sorted(set(counts)) == list(range(1, 36))
     assert "Execution of step" not in "\n".join(lines)  # Dagster's own logs went to the log file
     assert "STEP_FAILURE" in (tmp_path / "refresh.log").read_text(encoding="utf-8")
 
