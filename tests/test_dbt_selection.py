@@ -267,12 +267,13 @@ def test_a_refresh_with_nothing_new_runs_no_dbt_node(nights: SimpleNamespace) ->
     for name in ("same", "again"):
         outcome = nights.runs[name]
         assert outcome.success, outcome.error
-        assert {s.source: s.rows_loaded for s in outcome.load_summaries} == {"forms": 0, "spreadsheets": 0,
-                                                                            "hubspot": 0}
+        assert {s.source: s.rows_loaded for s in outcome.load_summaries} == {
+            "forms": 0, "spreadsheets": 0, "hubspot": 0, "salesforce": 0, "pipedrive": 0}
         assert nights.counts[name] == Counter()  # no dbt invocation at all
-        # no dbt asset reported as materialized: the raw tables only (every one, each run)
-        assert {key.split("/")[0] for key in outcome.materialized} == {"raw_forms", "raw_spreadsheets",
-                                                                       "raw_hubspot"}
+        # no dbt asset reported as materialized: the raw tables only (every one, each run; the unconfigured
+        # Salesforce and Pipedrive report theirs with nothing loaded)
+        assert {key.split("/")[0] for key in outcome.materialized} == {
+            "raw_forms", "raw_spreadsheets", "raw_hubspot", "raw_salesforce", "raw_pipedrive"}
     # the fixtures' 16 leads (typeform 3, jinshuju 2, export 2, HubSpot contacts 9), no serving copy published yet
     assert nights.leads["same"] == (16, None)
 
@@ -280,8 +281,8 @@ def test_a_refresh_with_nothing_new_runs_no_dbt_node(nights: SimpleNamespace) ->
 def test_a_night_with_one_new_forms_file_runs_the_forms_downstream_set(nights: SimpleNamespace) -> None:
     outcome = nights.runs["forms"]
     assert outcome.success, outcome.error
-    assert {s.source: s.rows_loaded for s in outcome.load_summaries} == {"forms": 1, "spreadsheets": 0,
-                                                                        "hubspot": 0}
+    assert {s.source: s.rows_loaded for s in outcome.load_summaries} == {
+        "forms": 1, "spreadsheets": 0, "hubspot": 0, "salesforce": 0, "pipedrive": 0}
     assert nights.counts["forms"] == Counter(FORMS_NIGHT)
     ran = run_ids(outcome, nights.target)
     assert {"model.funnelhouse.stg_forms__form_submissions", "model.funnelhouse.fct_leads",
@@ -301,7 +302,7 @@ def test_a_killed_build_is_redone_whole_by_the_next_refresh(nights: SimpleNamesp
     assert outcome.success, outcome.error
     # the killed refresh loaded WS-900002 and built part of the forms-downstream set: this one loads nothing and
     # builds that whole set again
-    assert [s.rows_loaded for s in outcome.load_summaries] == [0, 0, 0]
+    assert [s.rows_loaded for s in outcome.load_summaries] == [0, 0, 0, 0, 0]  # Salesforce, Pipedrive skipped
     assert nights.counts["redo"] == Counter(FORMS_NIGHT)
     assert nights.leads["redo"] == (18, 18)  # and WS-900002
     with duckdb.connect(str(nights.resource.warehouse_path()), read_only=True) as connection:
