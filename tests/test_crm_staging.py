@@ -283,16 +283,16 @@ def test_quarantine_and_reconciliation(crm_build) -> None:
         order by 1""") == [
         ("pipedrive", "pipedrive/deals", 5, "deals", "value",
          "value is not a number: '1.500,00'; correct the value in Pipedrive"),
-        ("salesforce", "salesforce/Opportunity", stable_number(OPP_BAD), "opportunities", "Amount",
+        ("salesforce", "salesforce/opportunities", stable_number(OPP_BAD), "opportunities", "Amount",
          "Amount is not a number: '$12,000'; correct the value in Salesforce"),
     ]
     assert query(crm_build.warehouse, """
         select input_name, rows_read, rows_loaded, rows_quarantined, status
         from staging.stg_salesforce__reconciliation order by input_name""") == [
-        ("salesforce/Account", 2, 2, 0, "loaded"), ("salesforce/Contact", 2, 2, 0, "loaded"),
-        ("salesforce/Lead", 3, 3, 0, "loaded"), ("salesforce/Opportunity", 5, 4, 1, "loaded"),
-        ("salesforce/OpportunityHistory", 19, 19, 0, "loaded"), ("salesforce/OpportunityStage", 10, 10, 0, "loaded"),
-        ("salesforce/User", 2, 2, 0, "loaded"),
+        ("salesforce/accounts", 2, 2, 0, "loaded"), ("salesforce/contacts", 2, 2, 0, "loaded"),
+        ("salesforce/leads", 3, 3, 0, "loaded"), ("salesforce/opportunities", 5, 4, 1, "loaded"),
+        ("salesforce/opportunity_history", 19, 19, 0, "loaded"),
+        ("salesforce/opportunity_stages", 10, 10, 0, "loaded"), ("salesforce/users", 2, 2, 0, "loaded"),
     ]
     assert query(crm_build.warehouse, """
         select sum(rows_read), sum(rows_loaded), sum(rows_quarantined)
