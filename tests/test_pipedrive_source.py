@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
+from connector_server import Seen, TinyServer
 from emulators.pipedrive import PipedriveEmulator
 from ingestion.common.reconcile import Reconciliation
 from ingestion.pipedrive import ENTITY_TABLES, explain, pipedrive_source
@@ -206,6 +207,29 @@ def test_a_rejected_token_is_one_line(tmp_path: Path) -> None:
         "Pipedrive rejected the API token (401 Unauthorized): set api_token under [sources.pipedrive] in "
         ".dlt/secrets.toml or FUNNELHOUSE_PIPEDRIVE_TOKEN")
     assert statuses == {"401": 1}  # the first request; nothing retried
+
+
+def test_an_oauth_access_token_goes_as_bearer(tmp_path: Path) -> None:
+    def refuse(seen: Seen) -> tuple[int, dict[str, str], Any]:
+        return 401, {}, {"success": False, "error": "Invalid token: access token is invalid", "errorCode": 401}
+
+    routes = {f"GET {path}": refuse for path in ("/api/v1/dealFields", "/api/v2/deals", "/api/v2/pipelines",
+                                                    "/api/v2/stages", "/api/v2/persons", "/api/v2/organizations",
+                                                    "/api/v1/users")}
+    sent = {}  # the headers of the first request: the token as x-api-token, or as an OAuth bearer
+    for oauth in (False, True):
+        with TinyServer(routes) as server, pytest.raises(Exception):
+            recon = Reconciliation("pipedrive")
+            pipeline = make_pipeline("pipedrive", warehouse=tmp_path / f"{oauth}.duckdb",
+                                     pipelines_dir=tmp_path / "pl")
+            source = pipedrive_source(base_url=server.url, api_token="t0k3n", reconciliation=recon, rate_limit=0,
+                                      oauth=oauth)
+            run_source("pipedrive", source, recon, ENTITY_TABLES, pipeline)
+        headers = {name.lower(): value for name, value in server.seen[0].headers.items()}
+        sent[oauth] = (headers.get("authorization"), headers.get("x-api-token"))
+    assert sent == {False: (None, "t0k3n"), True: ("Bearer t0k3n", None)}
+    with PipedriveEmulator(FIXTURES, token=TOKEN).start() as emulator:  # the emulator takes either, as Pipedrive
+        assert tallies(load(emulator, tmp_path, oauth=True))["deals"] == (8, 8, 0)
 
 
 def test_rate_limits_followed_and_429_honoured(tmp_path: Path) -> None:

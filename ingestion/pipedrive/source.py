@@ -14,7 +14,7 @@ from dlt.sources.rest_api import rest_api_resources
 from dlt.sources.rest_api.config_setup import create_paginator
 
 from ingestion.common.api_errors import check_base_url
-from ingestion.common.auth import header_token
+from ingestion.common.auth import bearer, header_token
 from ingestion.common.incremental import incremental, saved_cursor
 from ingestion.common.limits import Limiter
 from ingestion.common.reconcile import Reconciliation
@@ -126,7 +126,7 @@ def _deal_shaping(client: RESTClient) -> Shaping:
 def pipedrive_source(base_url: str = dlt.config.value, api_token: TSecretStrValue = dlt.secrets.value,
                      reconciliation: Reconciliation | None = None, page_size: int = PAGE_LIMIT,
                      rate_limit: int = START_RATE_LIMIT, rate_limit_from_api: bool = True,
-                     changelogs: str = "listed") -> list[DltResource]:
+                     changelogs: str = "listed", oauth: bool = False) -> list[DltResource]:
     """Pipedrive deals (incremental on update_time, merged on id; deleted ones kept with is_deleted), the
     stage moves of each deal listed in this run, pipelines, stages, persons, organizations (incremental),
     users.
@@ -135,12 +135,14 @@ def pipedrive_source(base_url: str = dlt.config.value, api_token: TSecretStrValu
     and `api_token`. Build it after its pipeline exists: the saved cursors choose what is asked for. At most
     `rate_limit` requests per 2 s (0: none), replaced by the x-ratelimit-limit Pipedrive announces.
     `changelogs` "listed" reads the changelog of every deal listed in this run, "moved" only of those whose
-    stage moved since the last run (stage_change_time), which saves the reads a stage move cannot be in."""
+    stage moved since the last run (stage_change_time), which saves the reads a stage move cannot be in.
+    `oauth` (`[sources.pipedrive] oauth = true`): `api_token` is an OAuth app's access token, sent as
+    `Authorization: Bearer`, instead of a personal API token sent as `x-api-token`."""
     check_base_url(PIPEDRIVE, base_url)
     recon = reconciliation if reconciliation is not None else Reconciliation("pipedrive")
     session = api_session(PIPEDRIVE, Limiter(rate_limit, BURST_WINDOW_SECONDS, PIPEDRIVE_RATE_HEADERS,
                                              follow_api=rate_limit_from_api))
-    auth = header_token(TOKEN_HEADER, api_token)
+    auth = bearer(api_token) if oauth else header_token(TOKEN_HEADER, api_token)
     configs: list[dict[str, Any]] = []
     children: list[tuple[Child, str, str]] = []  # (child, the listing, the resource it reads its deals from)
     feeds: list[tuple[str, str, str]] = []  # (transformer, table, the rest_api resource it reads)
