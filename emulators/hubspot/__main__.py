@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import argparse
 import os
-from pathlib import Path
 
+from emulators.common.cli import emulator_parser
 from emulators.hubspot.account import RATE_LIMIT_PROFILES
 from emulators.hubspot.server import serve_forever
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m emulators.hubspot", description=__doc__)
-    parser.add_argument(
-        "data_dir", type=Path, help="directory with owners.jsonl, pipelines.json, *.jsonl objects"
-    )
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser = emulator_parser("python -m emulators.hubspot", __doc__,
+                             "directory with owners.jsonl, pipelines.json, *.jsonl objects")
     parser.add_argument("--rate-limits", choices=sorted(RATE_LIMIT_PROFILES), default="off")
     parser.add_argument("--rate-limit-per-second", type=int, default=None)
     parser.add_argument("--missing-scope", action="append", default=[], help="a scope the token lacks (403)")

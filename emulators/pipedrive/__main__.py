@@ -3,19 +3,16 @@ in the foreground; the token is $PIPEDRIVE_EMULATOR_TOKEN (default emulator-toke
 
 from __future__ import annotations
 
-import argparse
 import os
-from pathlib import Path
 
+from emulators.common.cli import emulator_parser
 from emulators.pipedrive.app import RATE_LIMIT_PROFILES
 from emulators.pipedrive.server import serve_forever
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m emulators.pipedrive", description=__doc__)
-    parser.add_argument("data_dir", type=Path, help="the pipedrive/ seed folder (deals.jsonl, deal_changelog.jsonl, ...)")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser = emulator_parser("python -m emulators.pipedrive", __doc__,
+                             "the pipedrive/ seed folder (deals.jsonl, deal_changelog.jsonl, ...)")
     parser.add_argument("--rate-limits", choices=sorted(RATE_LIMIT_PROFILES), default="off")
     parser.add_argument("--burst-limit", type=int, default=None, help="requests per rolling 2 s before a 429")
     parser.add_argument("--daily-budget", type=int, default=None, help="requests before the daily-budget 429")

@@ -3,28 +3,18 @@ the Salesforce emulator in the foreground; it prints its base URL first."""
 
 from __future__ import annotations
 
-import argparse
 import os
-from pathlib import Path
 
+from emulators.common.cli import check_tls, emulator_parser
 from emulators.salesforce.server import DAILY_CAP, serve_forever
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m emulators.salesforce", description=__doc__)
-    parser.add_argument(
-        "data_dir", type=Path, help="the seed folder: fields.json and one <Object>.jsonl per object"
-    )
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
-    parser.add_argument(
-        "--certfile", type=Path, help="serve https with this certificate (simple-salesforce needs it)"
-    )
-    parser.add_argument("--keyfile", type=Path, help="the certificate's private key")
+    parser = emulator_parser("python -m emulators.salesforce", __doc__,
+                             "the seed folder: fields.json and one <Object>.jsonl per object", tls=True)
     parser.add_argument("--daily-cap", type=int, default=DAILY_CAP, help="24-hour API request allocation")
     args = parser.parse_args(argv)
-    if (args.certfile is None) != (args.keyfile is None):
-        parser.error("--certfile and --keyfile go together")
+    check_tls(parser, args)
     serve_forever(
         args.data_dir,
         args.host,
