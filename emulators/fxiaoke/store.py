@@ -13,31 +13,11 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from emulators.common.records import RecordTable
+from emulators.common.records import RecordTable, read_jsonl
 
 OPPORTUNITY = "NewOpportunityObj"
 STAGE_CHANGES = "NewOpportunityStageChangeObj"  # our choice: the docs name no apiName for 商机 stage moves
 DEFAULT_CLOCK = 1767225600000  # 2026-01-01T00:00:00Z
-
-
-def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    """The records of one seed file; ValueError naming file, line and what to do when a line is not a record."""
-    if not path.exists():
-        return []
-    records = []
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"{path} line {number}: not JSON ({exc.msg}); regenerate the seed with "
-                                 "`funnelhouse generate`") from None
-            if not isinstance(record, dict):
-                raise ValueError(f"{path} line {number}: expected a JSON object, got {type(record).__name__}")
-            records.append(record)
-    return records
 
 
 def _read_json(path: Path) -> dict[str, Any]:
