@@ -2,8 +2,9 @@
 ids, and the edits a test makes between two runs of a source (change, delete, add).
 
 `read_jsonl(path)` reads a seed file. `RecordTable(records, key="id", modified="update_time",
-deleted="is_deleted")`; `modified`/`deleted` name the record's fields (None when the vendor has none). Times compare as instants whatever their text form
-(`2026-03-05T14:02:11Z`, `2026-03-05T14:02:11.000+0000`, `2026-03-05 14:02:11` as UTC).
+deleted="is_deleted")`; `modified`/`deleted` name the record's fields (None when the vendor has none). Times
+compare as instants whatever their text form (`2026-03-05T14:02:11Z`, `2026-03-05T14:02:11.000+0000`,
+`2026-03-05 14:02:11` as UTC).
 """
 
 from __future__ import annotations

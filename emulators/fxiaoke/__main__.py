@@ -1,6 +1,6 @@
 """`python -m emulators.fxiaoke DATA_DIR [--host H] [--port P] [--rate-limits off|fxiaoke]`: the emulator in the
 foreground; the app's credentials are $FXIAOKE_EMULATOR_APP_ID, $FXIAOKE_EMULATOR_APP_SECRET,
-$FXIAOKE_EMULATOR_PERMANENT_CODE and its corpId $FXIAOKE_EMULATOR_CORP_ID (defaults in emulators/fxiaoke/server.py)."""
+$FXIAOKE_EMULATOR_PERMANENT_CODE and its corpId $FXIAOKE_EMULATOR_CORP_ID (defaults in server.py)."""
 
 from __future__ import annotations
 

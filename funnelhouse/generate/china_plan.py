@@ -71,7 +71,8 @@ class ChinaPlan(VendorPlan):
 
     def __init__(self, seed: int, universe: Universe, timeline: Timeline, leads: LeadIndex,
                  sizes: tuple[int, int, int, int, int], shapes: tuple[tuple[WalkShape, float], ...]):
-        super().__init__(seed, CHINA, ChineseUniverse(universe), timeline, leads, sizes, shapes)  # type: ignore[arg-type]
+        chinese = ChineseUniverse(universe)
+        super().__init__(seed, CHINA, chinese, timeline, leads, sizes, shapes)  # type: ignore[arg-type]
 
     def _user(self, i: int, count: int) -> User:
         user = super()._user(i, count)
