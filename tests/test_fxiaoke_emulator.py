@@ -245,7 +245,9 @@ def test_faults_burst_server_errors_and_added_field(fresh):
 
 
 def test_an_edit_bumps_last_modified_time_and_records_the_stage_change(fresh):
+    assert {r["_id"]: r["sales_stage"] for r in fresh.query()["data"]["dataList"]}["O2"] == "1"
     changed = fresh.emulator.save_record("NewOpportunityObj", {"_id": "O2", "sales_stage": "2"})
+    assert {r["_id"]: r["sales_stage"] for r in fresh.query()["data"]["dataList"]}["O2"] == "2"  # not cached
     assert changed["last_modified_time"] == T + 7000  # one second past the newest (O6, T+6 s)
     since = [{"field_name": "last_modified_time", "field_values": [str(T + 6000)], "operator": "GT"}]
     assert _ids(fresh.query(filters=since)) == ["O2"]

@@ -25,7 +25,7 @@ from starlette.routing import Route
 from emulators.common.app import Handler, api, control, create_app as harness_app, emulator_state
 from emulators.common.state import EmulatorState
 from emulators.common.vendor import ApiError, Call, RateWindow, Vendor, added_field_fault
-from emulators.fxiaoke.query import FxError, paging, parameter_error, project, select
+from emulators.fxiaoke.query import FxError, paging, parameter_error, project
 from emulators.fxiaoke.store import FxiaokeTenant
 
 TOKEN_PATH = "/cgi/corpAccessToken/get/V2"
@@ -238,7 +238,7 @@ async def data_query(request: Request) -> Response:
     if not isinstance(info, dict):
         raise parameter_error("data.search_query_info 为必填项")
     limit, offset = paging(info)
-    matched = select(tenant.records(api_name), info)
+    matched = tenant.matching(api_name, info)
     added = _added_field(request)
     include_null = body.get("includeNull") is True
     page = []

@@ -14,10 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from emulators.common.records import RecordTable, read_jsonl
+from emulators.fxiaoke.query import select
 
 OPPORTUNITY = "NewOpportunityObj"
 STAGE_CHANGES = "NewOpportunityStageChangeObj"  # our choice: the docs name no apiName for 商机 stage moves
 DEFAULT_CLOCK = 1767225600000  # 2026-01-01T00:00:00Z
+CACHED_QUERIES = 8  # a client pages through one query's results: filter and sort them once, not once a page
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -52,6 +54,8 @@ class FxiaokeTenant:
         times = [r.get("last_modified_time") for table in self.objects.values() for r in table.rows(deleted=None)]
         known = [t for t in times if isinstance(t, int) and not isinstance(t, bool)]
         self._clock = max(known) if known else DEFAULT_CLOCK
+        self._version = 0  # bumped by each edit: cached query results are then stale
+        self._matches: dict[tuple[str, str], tuple[int, list[dict[str, Any]]]] = {}
 
     def tick(self) -> int:
         """The tenant's next moment in epoch milliseconds: a second after anything it holds."""
@@ -65,6 +69,21 @@ class FxiaokeTenant:
     def records(self, api_name: str) -> list[dict[str, Any]]:
         table = self.objects.get(api_name)
         return [] if table is None else table.rows(deleted=None)
+
+    def matching(self, api_name: str, info: dict[str, Any]) -> list[dict[str, Any]]:
+        """The records a search_query_info selects, in its order (emulators.fxiaoke.query.select), cached for the
+        next pages of the same query until an edit."""
+        key = (api_name, json.dumps([info.get("filters"), info.get("orders")], sort_keys=True, default=str))
+        with self._lock:
+            version, cached = self._matches.get(key, (-1, []))
+            if version == self._version:
+                return cached
+        matched = select(self.records(api_name), info)
+        with self._lock:
+            self._matches[key] = (self._version, matched)
+            while len(self._matches) > CACHED_QUERIES:
+                self._matches.pop(next(iter(self._matches)))
+        return matched
 
     def employee(self, open_user_id: str) -> dict[str, Any] | None:
         return next((e for e in self.employees if e.get("openUserId") == open_user_id), None)
@@ -86,6 +105,7 @@ class FxiaokeTenant:
         """Adds a record (a new `_id`) or changes one, stamping `last_modified_time` (and `create_time` of a new
         one) with the tenant's next moment. A 商机 whose `sales_stage` changes gets a stage-change record."""
         with self._lock:
+            self._version += 1
             table = self.objects.setdefault(api_name, RecordTable([], key="_id"))
             now = self.tick()
             old = table.get(changes.get("_id")) if changes.get("_id") else None
