@@ -177,6 +177,10 @@ def test_last_modified_time_filter_and_orders(shared):
     assert _ids(shared.query(filters=since)) == ["O4", "O5"]  # O6 (T+6 s) is deleted
     newest_first = _ids(shared.query(orders=[{"fieldName": "last_modified_time", "isAsc": False}]))
     assert newest_first == ["O5", "O4", "O3", "O2", "O1"]
+    after_o3 = [{"field_name": "_id", "field_values": ["O3"], "operator": "GT"}]  # 深翻页: _id as a cursor
+    assert _ids(shared.query(filters=after_o3, limit=1)) == ["O4"]
+    big = [{"field_name": "amount", "field_values": ["300000"], "operator": "GTE"}]  # amounts are text, compared as numbers
+    assert _ids(shared.query(filters=big)) == ["O3", "O4", "O5"]
     stage_in = [{"field_name": "sales_stage", "field_values": ["5", "6"], "operator": "IN"}]
     assert _ids(shared.query(filters=stage_in)) == ["O3", "O4"]
     owner = [{"field_name": "owner", "field_values": [SALES], "operator": "IN"}]

@@ -13,6 +13,7 @@ Errors raise `FxError` (an ApiError answered HTTP 200 with the fxiaoke errorCode
 from __future__ import annotations
 
 from collections.abc import Iterable
+import re
 from typing import Any
 
 from emulators.common.vendor import ApiError
@@ -21,6 +22,7 @@ MAX_LIMIT = 100
 MAX_OFFSET = 10000
 PARAMETER_ERROR = 32000  # 参数错误
 OFFSET_OUT_OF_RANGE = 10013  # 深翻页文档: {"errorCode": 10013, "errorMessage": "offset out of range 10000"}
+_DECIMAL = re.compile(r"-?\d+(\.\d+)?")
 OPERATORS = ("EQ", "N", "GT", "GTE", "LT", "LTE", "IN", "NIN", "LIKE", "NLIKE", "IS", "ISN", "STARTWITH",
              "ENDWITH", "BETWEEN", "NBETWEEN", "HASANYOF", "NHASANYOF", "CONTAINS")
 
@@ -60,12 +62,15 @@ def paging(info: dict[str, Any]) -> tuple[int, int]:
 
 
 def _number(value: Any) -> float | None:
+    """A number, or text that is one written plainly ("167400.00", "1772323200000"); else None. Hex ids such as
+    "64e3779b…" stay text."""
     if isinstance(value, bool):
         return None
-    try:
+    if isinstance(value, (int, float)):
         return float(value)
-    except (TypeError, ValueError):
-        return None
+    if isinstance(value, str) and _DECIMAL.fullmatch(value):
+        return float(value)
+    return None
 
 
 def _text(value: Any) -> str:
@@ -77,7 +82,8 @@ def _text(value: Any) -> str:
 
 
 def _compare(value: Any, wanted: str) -> int | None:
-    """-1, 0 or 1 comparing a record's value with a filter value (numbers as numbers); None when not comparable."""
+    """-1, 0 or 1 comparing a record's value with a filter value: as numbers when both are numbers, else as text;
+    None when a number meets text."""
     left, right = _number(value), _number(wanted)
     if left is not None and right is not None:
         return (left > right) - (left < right)
