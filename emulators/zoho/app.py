@@ -27,7 +27,7 @@ from emulators.common.records import parse_instant
 from emulators.common.state import EmulatorState
 from emulators.common.vendor import ApiError, Call, RateWindow, Vendor, added_field_fault
 from emulators.zoho import coql
-from emulators.zoho.store import MODULES, MODIFIED, ZohoOrg
+from emulators.zoho.store import MODULES, ZohoOrg, id_key
 
 BASE = "/crm/v8"
 MAX_PER_PAGE = 200
@@ -229,11 +229,11 @@ def _related_page(request: Request, rows: list[dict[str, Any]], key: str = "data
 # ---------------------------------------------------------------- records
 def _sort_key(field: str):
     if field == "id":
-        return lambda record: (int(record["id"]),)
+        return lambda record: id_key(record["id"])
 
     def key(record: dict[str, Any]) -> tuple:
         moment = parse_instant(record.get(field))
-        return (moment.timestamp() if moment else 0.0, int(record["id"]))
+        return (moment.timestamp() if moment else 0.0, id_key(record["id"]))
 
     return key
 

@@ -57,9 +57,14 @@ def read_document(path: Path, key: str) -> list[dict[str, Any]]:
     return document[key]
 
 
+def id_key(record_id: str) -> tuple:
+    """Ids in number order (Zoho's are digits; a hand-written seed's other ids sort after them, as text)."""
+    return (0, int(record_id), "") if record_id.isdigit() else (1, 0, record_id)
+
+
 def newest_first(records: list[dict[str, Any]], field: str) -> list[dict[str, Any]]:
     """Records by `field` (an instant), newest first; ties by id, larger first."""
-    return sorted(records, key=lambda r: (parse_instant(r.get(field)) or _EPOCH, int(r["id"])), reverse=True)
+    return sorted(records, key=lambda r: (parse_instant(r.get(field)) or _EPOCH, id_key(r["id"])), reverse=True)
 
 
 class RecordNotFound(ApiError, KeyError):
@@ -173,7 +178,8 @@ class ZohoOrg:
             start, end = parse_instant(previous.get(MODIFIED)), parse_instant(stamp)
             days = max(0, (end - start).days) if start and end else 0
             previous["Duration_Days"] = days
-        next_id = max([int(r["id"]) for rs in self.stage_history.values() for r in rs] + [int(deal["id"])]) + 1
+        known = [int(r["id"]) for rs in self.stage_history.values() for r in rs if r["id"].isdigit()]
+        next_id = max(known + [int(deal["id"]) if deal["id"].isdigit() else 0]) + 1
         amount = deal.get("Amount")
         probability = deal.get("Probability")
         rows.append({
