@@ -53,7 +53,7 @@ EXPECTED_COUNTS_SCALE_1 = {
     "leads_typeform": 333,
     "leads_jinshuju": 254,
     "leads_website": 213,
-    "files": 74,  # 48 + salesforce/ 7 .jsonl and fields.json + pipedrive/ 8 .jsonl + zoho/ 7 .jsonl and 3 .json
+    "files": 75,  # 48 + salesforce/ 7 .jsonl and fields.json + pipedrive/ 8 .jsonl + zoho/ 7 .jsonl and 4 .json
 }
 
 

@@ -370,7 +370,7 @@ async def pipelines(request: Request) -> Response:
 
 async def fields_metadata(request: Request) -> Response:
     module = _required(request, "module")
-    if module not in MODULES:
+    if module not in (*MODULES, "Stage_History"):
         raise ApiError(400, "the module name given seems to be invalid", code="INVALID_MODULE",
                        details={"param_name": "module"})
     fields = list(_org(request).fields.get(module, []))
@@ -379,6 +379,31 @@ async def fields_metadata(request: Request) -> Response:
         fields.append({"api_name": added["name"], "field_label": added["name"], "data_type": "text",
                        "id": str(9_000_000_000_000_000_000 + len(fields)), "custom_field": True})
     return JSONResponse({"fields": fields})
+
+
+async def org(request: Request) -> Response:
+    document = _org(request).org
+    return JSONResponse({"org": document}) if document else Response(status_code=204)
+
+
+async def modules(request: Request) -> Response:
+    """The modules this org serves through the API (what the official SDK reads before its first records)."""
+    return JSONResponse({"modules": [
+        {"id": str(n + 1), "api_name": name, "module_name": name, "plural_label": name.replace("_", " "),
+         "singular_label": name.rstrip("s").replace("_", " "), "api_supported": True, "generated_type": "default",
+         "status": "visible"} for n, name in enumerate(MODULES)]})
+
+
+async def related_lists(request: Request) -> Response:
+    """Deals' Stage_History (the one related list served); other modules have none here (204)."""
+    module = _required(request, "module")
+    if module != "Deals":
+        return Response(status_code=204)
+    return JSONResponse({"related_lists": [
+        {"id": "1", "sequence_number": 1, "display_label": "Stage History", "api_name": "Stage_History",
+         "name": "Stage History", "module": {"api_name": "Stage_History", "id": "5"}, "type": "default",
+         "href": "Deals/{ENTITYID}/Stage_History", "action": None, "connectedmodule": None, "linkingmodule": None,
+         "visible": True, "customize_sort": False}]})
 
 
 async def run_coql(request: Request) -> Response:
@@ -425,6 +450,9 @@ def routes() -> list[BaseRoute]:
         Route(f"{BASE}/settings/layouts", api(layouts), methods=["GET"]),
         Route(f"{BASE}/settings/pipeline", api(pipelines), methods=["GET"]),
         Route(f"{BASE}/settings/fields", api(fields_metadata), methods=["GET"]),
+        Route(f"{BASE}/settings/modules", api(modules), methods=["GET"]),
+        Route(f"{BASE}/settings/related_lists", api(related_lists), methods=["GET"]),
+        Route(f"{BASE}/org", api(org), methods=["GET"]),
         Route(f"{BASE}/{{module}}/deleted", api(deleted_records), methods=["GET"]),
         Route(f"{BASE}/{{module}}/{{id}}/{{related}}", api(related_records), methods=["GET"]),
         Route(f"{BASE}/{{module}}", api(list_records), methods=["GET"]),

@@ -104,6 +104,7 @@ class ZohoOrg:
         self.users = read_jsonl(self.data_dir / "users.jsonl")
         self.layouts = read_document(self.data_dir / "layouts.json", "layouts")
         self.pipelines = read_document(self.data_dir / "pipelines.json", "pipeline")
+        self.org = read_document(self.data_dir / "org.json", "org")
         self.fields = {path.stem.removeprefix("fields_"): read_document(path, "fields")
                        for path in sorted(self.data_dir.glob("fields_*.json"))}
         moments = [table.latest() for table in self.modules.values()]

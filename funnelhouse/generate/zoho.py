@@ -3,7 +3,7 @@
 Writes `<out>/zoho/`: users.jsonl, Leads.jsonl (converted ones with `$converted` and `$converted_detail`),
 Accounts.jsonl, Contacts.jsonl, Deals.jsonl (live records only), Stage_History.jsonl (a row per save of a live deal
 that changed Stage, Amount, Closing_Date or Probability, with the parent `deal_id`), deleted.jsonl (deleted deals
-and leads, recycle bin or permanent), layouts.json, pipelines.json (the Standard pipeline and a Renewals one with
+and leads, recycle bin or permanent), org.json, layouts.json, pipelines.json (the Standard pipeline and a Renewals one with
 probabilities and forecast types) and fields_Deals.json (the Stage picklist and the `Partner_Channel` field added
 mid-history). Times ISO 8601 in the org's time zone (America/Chicago: -06:00, -05:00 in US daylight time).
 """
@@ -250,6 +250,15 @@ class ZohoRenderer:
                       for n, s in enumerate((*stages, WON, LOST, LOST_TO_COMPETITION))]}
             for p, (name, stages) in enumerate(PIPELINES)]}
 
+    def org(self) -> dict[str, Any]:
+        admin = self.plan.users[0]
+        return {"org": [{"id": str(ORG), "zgid": str(ORG + 1), "company_name": "Funnelhouse Demo US (Zoho)",
+                         "domain_name": f"org{ORG + 1}", "primary_email": admin.email,
+                         "primary_zuid": str(ORG + 2), "time_zone": TIME_ZONE, "country_code": "US",
+                         "currency": "US Dollar - USD", "iso_code": REGION.currency, "currency_symbol": "$",
+                         "currency_locale": "en_US", "mc_status": False, "type": "production",
+                         "license_details": {"paid": True, "paid_type": "enterprise", "users_license_purchased": 10}}]}
+
     def layouts(self) -> dict[str, Any]:
         return {"layouts": [{"id": zoho_id("layout", 0), "name": "Standard", "api_name": "Standard",
                              "status": "active", "created_time": zoho_time(self.setup_ms)}]}
@@ -315,6 +324,7 @@ def write_zoho(out_dir: Path, plan: VendorPlan, log: FileLog) -> dict[str, int]:
     deals.close()
     history.close()
     deleted.close()
+    _write_document(folder / "org.json", log, org.org(), 1)
     _write_document(folder / "layouts.json", log, org.layouts(), 1)
     _write_document(folder / "pipelines.json", log, org.pipelines(), len(PIPELINES))
     fields = org.fields()
