@@ -11,6 +11,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -309,3 +312,27 @@ def test_edits_move_modified_time_and_write_stage_history(fresh):
     assert (gone["id"], gone["type"], gone["deleted_time"]) == (str(Z + 2), "recycle", "2026-09-02T09:00:02-06:00")
     assert client.get("/crm/v8/Deals", params={"fields": "Stage", "ids": str(Z + 2)}).status_code == 204
     assert client.get("/crm/v8/Deals/deleted").json()["data"][0]["id"] == str(Z + 2)
+
+
+def test_bad_seed_line_is_one_line_error(tmp_path):
+    (tmp_path / "Deals.jsonl").write_text('{"id": "1"}\n{"id": 2}\n', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"Deals.jsonl line 2: expected a string field 'id' \(Zoho ids are strings"):
+        ZohoEmulator(tmp_path).start()
+    with pytest.raises(FileNotFoundError, match="Zoho CRM emulator data directory not found"):
+        ZohoEmulator(tmp_path / "nope").start()
+
+
+def test_python_dash_m_serves_until_terminated(seed):
+    env = {**os.environ, "ZOHO_EMULATOR_ACCESS_TOKEN": "cli-token"}
+    process = subprocess.Popen([sys.executable, "-m", "emulators.zoho", str(seed), "--daily-credits", "5"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        base_url = process.stdout.readline().strip()
+        assert base_url.startswith("http://127.0.0.1:")
+        response = httpx.get(f"{base_url}/crm/v8/users", headers={"Authorization": "Zoho-oauthtoken cli-token"},
+                             timeout=10)
+        assert [u["full_name"] for u in response.json()["users"]] == ["Ann Lee", "Bob Roe"]
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+    assert process.returncode == 0

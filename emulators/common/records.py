@@ -1,6 +1,7 @@
 """Records of one kind in memory, as a vendor's seed file holds them: filters by modified-since, deleted flag and
 ids, and the edits a test makes between two runs of a source (change, delete, add).
 
+`seed_lines(path)` reads a seed `.jsonl` line by line with one-line errors.
 `RecordTable(records, key="id", modified="update_time", deleted="is_deleted")`; `modified`/`deleted` name the
 record's fields (None when the vendor has none). Times compare as instants whatever their text form
 (`2026-03-05T14:02:11Z`, `2026-03-05T14:02:11.000+0000`, `2026-03-05 14:02:11` as UTC).
@@ -8,10 +9,12 @@ record's fields (None when the vendor has none). Times compare as instants whate
 
 from __future__ import annotations
 
+import json
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from emulators.common.vendor import ApiError
@@ -25,6 +28,25 @@ def as_text(value: Any) -> str | None:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+def seed_lines(path: Path) -> Iterator[tuple[int, dict[str, Any], str]]:
+    """(line number, record, line text) of each non-blank line of a seed `.jsonl` (nothing when the file is
+    absent); ValueError naming file and line when a line is not a JSON object."""
+    if not path.exists():
+        return
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"{path} line {number}: not JSON ({exc.msg}); regenerate the seed with "
+                                 "`funnelhouse generate`") from None
+            if not isinstance(record, dict):
+                raise ValueError(f"{path} line {number}: expected a JSON object, got {type(record).__name__}")
+            yield number, record, line.strip()
 
 
 def parse_instant(value: Any) -> datetime | None:

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from emulators.common.records import RecordTable, as_text, parse_instant
+from emulators.common.records import RecordTable, as_text, parse_instant, seed_lines
 from emulators.common.vendor import ApiError
 
 ENTITY_FILES = ("deals", "pipelines", "stages", "persons", "organizations")
@@ -38,25 +38,13 @@ class DealNotFound(ApiError, KeyError):
 def read_jsonl(path: Path, required: tuple[str, ...], keep_text: bool = False) -> list[Any]:
     """The records of one seed file (with `keep_text`, (record, line) pairs); ValueError naming file, line and
     field when a line is not a record."""
-    if not path.exists():
-        return []
     records: list[Any] = []
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"{path} line {number}: not JSON ({exc.msg}); regenerate the seed with "
-                                 "`funnelhouse generate`") from None
-            if not isinstance(record, dict):
-                raise ValueError(f"{path} line {number}: expected a JSON object, got {type(record).__name__}")
-            for name in required:
-                if not isinstance(record.get(name), int) or isinstance(record.get(name), bool):
-                    raise ValueError(f"{path} line {number}: field {name!r} must be an integer id, got "
-                                     f"{record.get(name)!r}")
-            records.append((record, line.strip()) if keep_text else record)
+    for number, record, text in seed_lines(path):
+        for name in required:
+            if not isinstance(record.get(name), int) or isinstance(record.get(name), bool):
+                raise ValueError(f"{path} line {number}: field {name!r} must be an integer id, got "
+                                 f"{record.get(name)!r}")
+        records.append((record, text) if keep_text else record)
     return records
 
 

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from emulators.common.records import RecordTable, parse_instant
+from emulators.common.records import RecordTable, parse_instant, seed_lines
 from emulators.common.vendor import ApiError
 
 MODULES = ("Leads", "Accounts", "Contacts", "Deals")
@@ -25,22 +25,11 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
     """The records of one seed file; ValueError naming file, line and what is wrong."""
-    if not path.exists():
-        return []
     records = []
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"{path} line {number}: not JSON ({exc.msg}); regenerate the seed with "
-                                 "`funnelhouse generate`") from None
-            if not isinstance(record, dict) or not isinstance(record.get("id"), str) or not record["id"]:
-                raise ValueError(f"{path} line {number}: expected a JSON object with a string field 'id' "
-                                 "(Zoho ids are strings of digits)")
-            records.append(record)
+    for number, record, _ in seed_lines(path):
+        if not isinstance(record.get("id"), str) or not record["id"]:
+            raise ValueError(f"{path} line {number}: expected a string field 'id' (Zoho ids are strings of digits)")
+        records.append(record)
     return records
 
 
