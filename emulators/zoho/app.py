@@ -11,6 +11,7 @@ the README.
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -278,11 +279,7 @@ async def list_records(request: Request) -> Response:
                  "since": since.isoformat() if since else None, "ids": multi_param(request, "ids"),
                  "converted": _choice(request, "converted", ("true", "false", "both"), "false")}
     since = parse_instant(query["since"])
-    rows = _org(request).table(module).rows(since=since, ids=query["ids"] or None)
-    if module == "Leads" and query["converted"] != "both":
-        wanted = query["converted"] == "true"
-        rows = [r for r in rows if bool(r.get("$converted")) == wanted]
-    rows.sort(key=_sort_key(query["sort_by"]), reverse=query["sort_order"] == "desc")
+    rows = _org(request).memo(json.dumps(query, sort_keys=True), lambda: _listing(_org(request), query, since))
     chunk = rows[offset: offset + per_page]
     if not chunk:
         return Response(status_code=304 if since is not None else 204)
@@ -295,6 +292,16 @@ async def list_records(request: Request) -> Response:
                  page_token_expiry=datetime.fromtimestamp(int(expiry), UTC).isoformat() if more else None)
     render = _renderer(request, fields)
     return JSONResponse({"data": [render(r) for r in chunk], "info": info})
+
+
+def _listing(org: ZohoOrg, query: dict[str, Any], since: datetime | None) -> list[dict[str, Any]]:
+    """The records a Get Records query pages through, filtered and sorted."""
+    rows = org.table(query["module"]).rows(since=since, ids=query["ids"] or None)
+    if query["module"] == "Leads" and query["converted"] != "both":
+        wanted = query["converted"] == "true"
+        rows = [r for r in rows if bool(r.get("$converted")) == wanted]
+    rows.sort(key=_sort_key(query["sort_by"]), reverse=query["sort_order"] == "desc")
+    return rows
 
 
 def _choice(request: Request, name: str, choices: tuple[str, ...], default: str) -> str:

@@ -13,6 +13,7 @@ import json
 import threading
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from emulators.common.records import RecordTable, parse_instant, seed_lines
@@ -101,6 +102,21 @@ class ZohoOrg:
         moments += [parse_instant(r.get("deleted_time")) for rows in self.deleted.values() for r in rows]
         known = [m for m in moments if m is not None]
         self._clock = max(known) if known else datetime(2026, 1, 1, tzinfo=UTC)
+        self.version = 0  # moves with each edit
+        self._memo: dict[str, tuple[int, list[dict[str, Any]]]] = {}
+
+    def memo(self, key: str, compute: Callable[[], list[dict[str, Any]]]) -> list[dict[str, Any]]:
+        """`compute()`, kept until the next edit: a listing is filtered and sorted once, then paged."""
+        with self._lock:
+            entry = self._memo.get(key)
+            if entry is not None and entry[0] == self.version:
+                return entry[1]
+        value = compute()
+        with self._lock:
+            if len(self._memo) >= 16:
+                self._memo.clear()
+            self._memo[key] = (self.version, value)
+        return value
 
     def table(self, module: str) -> RecordTable:
         return self.modules[module]
@@ -128,6 +144,7 @@ class ZohoOrg:
         with self._lock:
             record = self._record(module, record_id)
             stamp = _stamp(self.tick(), record.get(MODIFIED))
+            self.version += 1
             updated = self.modules[module].update(record_id, {**changes, MODIFIED: stamp})
             if module == "Deals" and "Stage" in changes and changes["Stage"] != record.get("Stage"):
                 self._stage_row(updated, stamp)
@@ -138,6 +155,7 @@ class ZohoOrg:
         with self._lock:
             record = self._record(module, record_id)
             stamp = _stamp(self.tick(), record.get(MODIFIED))
+            self.version += 1
             owner = user or _minified(record.get("Owner"))
             entry = {"deleted_by": owner, "id": record_id, "display_name": _display_name(module, record),
                      "type": "recycle", "created_by": _minified(record.get("Created_By")) or owner,
