@@ -8,7 +8,7 @@
 - `app.py`: `api(handler, group, guard)` (every vendor route goes through it), `control(handler)`, the
   `/_emulator/health|faults|stats` routes, `create_app(state, routes)`, `json_body`, `int_param`, `multi_param`.
 - `paging.py`: `cursor_page` (opaque keyset cursor), `offset_page`, `next_url`, `check_limit`.
-- `records.py`: `RecordTable` (records in memory: modified-since/until, deleted and id filters, edits),
+- `records.py`: `read_jsonl` (a seed file, with line-numbered errors), `RecordTable` (records in memory: modified-since/until, deleted and id filters, edits),
   `parse_instant`, `instant_param`, `as_text` (values as string-only APIs write them).
 - `server.py`: `EmulatorServer` (uvicorn in a thread, http or https with ssl_certfile/ssl_keyfile; a vendor
   writes `_build()` and `_release()`), `serve_in_foreground`.

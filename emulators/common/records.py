@@ -1,17 +1,17 @@
 """Records of one kind in memory, as a vendor's seed file holds them: filters by modified-since, deleted flag and
 ids, and the edits a test makes between two runs of a source (change, delete, add).
 
-`seed_lines(path)` reads a seed `.jsonl` line by line with one-line errors.
-`RecordTable(records, key="id", modified="update_time", deleted="is_deleted")`; `modified`/`deleted` name the
-record's fields (None when the vendor has none). Times compare as instants whatever their text form
-(`2026-03-05T14:02:11Z`, `2026-03-05T14:02:11.000+0000`, `2026-03-05 14:02:11` as UTC).
+`read_jsonl(path)` reads a seed file. `RecordTable(records, key="id", modified="update_time",
+deleted="is_deleted")`; `modified`/`deleted` name the record's fields (None when the vendor has none). Times
+compare as instants whatever their text form (`2026-03-05T14:02:11Z`, `2026-03-05T14:02:11.000+0000`,
+`2026-03-05 14:02:11` as UTC).
 """
 
 from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -30,11 +30,14 @@ def as_text(value: Any) -> str | None:
     return str(value)
 
 
-def seed_lines(path: Path) -> Iterator[tuple[int, dict[str, Any], str]]:
-    """(line number, record, line text) of each non-blank line of a seed `.jsonl` (nothing when the file is
-    absent); ValueError naming file and line when a line is not a JSON object."""
+def read_jsonl(path: Path, keep_text: bool = False,
+               check: Callable[[dict[str, Any]], str | None] | None = None) -> list[Any]:
+    """The records of a seed file, one JSON object a line ([] when the file is missing; with `keep_text`,
+    (record, line) pairs); ValueError naming file, line and what to do when a line is not a record, or what
+    `check(record)` says is wrong with it."""
     if not path.exists():
-        return
+        return []
+    records = []
     with path.open(encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
@@ -46,7 +49,11 @@ def seed_lines(path: Path) -> Iterator[tuple[int, dict[str, Any], str]]:
                                  "`funnelhouse generate`") from None
             if not isinstance(record, dict):
                 raise ValueError(f"{path} line {number}: expected a JSON object, got {type(record).__name__}")
-            yield number, record, line.strip()
+            problem = check(record) if check is not None else None
+            if problem:
+                raise ValueError(f"{path} line {number}: {problem}")
+            records.append((record, line.strip()) if keep_text else record)
+    return records
 
 
 def parse_instant(value: Any) -> datetime | None:

@@ -15,7 +15,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from emulators.common.records import RecordTable, as_text, parse_instant, seed_lines
+from emulators.common.records import RecordTable, as_text, parse_instant
+from emulators.common.records import read_jsonl as read_seed_file
 from emulators.common.vendor import ApiError
 
 ENTITY_FILES = ("deals", "pipelines", "stages", "persons", "organizations")
@@ -37,15 +38,15 @@ class DealNotFound(ApiError, KeyError):
 
 def read_jsonl(path: Path, required: tuple[str, ...], keep_text: bool = False) -> list[Any]:
     """The records of one seed file (with `keep_text`, (record, line) pairs); ValueError naming file, line and
-    field when a line is not a record."""
-    records: list[Any] = []
-    for number, record, text in seed_lines(path):
+    field when a line is not a record or lacks an integer id."""
+
+    def check(record: dict[str, Any]) -> str | None:
         for name in required:
             if not isinstance(record.get(name), int) or isinstance(record.get(name), bool):
-                raise ValueError(f"{path} line {number}: field {name!r} must be an integer id, got "
-                                 f"{record.get(name)!r}")
-        records.append((record, text) if keep_text else record)
-    return records
+                return f"field {name!r} must be an integer id, got {record.get(name)!r}"
+        return None
+
+    return read_seed_file(path, keep_text, check)
 
 
 class PipedriveAccount:

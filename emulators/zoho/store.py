@@ -16,7 +16,7 @@ from pathlib import Path
 from collections.abc import Callable
 from typing import Any
 
-from emulators.common.records import RecordTable, parse_instant, seed_lines
+from emulators.common.records import RecordTable, parse_instant, read_jsonl
 from emulators.common.vendor import ApiError
 
 MODULES = ("Leads", "Accounts", "Contacts", "Deals")
@@ -24,14 +24,15 @@ MODIFIED = "Modified_Time"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def read_jsonl(path: Path) -> list[dict[str, Any]]:
+def _has_text_id(record: dict[str, Any]) -> str | None:
+    if isinstance(record.get("id"), str) and record["id"]:
+        return None
+    return "expected a string field 'id' (Zoho ids are strings of digits)"
+
+
+def read_records(path: Path) -> list[dict[str, Any]]:
     """The records of one seed file; ValueError naming file, line and what is wrong."""
-    records = []
-    for number, record, _ in seed_lines(path):
-        if not isinstance(record.get("id"), str) or not record["id"]:
-            raise ValueError(f"{path} line {number}: expected a string field 'id' (Zoho ids are strings of digits)")
-        records.append(record)
-    return records
+    return read_jsonl(path, check=_has_text_id)
 
 
 def read_document(path: Path, key: str) -> list[dict[str, Any]]:
@@ -75,23 +76,23 @@ class ZohoOrg:
     def __init__(self, data_dir: Path):
         self.data_dir = Path(data_dir)
         self._lock = threading.RLock()
-        self.modules = {m: RecordTable(read_jsonl(self.data_dir / f"{m}.jsonl"), modified=MODIFIED)
+        self.modules = {m: RecordTable(read_records(self.data_dir / f"{m}.jsonl"), modified=MODIFIED)
                         for m in MODULES}
         self.stage_history: dict[str, list[dict[str, Any]]] = {}
-        for row in read_jsonl(self.data_dir / "Stage_History.jsonl"):
+        for row in read_records(self.data_dir / "Stage_History.jsonl"):
             deal_id = row.get("deal_id")
             if not isinstance(deal_id, str):
                 raise ValueError(f"{self.data_dir / 'Stage_History.jsonl'}: row {row['id']} has no string "
                                  "'deal_id' (the parent deal)")
             self.stage_history.setdefault(deal_id, []).append({k: v for k, v in row.items() if k != "deal_id"})
         self.deleted: dict[str, list[dict[str, Any]]] = {}
-        for row in read_jsonl(self.data_dir / "deleted.jsonl"):
+        for row in read_records(self.data_dir / "deleted.jsonl"):
             module = row.get("module")
             if module not in MODULES:
                 raise ValueError(f"{self.data_dir / 'deleted.jsonl'}: row {row['id']} has module {module!r}; "
                                  f"expected one of {', '.join(MODULES)}")
             self.deleted.setdefault(module, []).append({k: v for k, v in row.items() if k != "module"})
-        self.users = read_jsonl(self.data_dir / "users.jsonl")
+        self.users = read_records(self.data_dir / "users.jsonl")
         self.layouts = read_document(self.data_dir / "layouts.json", "layouts")
         self.pipelines = read_document(self.data_dir / "pipelines.json", "pipeline")
         self.org = read_document(self.data_dir / "org.json", "org")
