@@ -11,9 +11,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -21,6 +18,7 @@ import httpx
 import pytest
 
 from emulators.zoho import ZohoEmulator
+from support.emulator_cli import emulator_process
 
 Z = 4876876004000000000
 LEAD = 4876876003000000000
@@ -323,16 +321,7 @@ def test_bad_seed_line_is_one_line_error(tmp_path):
 
 
 def test_python_dash_m_serves_until_terminated(seed):
-    env = {**os.environ, "ZOHO_EMULATOR_ACCESS_TOKEN": "cli-token"}
-    process = subprocess.Popen([sys.executable, "-m", "emulators.zoho", str(seed), "--daily-credits", "5"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    try:
-        base_url = process.stdout.readline().strip()
-        assert base_url.startswith("http://127.0.0.1:")
-        response = httpx.get(f"{base_url}/crm/v8/users", headers={"Authorization": "Zoho-oauthtoken cli-token"},
-                             timeout=10)
+    with emulator_process("zoho", seed, "--daily-credits", "5", env={"ZOHO_EMULATOR_ACCESS_TOKEN": "cli-token"}) as url:
+        assert url.startswith("http://127.0.0.1:")
+        response = httpx.get(f"{url}/crm/v8/users", headers={"Authorization": "Zoho-oauthtoken cli-token"}, timeout=10)
         assert [u["full_name"] for u in response.json()["users"]] == ["Ann Lee", "Bob Roe"]
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-    assert process.returncode == 0
