@@ -25,7 +25,9 @@ from .sheets import (
 )
 from .timeline import Timeline, scaled_count
 from .vendor_plan import VendorPlan
-from .vendor_vocab import EUROPE, US
+from .vendor_vocab import EUROPE, US, ZOHO_US
+from .zoho import SHAPES as ZOHO_SHAPES
+from .zoho import write_zoho
 from .writers import FileLog
 
 # Sizes at scale 1; everything except the sales team grows linearly with `scale`.
@@ -42,6 +44,7 @@ BASE_UNIVERSE_COMPANIES = 600
 BASE_SALESFORCE = (70, 110, 150, 90)
 BASE_PIPEDRIVE = (60, 100, 120, 0)
 BASE_FXIAOKE = (60, 100, 120, 80)  # the China team's fxiaoke tenant
+BASE_ZOHO = (50, 80, 100, 40)  # Zoho: accounts, contacts, deals, leads beyond the converted ones
 
 
 def vendor_team_size(scale: float) -> int:
@@ -56,8 +59,9 @@ def generate(
 
     scale=1 is about 400 deals (1.8k stage changes) and 800 form submissions; scale=2500 is about 1M deals
     (4.3M stage changes) and 2M submissions, streamed to disk with well under 1 GB of memory. Beside them, a
-    US team's Salesforce org (150 opportunities at scale 1) and a European team's Pipedrive account (120 deals),
-    counted apart (salesforce_*, pipedrive_*): `deals` and `stage_changes` stay the HubSpot and spreadsheet ones.
+    US team's Salesforce org (150 opportunities at scale 1), a European team's Pipedrive account (120 deals), a China
+    team's fxiaoke tenant (120 商机) and a US team's Zoho org (100 deals), counted apart (salesforce_*, pipedrive_*,
+    fxiaoke_*, zoho_*): `deals` and `stage_changes` stay the HubSpot and spreadsheet ones.
     The same (seed, scale, as_of) always produces byte-identical files.
     """
     if scale <= 0:
@@ -111,8 +115,13 @@ def generate(
     ):
         sizes = (vendor_team_size(scale), *(scaled_count(n, scale, minimum=0 if n == 0 else 1) for n in base))
         counts.update(write(out_dir, VendorPlan(seed, region, universe, timeline, leads, sizes, shapes), log))
+    # The China team's fxiaoke tenant (中文 names, CNY), counted apart (fxiaoke_*).
     fx_sizes = (vendor_team_size(scale), *(scaled_count(n, scale) for n in BASE_FXIAOKE))
     counts.update(write_fxiaoke(out_dir, ChinaPlan(seed, universe, timeline, leads, fx_sizes, FXIAOKE_SHAPES), log))
+    # The Zoho team (US, USD): its own org, counted apart (zoho_*).
+    zoho_sizes = (vendor_team_size(scale), *(scaled_count(n, scale) for n in BASE_ZOHO))
+    zoho_plan = VendorPlan(seed, ZOHO_US, universe, timeline, leads, zoho_sizes, ZOHO_SHAPES)
+    counts.update(write_zoho(out_dir, zoho_plan, log))
 
     counts.update(
         {
