@@ -270,6 +270,80 @@ def emulate_salesforce(
                   daily_cap=daily_cap, **tls_files(certfile, keyfile))
 
 
+class ZohoRateLimits(str, Enum):
+    """`funnelhouse emulate zoho --rate-limits`: the names of emulators.zoho.app.RATE_LIMIT_PROFILES."""
+
+    off = "off"
+    zoho = "zoho"
+
+
+@emulate_app.command("zoho")
+def emulate_zoho(
+    data: Path = seed_option("Zoho CRM", "Deals.jsonl, Stage_History.jsonl, pipelines.json, ...", "zoho"),
+    port: int = port_option(8768),
+    token: str = token_option("as a Zoho-oauthtoken access token from the start"),
+    client_id: str = typer.Option("emulator-client-id", envvar="FUNNELHOUSE_EMULATOR_CLIENT_ID",
+                                  help="Client id of the self client the accounts server grants tokens to."),
+    client_secret: str = typer.Option("emulator-client-secret", envvar="FUNNELHOUSE_EMULATOR_CLIENT_SECRET",
+                                      help="Client secret of that self client."),
+    refresh_token: str = typer.Option("emulator-refresh-token", envvar="FUNNELHOUSE_EMULATOR_REFRESH_TOKEN",
+                                      help="Refresh token the accounts server exchanges for access tokens."),
+    rate_limits: ZohoRateLimits = typer.Option(ZohoRateLimits.off, help="off: no limit; zoho: an Enterprise org of "
+                                               "10 users (60,000 API credits a day, one per call; 20 calls a "
+                                               "second), answered with 429 TOO_MANY_REQUESTS."),
+    certfile: Path = CERTFILE_OPTION,
+    keyfile: Path = KEYFILE_OPTION,
+) -> None:
+    """Serve a Zoho CRM API v8 emulator in the foreground (Ctrl-C stops it).
+
+    The accounts server's /oauth/v2/token (refresh-token grant) and /crm/v8 modules, Stage_History, deleted
+    records, COQL and the pipelines settings, on one host: use its base URL as accounts_url."""
+    from emulators.zoho.app import RATE_LIMIT_PROFILES
+    from emulators.zoho.server import serve_forever
+
+    folder = data or settings.inputs_dir() / "zoho"
+    files = "Deals.jsonl, Stage_History.jsonl, pipelines.json, ..."
+    before_run(lambda: require_seed(folder, "Zoho CRM", "Deals.jsonl", files))
+    serve_forever(folder, "127.0.0.1", port, access_token=token, client_id=client_id, client_secret=client_secret,
+                  refresh_token=refresh_token, **tls_files(certfile, keyfile),
+                  **RATE_LIMIT_PROFILES[rate_limits.value])
+
+
+class FxiaokeRateLimits(str, Enum):
+    """`funnelhouse emulate fxiaoke --rate-limits`: the names of emulators.fxiaoke.app.RATE_LIMIT_PROFILES."""
+
+    off = "off"
+    fxiaoke = "fxiaoke"
+
+
+@emulate_app.command("fxiaoke")
+def emulate_fxiaoke(
+    data: Path = seed_option("fxiaoke", "NewOpportunityObj.jsonl, describe/, employees.jsonl, ...", "fxiaoke"),
+    port: int = port_option(8769),
+    app_id: str = typer.Option("FSAID_emulator", envvar="FUNNELHOUSE_EMULATOR_APP_ID",
+                               help="appId of the self-built app the tenant granted."),
+    app_secret: str = typer.Option("emulator-app-secret", envvar="FUNNELHOUSE_EMULATOR_APP_SECRET",
+                                   help="That app's appSecret."),
+    permanent_code: str = typer.Option("emulator-permanent-code", envvar="FUNNELHOUSE_EMULATOR_PERMANENT_CODE",
+                                       help="The tenant's permanentCode for the app."),
+    rate_limits: FxiaokeRateLimits = typer.Option(FxiaokeRateLimits.off, help="off: no limit; fxiaoke: the "
+                                                  "platform's 100 calls per 20 s on one route, answered with "
+                                                  "errorCode 30004."),
+) -> None:
+    """Serve a 纷享销客 fxiaoke open-platform emulator in the foreground (Ctrl-C stops it).
+
+    corpAccessToken (/cgi/corpAccessToken/get/V2), CRM data query and object describe (/cgi/crm/v2/...) and the
+    address book (/cgi/user/list); errors as HTTP 200 with an errorCode, as the platform answers."""
+    from emulators.fxiaoke.app import RATE_LIMIT_PROFILES
+    from emulators.fxiaoke.server import serve_forever
+
+    folder = data or settings.inputs_dir() / "fxiaoke"
+    files = "NewOpportunityObj.jsonl, describe/, employees.jsonl, ..."
+    before_run(lambda: require_seed(folder, "fxiaoke", "NewOpportunityObj.jsonl", files))
+    serve_forever(folder, "127.0.0.1", port, app_id=app_id, app_secret=app_secret, permanent_code=permanent_code,
+                  **RATE_LIMIT_PROFILES[rate_limits.value])
+
+
 @app.command()
 def demo(
     seed: int = typer.Option(42, help="Random seed of the demo data set."),

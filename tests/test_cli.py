@@ -1,9 +1,12 @@
 """The command line: help a newcomer understands, a reconciliation table, one-line errors with a non-zero exit."""
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -19,7 +22,7 @@ def test_every_command_has_help() -> None:
     for args in (["--help"], ["demo", "--help"], ["generate", "--help"], ["ingest", "--help"], ["build", "--help"],
                  ["refresh", "--help"], ["quarantine", "--help"], ["report", "--help"], ["ui", "--help"],
                  ["emulate", "hubspot", "--help"], ["emulate", "pipedrive", "--help"],
-                 ["emulate", "salesforce", "--help"]):
+                 ["emulate", "salesforce", "--help"], ["emulate", "zoho", "--help"], ["emulate", "fxiaoke", "--help"]):
         result = runner.invoke(app, args)
         assert result.exit_code == 0, (args, result.output)
     help_text = runner.invoke(app, ["ingest", "--help"], env={"COLUMNS": "250"}).output
@@ -35,21 +38,38 @@ def test_emulate_salesforce_and_pipedrive_say_what_is_missing(isolated_data_dir:
     assert (result.exit_code, result.output.splitlines()) == (2, [
         f"error: {isolated_data_dir / 'inputs' / 'pipedrive'}: no Pipedrive seed files (deals.jsonl, "
         "deal_changelog.jsonl, ...): run `funnelhouse generate` first, or pass --data with a folder that has them"])
+    result = runner.invoke(app, ["emulate", "zoho"], env={"COLUMNS": "300"})
+    assert (result.exit_code, result.output.splitlines()) == (2, [
+        f"error: {isolated_data_dir / 'inputs' / 'zoho'}: no Zoho CRM seed files (Deals.jsonl, Stage_History.jsonl, "
+        "pipelines.json, ...): run `funnelhouse generate` first, or pass --data with a folder that has them"])
+    result = runner.invoke(app, ["emulate", "fxiaoke"], env={"COLUMNS": "300"})
+    assert (result.exit_code, result.output.splitlines()) == (2, [
+        f"error: {isolated_data_dir / 'inputs' / 'fxiaoke'}: no fxiaoke seed files (NewOpportunityObj.jsonl, "
+        "describe/, employees.jsonl, ...): run `funnelhouse generate` first, or pass --data with a folder that has "
+        "them"])
     result = runner.invoke(app, ["emulate", "salesforce", "--data", str(fixtures_dir / "salesforce"), "--certfile",
                                  "cert.pem"], env={"COLUMNS": "300"})
     assert (result.exit_code, result.output.splitlines()) == (2, [
         "error: --certfile and --keyfile go together: give both to serve https, or neither for http"])
 
 
+@contextmanager
+def emulate_command(*args: str) -> Iterator[str]:
+    """`funnelhouse emulate ...` in its own process, on a free port; yields the base URL it prints first."""
+    command = [sys.executable, "-c", "from funnelhouse.cli import app; app()", "emulate", *args, "--port", "0"]
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        yield server.stdout.readline().strip()
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
 def test_emulate_salesforce_serves_the_seed_to_its_connected_app(fixtures_dir: Path) -> None:
     """The command in its own process: it prints its base URL, grants the client-credentials flow to the app given
     by --client-id/--client-secret and answers SOQL with the 3 opportunities of tests/fixtures/salesforce."""
-    command = [sys.executable, "-c", "from funnelhouse.cli import app; app()", "emulate", "salesforce", "--data",
-               str(fixtures_dir / "salesforce"), "--port", "0", "--client-id", "app-1", "--client-secret", "s3",
-               "--daily-cap", "50"]
-    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    try:
-        base_url = server.stdout.readline().strip()
+    with emulate_command("salesforce", "--data", str(fixtures_dir / "salesforce"), "--client-id", "app-1",
+                         "--client-secret", "s3", "--daily-cap", "50") as base_url:
         grant = {"grant_type": "client_credentials", "client_id": "app-1", "client_secret": "s3"}
         token = httpx.post(f"{base_url}/services/oauth2/token", data=grant).json()
         assert token["instance_url"] == base_url
@@ -57,9 +77,38 @@ def test_emulate_salesforce_serves_the_seed_to_its_connected_app(fixtures_dir: P
                            headers={"Authorization": f"Bearer {token['access_token']}"})
         # the token endpoint does not count against the API allocation: the query is request 1 of the 50 of --daily-cap
         assert (answer.json()["totalSize"], answer.headers["Sforce-Limit-Info"]) == (3, "api-usage=1/50")
-    finally:
-        server.terminate()
-        server.wait(10)
+
+
+def test_emulate_zoho_and_fxiaoke_serve_their_seed_to_the_given_credentials(tmp_path: Path) -> None:
+    """Each command grants a token to the credentials given by its options and serves the one deal of a
+    two-line seed folder (Zoho: Deals.jsonl; fxiaoke: NewOpportunityObj.jsonl)."""
+    zoho, fxiaoke = tmp_path / "zoho", tmp_path / "fxiaoke"
+    zoho.mkdir()
+    fxiaoke.mkdir()
+    (zoho / "Deals.jsonl").write_text(json.dumps({
+        "id": "5725767000000419001", "Deal_Name": "Acme renewal", "Stage": "Qualification",
+        "Created_Time": "2026-03-05T14:02:11+05:30", "Modified_Time": "2026-03-05T14:02:11+05:30"}) + "\n")
+    (fxiaoke / "NewOpportunityObj.jsonl").write_text(json.dumps({
+        "_id": "64f0a1", "name": "华东项目", "sales_stage": "1", "life_status": "normal", "is_deleted": False,
+        "create_time": 1772690531000, "last_modified_time": 1772690531000}) + "\n")
+    with emulate_command("zoho", "--data", str(zoho), "--client-id", "c-1", "--client-secret", "s-1",
+                         "--refresh-token", "r-1") as base_url:
+        grant = {"grant_type": "refresh_token", "client_id": "c-1", "client_secret": "s-1", "refresh_token": "r-1"}
+        token = httpx.post(f"{base_url}/oauth/v2/token", data=grant).json()
+        deals = httpx.get(f"{base_url}/crm/v8/Deals", params={"fields": "Deal_Name,Stage"},
+                          headers={"Authorization": f"Zoho-oauthtoken {token['access_token']}"}).json()
+        assert [(d["id"], d["Deal_Name"], d["Stage"]) for d in deals["data"]] == [
+            ("5725767000000419001", "Acme renewal", "Qualification")]
+    with emulate_command("fxiaoke", "--data", str(fxiaoke), "--app-id", "FSAID_1", "--app-secret", "s-2",
+                         "--permanent-code", "p-2") as base_url:
+        token = httpx.post(f"{base_url}/cgi/corpAccessToken/get/V2",
+                           json={"appId": "FSAID_1", "appSecret": "s-2", "permanentCode": "p-2"}).json()
+        query = {"corpAccessToken": token["corpAccessToken"], "corpId": token["corpId"],
+                 "currentOpenUserId": "FSUID_admin", "data": {"dataObjectApiName": "NewOpportunityObj",
+                                                              "search_query_info": {"limit": 10, "offset": 0}}}
+        answer = httpx.post(f"{base_url}/cgi/crm/v2/data/query", json=query).json()
+        assert (answer["errorCode"], [(d["_id"], d["name"]) for d in answer["data"]["dataList"]]) == (
+            0, [("64f0a1", "华东项目")])
 
 
 def test_ingest_forms_prints_reconciliation_and_names_rejected_file(tmp_path: Path, fixtures_dir: Path) -> None:
