@@ -222,6 +222,87 @@ def _raw_pipedrive__deal_stage_changes(context: BuildContext) -> list[Expectatio
     ]
 
 
+# ------------------------------------------------------------------------------------------------------- raw: zoho
+# raw_zoho (ingestion/zoho/rows.py): Zoho's API names in snake_case; Stage holds the stage's display value, which
+# funnel_stage_map.csv lists for source zoho.
+def _raw_zoho__deals(context: BuildContext) -> list[Expectation]:
+    return [
+        *required(["id", "deal_name", "stage", "created_time", "modified_time"]),
+        unique("id"),
+        _mapped_stages("stage", "zoho", context),
+        non_negative("amount"),
+        _fx_currency("currency", context),
+        not_in_future("created_time", context),
+        not_in_future("modified_time", context),
+        row_count_within_bounds(context),
+    ]
+
+
+def _raw_zoho__deal_stage_history(context: BuildContext) -> list[Expectation]:
+    return [
+        *required(["id", "deal_id", "stage", "modified_time"]),
+        unique("id"),
+        _mapped_stages("stage", "zoho", context),
+        non_negative("amount"),
+        not_in_future("modified_time", context),
+        row_count_within_bounds(context),
+    ]
+
+
+# ------------------------------------------------------------------------------------------------ raw: YAML CRMs
+# raw_<name> of a YAML CRM (ingestion/rest_crm/columns.py): the canonical columns; `stage` is the CRM's label (the
+# 中文 one for fxiaoke), which funnel_stage_map.csv lists under the CRM's name.
+def rest_crm_deals(crm: str) -> Callable[[BuildContext], list[Expectation]]:
+    def build(context: BuildContext) -> list[Expectation]:
+        return [
+            *required(["deal_id", "deal_name", "stage", "created_at", "modified_at"]),
+            unique("deal_id"),
+            _mapped_stages("stage", crm, context),
+            non_negative("amount"),
+            _fx_currency("currency_code", context),
+            not_in_future("created_at", context),
+            not_in_future("modified_at", context),
+            row_count_within_bounds(context),
+        ]
+
+    return build
+
+
+def rest_crm_stage_changes(crm: str) -> Callable[[BuildContext], list[Expectation]]:
+    def build(context: BuildContext) -> list[Expectation]:
+        return [
+            *required(["change_id", "deal_id", "stage", "changed_at"]),
+            unique("change_id"),
+            _mapped_stages("stage", crm, context),
+            not_in_future("changed_at", context),
+            row_count_within_bounds(context),
+        ]
+
+    return build
+
+
+def rest_crm_suites(crm: str, label: str) -> list[Suite]:
+    """The suites of a YAML CRM's deals and stage changes (raw_<crm>)."""
+    return [
+        Suite(
+            f"raw_{crm}__deals",
+            f"raw_{crm}.deals",
+            f"select * from raw_{crm}.deals",
+            rest_crm_deals(crm),
+            f"{label} deals: required fields, mapped stages, amounts, currencies with a rate, no future dates.",
+            ("deal_id",),
+        ),
+        Suite(
+            f"raw_{crm}__deal_stage_changes",
+            f"raw_{crm}.deal_stage_changes",
+            f"select * from raw_{crm}.deal_stage_changes",
+            rest_crm_stage_changes(crm),
+            f"{label} stage changes: required fields, one row per change, mapped stages, no future changes.",
+            ("change_id",),
+        ),
+    ]
+
+
 # ------------------------------------------------------------------------------------------------ raw: quarantine
 def quarantine_share_query(source: str) -> str:
     """One row per problem of the source's open quarantine (an unknown stage with its value, else the field and
@@ -647,6 +728,23 @@ _ALL = [
         "Pipedrive stage moves (from each deal's changelog): required fields, one row per move, no future moves.",
         ("change_id",),
     ),
+    Suite(
+        "raw_zoho__deals",
+        "raw_zoho.deals",
+        "select * from raw_zoho.deals",
+        _raw_zoho__deals,
+        "Zoho deals: required fields, mapped stages, amounts, currencies with a rate, no future dates.",
+        ("id",),
+    ),
+    Suite(
+        "raw_zoho__deal_stage_history",
+        "raw_zoho.deal_stage_history",
+        "select * from raw_zoho.deal_stage_history",
+        _raw_zoho__deal_stage_history,
+        "Zoho Stage_History (each deal's related list): required fields, mapped stages, amounts, no future moves.",
+        ("id",),
+    ),
+    *rest_crm_suites("fxiaoke", "纷享销客 fxiaoke 商机"),
     Suite(
         "intermediate__int_deals__coverage",
         "intermediate.int_deals",

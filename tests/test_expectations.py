@@ -62,6 +62,22 @@ TABLES: dict[str, dict[str, str]] = {
         "change_id": "varchar", "deal_id": "bigint", "from_stage_id": "bigint", "to_stage_id": "bigint",
         "changed_at": "timestamptz",
     },
+    "raw_zoho.deals": {
+        "id": "varchar", "deal_name": "varchar", "stage": "varchar", "amount": "decimal(38,9)", "currency": "varchar",
+        "closing_date": "date", "created_time": "timestamptz", "modified_time": "timestamptz",
+    },
+    "raw_zoho.deal_stage_history": {
+        "id": "varchar", "deal_id": "varchar", "stage": "varchar", "amount": "decimal(38,9)",
+        "modified_time": "timestamptz",
+    },
+    "raw_fxiaoke.deals": {
+        "deal_id": "varchar", "deal_name": "varchar", "stage": "varchar", "amount": "decimal(38,9)",
+        "currency_code": "varchar", "created_at": "timestamptz", "modified_at": "timestamptz", "is_deleted": "boolean",
+    },
+    "raw_fxiaoke.deal_stage_changes": {
+        "change_id": "varchar", "deal_id": "varchar", "stage": "varchar", "from_stage": "varchar",
+        "changed_at": "timestamptz",
+    },
     "marts.mart_funnel_conversion": {
         "segment_type": "varchar", "segment_value": "varchar", "stage_code": "varchar", "stage_order": "integer",
         "stage_type": "varchar", "deals_in_segment": "integer", "reached": "integer", "entered": "integer",
@@ -133,7 +149,8 @@ def test_suites_cover_raw_tables_and_marts_and_never_import_dagster():
         "raw_forms.form_submissions", "raw_spreadsheets.tracker_deals", "raw_spreadsheets.export_deals",
         "raw_spreadsheets.export_stage_changes", "raw_hubspot.deals", "raw_hubspot.contacts",
         "raw_salesforce.opportunities", "raw_salesforce.opportunity_history", "raw_pipedrive.deals",
-        "raw_pipedrive.deal_stage_changes", "marts.mart_funnel_conversion", "marts.mart_loss_reasons", "marts.mart_stale_deals",
+        "raw_pipedrive.deal_stage_changes", "raw_zoho.deals", "raw_zoho.deal_stage_history", "raw_fxiaoke.deals",
+        "raw_fxiaoke.deal_stage_changes", "marts.mart_funnel_conversion", "marts.mart_loss_reasons", "marts.mart_stale_deals",
     } <= tables
     assert [s.name for s in suites_for_table("MARTS.mart_funnel_conversion")] == [
         "marts__mart_funnel_conversion", "marts__mart_funnel_conversion__reconciliation",
@@ -269,6 +286,77 @@ def test_pipedrive_deals_take_the_stage_name_while_open_and_the_status_once_clos
     ]
     assert "'Onboarding' ×1" in result.warnings[0].detail and "id=3" in result.warnings[0].detail
     assert "'deleted' ×1" in result.errors[0].detail
+
+
+def zoho_deal(id_: str, **changes: Any) -> dict[str, Any]:
+    return {"id": id_, "deal_name": f"Deal {id_}", "stage": "Qualification", "amount": 25000, "currency": "USD",
+            "closing_date": date(2026, 4, 30), "created_time": PAST, "modified_time": PAST, **changes}
+
+
+def fxiaoke_deal(id_: str, **changes: Any) -> dict[str, Any]:
+    return {"deal_id": id_, "deal_name": f"商机 {id_}", "stage": "验证客户", "amount": 350000, "currency_code": "CNY",
+            "created_at": PAST, "modified_at": PAST, "is_deleted": False, **changes}
+
+
+def test_zoho_deals_and_stage_history_fail_on_crafted_rows(db):
+    put(db, "raw_zoho.deals", [
+        zoho_deal("5725767000000419001"),
+        zoho_deal("5725767000000419002", stage="Closed Won"),
+        zoho_deal("5725767000000419003", stage="Onboarding"),  # not a Zoho stage of funnel_stage_map
+        zoho_deal("5725767000000419004", amount=-1, currency="JPY"),  # negative; JPY has no rate in fx_rates.csv
+        zoho_deal("5725767000000419005", deal_name=None, modified_time=AS_OF + timedelta(days=3)),
+    ])
+    deals = validate(db, "raw_zoho__deals", as_of=AS_OF)
+    # 5 required, unique, mapped stage, amount, currency, 2 not in the future, row count
+    assert len(deals.outcomes) == 12
+    assert failed(deals) == [
+        (ERROR, "expect_column_values_to_not_be_null", "deal_name", 1),
+        (WARN, "expect_column_values_to_be_in_set", "stage", 1),
+        (ERROR, "expect_column_values_to_be_between", "amount", 1),
+        (WARN, "expect_column_values_to_be_in_set", "currency", 1),
+        (WARN, "expect_column_values_to_be_between", "modified_time", 1),
+    ]
+    assert "'Onboarding' ×1" in deals.warnings[0].detail and "id='5725767000000419003'" in deals.warnings[0].detail
+    move = {"deal_id": "5725767000000419001", "stage": "Needs Analysis", "amount": 25000, "modified_time": PAST}
+    put(db, "raw_zoho.deal_stage_history", [
+        {"id": "5725767000000500001", **move},
+        {"id": "5725767000000500002", **move, "stage": "Closed (Lost)"},  # unmapped
+        {"id": "5725767000000500002", **move, "deal_id": None},  # a repeated id without its deal
+    ])
+    history = validate(db, "raw_zoho__deal_stage_history", as_of=AS_OF)
+    assert failed(history) == [(ERROR, "expect_column_values_to_not_be_null", "deal_id", 1),
+                               (ERROR, "expect_column_values_to_be_unique", "id", 2),
+                               (WARN, "expect_column_values_to_be_in_set", "stage", 1)]
+
+
+def test_fxiaoke_deals_and_stage_changes_map_their_chinese_stages(db):
+    put(db, "raw_fxiaoke.deals", [
+        fxiaoke_deal("O1"),
+        fxiaoke_deal("O2", stage="赢单", is_deleted=True),  # 作废 deals stay in raw, flagged
+        fxiaoke_deal("O3", stage="初步接洽"),  # a label the funnel map does not list for fxiaoke
+        fxiaoke_deal("O4", amount=-500000, currency_code=None),
+        fxiaoke_deal("O4", created_at=AS_OF + timedelta(days=2)),
+    ])
+    deals = validate(db, "raw_fxiaoke__deals", as_of=AS_OF)
+    # 5 required, unique, mapped stage, amount, currency, 2 not in the future, row count
+    assert len(deals.outcomes) == 12
+    assert failed(deals) == [
+        (ERROR, "expect_column_values_to_be_unique", "deal_id", 2),
+        (WARN, "expect_column_values_to_be_in_set", "stage", 1),
+        (ERROR, "expect_column_values_to_be_between", "amount", 1),
+        (WARN, "expect_column_values_to_be_between", "created_at", 1),
+    ]
+    assert "'初步接洽' ×1" in deals.warnings[0].detail and "deal_id='O3'" in deals.warnings[0].detail
+    move = {"deal_id": "O1", "stage": "需求确定", "from_stage": "验证客户", "changed_at": PAST}
+    put(db, "raw_fxiaoke.deal_stage_changes", [
+        {"change_id": "C1", **move},
+        {"change_id": "C2", **move, "stage": "3"},  # an option value the describe did not translate
+        {"change_id": "C3", **move, "changed_at": None},
+    ])
+    changes = validate(db, "raw_fxiaoke__deal_stage_changes", as_of=AS_OF)
+    assert failed(changes) == [(ERROR, "expect_column_values_to_not_be_null", "changed_at", 1),
+                               (WARN, "expect_column_values_to_be_in_set", "stage", 1)]
+    assert "'3' ×1" in changes.warnings[0].detail
 
 
 def test_crm_stage_histories_unmapped_stage_and_repeated_move(db):
