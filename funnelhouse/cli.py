@@ -63,7 +63,7 @@ INGEST_EXIT_CODES = (
     "Exit codes: 0 every input was read (rows may be quarantined: see funnelhouse quarantine; spreadsheet files that "
     "no mapping entry matches are a warning naming them). 1 some input files were rejected whole (each named on one "
     "line), the others were read. 2 a configuration error (mapping.yaml, forms.yaml, CRM (HubSpot, Salesforce, "
-    "Pipedrive) or warehouse settings), nothing loaded. 3 nothing could be read (no source has input or "
+    "Pipedrive, Zoho, a YAML CRM) or warehouse settings), nothing loaded. 3 nothing could be read (no source has input or "
     "configuration, or every input was rejected). 4 the load failed (e.g. the warehouse is locked, or rows did not "
     "reconcile)."
 )
@@ -349,8 +349,8 @@ def demo(
     seed: int = typer.Option(42, help="Random seed of the demo data set."),
     scale: float = typer.Option(1.0, help="Size of the demo data: 1 ≈ 400 deals."),
 ) -> None:
-    """Run everything end to end on the embedded DuckDB: generate demo data (once), serve the HubSpot, Salesforce
-    and Pipedrive emulators, load forms, spreadsheets and the three CRMs, and print the reconciliation. Safe to run
+    """Run everything end to end on the embedded DuckDB: generate demo data (once), serve the HubSpot, Salesforce,
+    Pipedrive, Zoho and fxiaoke emulators, load forms, spreadsheets and the five CRMs, and print the reconciliation. Safe to run
     again: nothing is loaded twice."""
     from funnelhouse.demo import run_demo
 

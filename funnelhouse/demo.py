@@ -1,11 +1,12 @@
-"""The demo: generate data once, serve the HubSpot, Salesforce and Pipedrive emulators, run the refresh through
-Dagster, print the funnel."""
+"""The demo: generate data once, serve the HubSpot, Salesforce, Pipedrive, Zoho and fxiaoke emulators, run the refresh
+through Dagster, print the funnel."""
 from __future__ import annotations
 
 import json
 import shutil
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from pathlib import Path
 
 from funnelhouse import settings
 from funnelhouse.console import console, errors
@@ -14,7 +15,13 @@ from ingestion.common.errors import FunnelhouseError
 EMULATOR_TOKEN = "demo-emulator-token"
 # the connected app the Salesforce emulator grants client credentials to
 SALESFORCE_CLIENT_ID, SALESFORCE_CLIENT_SECRET = "demo-client-id", "demo-client-secret"
-GENERATED_FOLDERS = ("forms", "spreadsheets", "crm", "salesforce", "pipedrive")
+# the self client the Zoho emulator's accounts server grants refresh-token grants to
+ZOHO_CLIENT = {"client_id": "demo-zoho-client-id", "client_secret": "demo-zoho-client-secret",
+               "refresh_token": "demo-zoho-refresh-token"}
+# the self-built app the fxiaoke emulator's tenant granted
+FXIAOKE_APP = {"app_id": "FSAID_demo", "app_secret": "demo-fxiaoke-app-secret",
+               "permanent_code": "demo-fxiaoke-permanent-code"}
+GENERATED_FOLDERS = ("forms", "spreadsheets", "crm", "salesforce", "pipedrive", "zoho", "fxiaoke")
 DEMO_AS_OF = "2026-09-30"  # the generator's cut-off: the funnel is built as of the day the demo data ends
 DBT_GROUPS = ("staging", "intermediate", "marts", "funnel_config")  # the first part of a dbt asset's key
 
@@ -22,7 +29,7 @@ DBT_GROUPS = ("staging", "intermediate", "marts", "funnel_config")  # the first 
 def ensure_demo_inputs(seed: int, scale: float) -> None:
     """Write the demo data set under data/inputs unless the same seed and scale are already there (read from the
     generator's manifest.json), every generated folder included (a data set written before the generator knew
-    Salesforce and Pipedrive is written again). Other generated data there is removed first, so no file of another
+    Salesforce, Pipedrive, Zoho and fxiaoke is written again). Other generated data there is removed first, so no file of another
     scale stays."""
     from funnelhouse.generate import generate
 
@@ -43,8 +50,8 @@ def ensure_demo_inputs(seed: int, scale: float) -> None:
 
 def run_demo(seed: int = 42, scale: float = 1.0) -> None:
     """Generate (once), then run the refresh job through Dagster in this process against the emulated CRMs: load
-    forms, spreadsheets, HubSpot, Salesforce and Pipedrive, build the dbt project, run the checks; print what
-    happened."""
+    forms, spreadsheets, HubSpot, Salesforce, Pipedrive, Zoho and fxiaoke, build the dbt project, run the checks;
+    print what happened."""
     from orchestration.resources import FunnelhouseResource
 
     ensure_demo_inputs(seed, scale)
@@ -61,11 +68,14 @@ def run_demo(seed: int = 42, scale: float = 1.0) -> None:
 
 @contextmanager
 def demo_emulators() -> Iterator[dict[str, dict[str, str]]]:
-    """The HubSpot, Salesforce and Pipedrive emulators on the demo's generated seeds (plain http on free ports of
-    127.0.0.1), while the block runs; yields the settings of the three API sources by their registry keys."""
+    """The HubSpot, Salesforce, Pipedrive, Zoho and fxiaoke emulators on the demo's generated seeds (plain http on
+    free ports of 127.0.0.1), while the block runs; yields the settings of the five API sources by their registry
+    keys."""
+    from emulators.fxiaoke.server import FxiaokeEmulator
     from emulators.hubspot.server import HubSpotEmulator
     from emulators.pipedrive.server import PipedriveEmulator
     from emulators.salesforce.server import SalesforceEmulator
+    from emulators.zoho.server import ZohoEmulator
 
     inputs = settings.inputs_dir()
     with ExitStack() as running:
@@ -74,14 +84,26 @@ def demo_emulators() -> Iterator[dict[str, dict[str, str]]]:
             inputs / "salesforce", session_id=EMULATOR_TOKEN, client_id=SALESFORCE_CLIENT_ID,
             client_secret=SALESFORCE_CLIENT_SECRET))
         pipedrive = running.enter_context(PipedriveEmulator(inputs / "pipedrive", token=EMULATOR_TOKEN))
-        for emulator in (hubspot, salesforce, pipedrive):
+        zoho = running.enter_context(ZohoEmulator(inputs / "zoho", access_token=EMULATOR_TOKEN, **ZOHO_CLIENT))
+        fxiaoke = running.enter_context(FxiaokeEmulator(inputs / "fxiaoke", **FXIAOKE_APP))
+        for emulator in (hubspot, salesforce, pipedrive, zoho, fxiaoke):
             console.print(f"{emulator.vendor_name} emulator: serving on {emulator.base_url}")
         yield {
             "hubspot": {"base_url": hubspot.base_url, "api_token": EMULATOR_TOKEN},
             "salesforce": {"login_url": salesforce.base_url, "client_id": SALESFORCE_CLIENT_ID,
                            "client_secret": SALESFORCE_CLIENT_SECRET},
             "pipedrive": {"base_url": pipedrive.base_url, "api_token": EMULATOR_TOKEN},
+            "zoho": {"accounts_url": zoho.base_url, **ZOHO_CLIENT},
+            "fxiaoke": {"base_url": fxiaoke.base_url, "current_open_user_id": first_employee(inputs / "fxiaoke"),
+                        **FXIAOKE_APP},
         }
+
+
+def first_employee(seed: Path) -> str:
+    """The openUserId the fxiaoke queries run as: the first employee of the seed's address book (the head of
+    sales, who sees every record)."""
+    with (seed / "employees.jsonl").open(encoding="utf-8") as lines:
+        return json.loads(next(lines))["openUserId"]
 
 
 def refresh_through_dagster(resource, *, full_refresh: bool = False):
