@@ -107,7 +107,9 @@ def test_accounts_contacts_users():
 
 
 def test_stage_history_keeps_the_backward_move_and_the_skip():
-    history = json.loads((FIXTURES / "Stage_History.json").read_text())
+    history: dict[str, list[dict]] = {}
+    for record in _lines("Stage_History.jsonl"):  # the seed's deal_id names the parent deal (the API omits it)
+        history.setdefault(record.pop("deal_id"), []).append(record)
     stages = {deal: [rows.stage_history_reader(deal)(record)["stage"] for record in records]
               for deal, records in history.items()}
     # D1 moves back from Value Proposition to Needs Analysis; D2 skips from Qualification to Proposal/Price Quote
@@ -145,8 +147,7 @@ def test_stages_of_both_pipelines_with_probability_and_forecast_type():
 
 
 def test_deleted_records_carry_module_and_time():
-    deleted = json.loads((FIXTURES / "deleted.json").read_text())
-    found = [rows.deleted_reader(module)(item) for module, items in deleted.items() for item in items]
+    found = [rows.deleted_reader()(item) for item in _lines("deleted.jsonl")]  # the seed's module key
     assert [(row["module"], row["id"], row["type"]) for row in found] == [
         ("Deals", "5725767000000540006", "recycle"), ("Leads", "5725767000000510005", "permanent")]
     assert found[0]["deleted_time"] == datetime(2025, 11, 21, 3, 45, tzinfo=UTC)  # 09:15+05:30
