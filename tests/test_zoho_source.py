@@ -30,7 +30,7 @@ D1, D6 = "5725767000000540001", "5725767000000540006"
 LEAD1, CONTACT3 = "5725767000000510001", "5725767000000530003"
 RECORDS, DELETED, RELATED = "/crm/v8/{module}", "/crm/v8/{module}/deleted", "/crm/v8/{module}/{id}/{related}"
 TOKEN, USERS = "/oauth/v2/token", "/crm/v8/users"
-LAYOUTS, PIPELINES = "/crm/v8/settings/layouts", "/crm/v8/settings/pipeline"
+LAYOUTS, PIPELINES, FIELDS = "/crm/v8/settings/layouts", "/crm/v8/settings/pipeline", "/crm/v8/settings/fields"
 
 
 @pytest.fixture(autouse=True)
@@ -96,10 +96,11 @@ def test_first_run_then_only_changed_records_and_their_stage_history(tmp_path: P
             "stages": (12, 12, 0)}
         # 2 a page: leads 4 -> 2 pages, accounts 2 -> 1, contacts 3 -> 2, deals 5 -> 3; Stage_History per listed
         # deal: D1 5 rows -> 3 pages, D2 3 -> 2, D3 3 -> 2, D4 and D5 none (204); deleted: Deals and Leads one
-        # each, Accounts and Contacts 204; users 3 -> 2 pages; one layout, its pipelines; one refresh grant
+        # each, Accounts and Contacts 204; users 3 -> 2 pages; one layout, its pipelines, the Stage picklist's
+        # probabilities (settings/fields, once); one refresh grant
         assert requests(zoho) == {
             TOKEN: {"200": 1}, RECORDS: {"200": 8}, RELATED: {"200": 7, "204": 2}, DELETED: {"200": 2, "204": 2},
-            USERS: {"200": 2}, LAYOUTS: {"200": 1}, PIPELINES: {"200": 1}}
+            USERS: {"200": 2}, LAYOUTS: {"200": 1}, PIPELINES: {"200": 1}, FIELDS: {"200": 1}}
         assert query(tmp_path, "select id, stage, amount, reason_for_loss_s, owner_name from raw_zoho.deals "
                                "order by id") == [
             (D1, "Negotiation/Review", 48000, None, "Patricia Boyle"),
@@ -115,6 +116,10 @@ def test_first_run_then_only_changed_records_and_their_stage_history(tmp_path: P
             ("Deals", D6, "recycle"), ("Leads", "5725767000000510005", "permanent")]
         assert query(tmp_path, "select count(*), count(converted_time) from raw_zoho.leads where converted") == [
             (2, 2)]
+        assert query(tmp_path, "select pipeline_name, stage_name, display_order, probability, forecast_type "
+                               "from raw_zoho.stages where pipeline_name = 'Renewals' order by display_order") == [
+            ("Renewals", "Renewal Due", 1, 50, "Open"), ("Renewals", "Renewed", 2, 100, "Closed Won"),
+            ("Renewals", "Churned", 3, 0, "Closed Lost")]
 
         # a user moves D1 to Closed Won (a new Stage_History row), edits a lead, deletes a contact
         zoho.update_record("Deals", D1, {"Stage": "Closed Won", "Probability": 100})
@@ -128,7 +133,8 @@ def test_first_run_then_only_changed_records_and_their_stage_history(tmp_path: P
         # lead again, dropped as loaded), Contacts listed whole (no cursor yet: C3), Accounts 204
         assert requests(zoho) == {
             TOKEN: {"200": 1}, RECORDS: {"200": 4}, RELATED: {"200": 3},
-            DELETED: {"200": 3, "204": 1}, USERS: {"200": 2}, LAYOUTS: {"200": 1}, PIPELINES: {"200": 1}}
+            DELETED: {"200": 3, "204": 1}, USERS: {"200": 2}, LAYOUTS: {"200": 1}, PIPELINES: {"200": 1},
+            FIELDS: {"200": 1}}
         assert tallies(second) == {
             "leads": (1, 1, 0), "accounts": (0, 0, 0), "contacts": (0, 0, 0), "deals": (1, 1, 0),
             "deal_stage_history": (6, 6, 0), "deleted_records": (1, 1, 0), "users": (3, 3, 0),

@@ -13,6 +13,7 @@ import dlt
 from dlt.common.typing import TSecretStrValue
 from dlt.extract import DltResource
 from dlt.sources.helpers.rest_client import RESTClient
+from dlt.sources.helpers.rest_client.paginators import SinglePagePaginator
 from dlt.sources.rest_api import rest_api_resources
 
 from ingestion.common.auth import TokenEndpointAuth
@@ -63,29 +64,20 @@ def _loader(table: str, to_row: Callable[[Any], dict[str, Any]], tally: Any) -> 
 
 
 def _stage_items(client: RESTClient) -> Callable[[list[Any]], Iterator[list[Any]]]:
-    """Pipelines (one answer per Deals layout) -> one item per stage of each pipeline not seen yet, with the
-    probability of the Stage picklist (GET settings/fields?module=Deals, asked once, only when a map has none)."""
+    """Pipelines (one answer per Deals layout) -> one item per stage of each pipeline not seen yet; the Stage
+    picklist's probabilities (GET settings/fields?module=Deals) asked once, when a stage has none of its own."""
     seen: set[Any] = set()
 
     @cache
-    def probabilities() -> tuple[tuple[str, Any], ...]:
+    def probabilities() -> dict[str, Any]:
         pages = client.paginate(FIELDS_PATH, params={"module": DEALS.module}, data_selector="fields",
-                                paginator="single_page", hooks={"response": RESPONSE_ACTIONS})
-        return tuple(rows.stage_probabilities(field for page in pages for field in page).items())
+                                paginator=SinglePagePaginator(), hooks={"response": RESPONSE_ACTIONS})
+        return rows.stage_probabilities(field for page in pages for field in page)
 
     def stages(pipelines: list[Any]) -> Iterator[list[Any]]:
-        items = []
-        for pipeline in pipelines:
-            if isinstance(pipeline, dict) and pipeline.get("id") in seen:
-                continue
-            seen.add(pipeline.get("id") if isinstance(pipeline, dict) else None)
-            maps = pipeline.get("maps") if isinstance(pipeline, dict) else None
-            for stage in maps if isinstance(maps, list) else [None]:
-                if isinstance(stage, dict) and "probability" not in stage:
-                    stage = {**stage, "probability": dict(probabilities()).get(str(stage.get("actual_value")))}
-                items.append({"id": (stage or {}).get("id") if isinstance(stage, dict) else None,
-                              "pipeline": {**pipeline, "maps": [stage]} if isinstance(pipeline, dict) else pipeline})
-        yield items
+        fresh = [p for p in pipelines if not isinstance(p, dict) or p.get("id") not in seen]
+        seen.update(p.get("id") for p in fresh if isinstance(p, dict))
+        yield [item for pipeline in fresh for item in rows.stage_items(pipeline, probabilities)]
 
     return stages
 
@@ -153,8 +145,7 @@ def zoho_source(client_id: TSecretStrValue = dlt.secrets.value, client_secret: T
         *configs, history, users, layouts, pipelines]})}
     stage_items = dlt.transformer(_stage_items(RESTClient(**client)), name="stage_items", selected=False,
                                   data_from=api["pipelines_api"])
-    feeds.append(("stages", "stages", "stage_items",
-                  lambda item: rows.stage_rows(item["pipeline"])[0] if isinstance(item, dict) else rows.stage_rows(item)))
+    feeds.append(("stages", "stages", "stage_items", rows.stage_item_row))
     api["stage_items"] = stage_items
     tallies = {}
     for table in dict.fromkeys(table for _, table, _, _ in feeds):
