@@ -89,7 +89,7 @@ class TokenEndpointAuth(OAuth2ClientCredentials):
             answer = response.json()
         except ValueError:
             answer = None
-        if isinstance(answer, dict) and answer.get("error") and not answer.get("access_token"):  # Zoho: 200 + error
+        if isinstance(answer, dict) and answer.get("error") and not answer.get("access_token"):  # Zoho: 200
             raise FunnelhouseError(f"{self.vendor} token endpoint refused the {self.grant_type} grant "
                                    f"({answer['error']}): check {self.check}")
         if not isinstance(answer, dict) or not answer.get("access_token"):

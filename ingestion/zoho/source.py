@@ -25,7 +25,7 @@ from ingestion.common.shaping import record_id_number, shape_page
 from ingestion.zoho import rows
 from ingestion.zoho.errors import RESPONSE_ACTIONS, SECRETS, ZOHO, check_base_url
 from ingestion.zoho.settings import (
-    AUTH_SCHEME, CURSOR_FIELD, DATA_CENTRES, DEALS, DELETED_MODULES, DELETED_TYPE, FIELDS_PATH,
+    API_VERSION, AUTH_SCHEME, CURSOR_FIELD, DATA_CENTRES, DEALS, DELETED_MODULES, DELETED_TYPE, FIELDS_PATH,
     LAYOUTS_PATH, MODULES, PAGE_RECORDS_LIMIT, PER_PAGE, PIPELINES_PATH, STAGE_HISTORY, TOKEN_PATH, USERS_PATH,
 )
 
@@ -82,6 +82,50 @@ def _stage_items(client: RESTClient) -> Callable[[list[Any]], Iterator[list[Any]
     return stages
 
 
+Feed = tuple[str, str, str, Callable[[Any], dict[str, Any]]]  # (transformer, table, rest_api resource, row function)
+
+
+def _resources(paging: Callable[[], Any]) -> tuple[list[dict[str, Any]], dict[str, str], list[Feed]]:
+    """The rest_api resources (modules, Stage_History per listed deal, deleted records, users, layouts and their
+    pipelines), each table's route in words, and the feeds of the raw tables; `paging()` makes one paginator."""
+    configs, routes, feeds = [], {}, []
+    for spec in MODULES:
+        config, routes[spec.table] = _listing(f"{spec.table}_api", spec.path, CURSOR_FIELD, CURSOR,
+                                              params={"fields": spec.fields_param, **(spec.params or {})},
+                                              paginator=paging())
+        configs.append(config)
+        feeds.append((spec.table, spec.table, config["name"], rows.READERS[spec.table]()))
+    configs.append({"name": "deal_stage_history_api", "selected": False, "parallelized": True,
+                    "include_from_parent": ["id"],
+                    "endpoint": {"path": f"{DEALS.path}/{{resources.deals_api.id}}/{STAGE_HISTORY.api_name}",
+                                 "params": {"fields": ",".join(f.name for f in STAGE_HISTORY.fields if f.name != "id")},
+                                 "paginator": paging()},
+                    "processing_steps": [{"map": lambda item: {**item, "deal_id": item.pop("_deals_api_id", None)}}]})
+    routes["deal_stage_history"] = "the Stage_History of each deal listed in this run"
+    feeds.append(("deal_stage_history", "deal_stage_history", "deal_stage_history_api",
+                  rows.READERS["deal_stage_history"]()))
+    deleted_routes = []
+    for module in DELETED_MODULES:
+        config, route = _listing(f"deleted_{module.lower()}_api", f"crm/{API_VERSION}/{module}/deleted",
+                                 "deleted_time", DELETED_CURSOR, params={"type": DELETED_TYPE}, paginator=paging())
+        configs.append(config)
+        deleted_routes.append(f"{module}: {route}")
+        feeds.append((f"deleted_{module.lower()}", "deleted_records", config["name"], rows.deleted_reader(module)))
+    routes["deleted_records"] = "; ".join(deleted_routes)
+    configs += [
+        {"name": "users_api", "selected": False, "endpoint": {
+            "path": USERS_PATH, "params": {"type": "AllUsers"}, "data_selector": "users", "paginator": paging()}},
+        {"name": "layouts_api", "selected": False, "endpoint": {
+            "path": LAYOUTS_PATH, "params": {"module": DEALS.module}, "data_selector": "layouts", **SINGLE}},
+        {"name": "pipelines_api", "selected": False, "endpoint": {
+            "path": PIPELINES_PATH, "params": {"layout_id": "{resources.layouts_api.id}"},
+            "data_selector": "pipeline", **SINGLE}}]
+    routes.update(users="all users (type=AllUsers)", stages="the pipelines of each Deals layout")
+    feeds += [("users", "users", "users_api", rows.READERS["users"]()),
+              ("stages", "stages", "stage_items", rows.stage_item_row)]
+    return configs, routes, feeds
+
+
 @dlt.source(name="zoho", section="zoho", max_table_nesting=0)
 def zoho_source(client_id: TSecretStrValue = dlt.secrets.value, client_secret: TSecretStrValue = dlt.secrets.value,
                 refresh_token: TSecretStrValue = dlt.secrets.value, accounts_url: str = dlt.config.value,
@@ -105,48 +149,12 @@ def zoho_source(client_id: TSecretStrValue = dlt.secrets.value, client_secret: T
     domain = api_domain or auth.login() or DATA_CENTRES.get(accounts_url.rstrip("/"), accounts_url)
     check_base_url(domain)
     client = {"base_url": f"{domain.rstrip('/')}/", "auth": auth, "session": session}
-    paging = lambda: page_then_token(per_page, PAGE_RECORDS_LIMIT)  # noqa: E731 - one paginator per resource
-    configs, routes, feeds = [], {}, []  # feeds: (transformer, table, rest_api resource, row function)
-    for spec in MODULES:
-        config, routes[spec.table] = _listing(f"{spec.table}_api", spec.path, CURSOR_FIELD, CURSOR,
-                                              params={"fields": spec.fields_param, **(spec.params or {})},
-                                              paginator=paging())
-        configs.append(config)
-        feeds.append((spec.table, spec.table, config["name"], rows.READERS[spec.table]()))
-    history = {"name": "deal_stage_history_api", "selected": False, "parallelized": True,
-               "include_from_parent": ["id"],
-               "endpoint": {"path": f"{DEALS.path}/{{resources.deals_api.id}}/{STAGE_HISTORY.api_name}",
-                            "params": {"fields": ",".join(f.name for f in STAGE_HISTORY.fields if f.name != "id")},
-                            "paginator": paging()},
-               "processing_steps": [{"map": lambda item: {**item, "deal_id": item.pop("_deals_api_id", None)}}]}
-    routes["deal_stage_history"] = "the Stage_History of each deal listed in this run"
-    feeds.append(("deal_stage_history", "deal_stage_history", history["name"], rows.READERS["deal_stage_history"]()))
-    deleted_routes = []
-    for module in DELETED_MODULES:
-        config, route = _listing(f"deleted_{module.lower()}_api", f"crm/v8/{module}/deleted", "deleted_time",
-                                 DELETED_CURSOR, params={"type": DELETED_TYPE}, paginator=paging())
-        configs.append(config)
-        deleted_routes.append(f"{module}: {route}")
-        feeds.append((f"deleted_{module.lower()}", "deleted_records", config["name"], rows.deleted_reader(module)))
-    routes["deleted_records"] = "; ".join(deleted_routes)
-    users = {"name": "users_api", "selected": False,
-             "endpoint": {"path": USERS_PATH, "params": {"type": "AllUsers"}, "data_selector": "users",
-                          "paginator": paging()}}
-    layouts = {"name": "layouts_api", "selected": False,
-               "endpoint": {"path": LAYOUTS_PATH, "params": {"module": DEALS.module}, "data_selector": "layouts",
-                            **SINGLE}}
-    pipelines = {"name": "pipelines_api", "selected": False,
-                 "endpoint": {"path": PIPELINES_PATH, "params": {"layout_id": "{resources.layouts_api.id}"},
-                              "data_selector": "pipeline", **SINGLE}}
-    routes.update(users="all users (type=AllUsers)", stages="the pipelines of each Deals layout")
-    feeds.append(("users", "users", "users_api", rows.READERS["users"]()))
+    configs, routes, feeds = _resources(lambda: page_then_token(per_page, PAGE_RECORDS_LIMIT))
     defaults = resource_defaults("data", [*NO_CONTENT, *RESPONSE_ACTIONS])
-    api = {r.name: r for r in rest_api_resources({"client": client, "resource_defaults": defaults, "resources": [
-        *configs, history, users, layouts, pipelines]})}
-    stage_items = dlt.transformer(_stage_items(RESTClient(**client)), name="stage_items", selected=False,
-                                  data_from=api["pipelines_api"])
-    feeds.append(("stages", "stages", "stage_items", rows.stage_item_row))
-    api["stage_items"] = stage_items
+    api = {r.name: r for r in rest_api_resources({"client": client, "resource_defaults": defaults,
+                                                  "resources": configs})}
+    api["stage_items"] = dlt.transformer(_stage_items(RESTClient(**client)), name="stage_items", selected=False,
+                                         data_from=api["pipelines_api"])
     tallies = {}
     for table in dict.fromkeys(table for _, table, _, _ in feeds):
         declare_table(table, rows.COLUMNS[table], primary_key=list(rows.KEYS[table]))
