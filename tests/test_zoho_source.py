@@ -221,3 +221,34 @@ def test_429_and_5xx_are_retried(tmp_path: Path) -> None:
         statuses = requests(zoho)[USERS]
     assert tallies(summary)["users"] == (3, 3, 0)
     assert statuses == {"500": 1, "429": 2, "200": 2}
+
+
+def test_page_then_token_stops_on_more_records_false_and_says_a_missing_token() -> None:
+    from requests import Request, Response
+
+    from ingestion.common.errors import FunnelhouseError
+    from ingestion.common.rest import page_then_token
+
+    def answer(info: dict[str, Any]) -> Response:
+        response = Response()
+        response.status_code, response._content = 200, json.dumps({"data": [], "info": info}).encode()
+        response.url = "https://www.zohoapis.com/crm/v8/Deals?page=10"
+        return response
+
+    paginator, request = page_then_token(per_page=200), Request("GET", "https://x/crm/v8/Deals", params={})
+    paginator.init_request(request)
+    assert request.params == {"page": 1, "per_page": 200}
+    paginator.update_state(answer({"more_records": True, "next_page_token": "t2"}))
+    paginator.update_request(request)
+    assert request.params == {"page": 2, "per_page": 200}  # page 2 of 200: records 201..400, still by page
+    paginator.page = 10  # page 11 would start at record 2,001: the token from here on
+    paginator.update_state(answer({"more_records": True, "next_page_token": "t11"}))
+    paginator.update_request(request)
+    assert request.params == {"per_page": 200, "page_token": "t11"} and paginator.has_next_page
+    paginator.update_state(answer({"more_records": False}))
+    assert not paginator.has_next_page
+    paginator.init_request(request)  # a new listing (a child per deal) starts over by page
+    assert request.params == {"page": 1, "per_page": 200}
+    paginator.page = 10
+    with pytest.raises(FunnelhouseError, match="more records after record 2,000 but no info.next_page_token"):
+        paginator.update_state(answer({"more_records": True}))
