@@ -252,3 +252,13 @@ def test_page_then_token_stops_on_more_records_false_and_says_a_missing_token() 
     paginator.page = 10
     with pytest.raises(FunnelhouseError, match="more records after record 2,000 but no info.next_page_token"):
         paginator.update_state(answer({"more_records": True}))
+
+
+def test_a_field_added_to_every_record_changes_nothing_loaded(tmp_path: Path) -> None:
+    # the source asks for its fields by name (`fields=`): a field an admin adds is not read, nothing breaks
+    with ZohoEmulator(FIXTURES).start() as zoho:
+        zoho.set_faults(extra_field={"name": "Partner_Channel__c", "value": "Marketplace"})
+        summary = load(zoho, tmp_path, only=("deals",))
+    assert tallies(summary)["deals"] == (5, 3, 2)
+    assert "partner_channel_c" not in {name for (name,) in query(
+        tmp_path, "select column_name from information_schema.columns where table_name = 'deals'")}
