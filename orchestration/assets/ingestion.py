@@ -8,6 +8,7 @@ import dagster as dg
 from dagster_dlt import DagsterDltTranslator, build_dlt_asset_specs
 from dagster_dlt.translator import DltResourceTranslatorData
 
+from ingestion.common.errors import FunnelhouseError
 from ingestion.common.reconcile import RECONCILIATION_TABLE, InputTally, Reconciliation
 from ingestion.pipeline import LoadSummary, summary_line
 from ingestion.connectors import SOURCES, connector
@@ -51,7 +52,11 @@ def source_specs(name: str) -> list[dg.AssetSpec]:
     dataset = connector(name).dataset
     declared = raw_tables().get(dataset, {})
     specs: dict[dg.AssetKey, dg.AssetSpec] = {}
-    for spec in build_dlt_asset_specs(_source_for_specs(name), None, RawTableTranslator(dataset)):
+    try:
+        described = build_dlt_asset_specs(_source_for_specs(name), None, RawTableTranslator(dataset))
+    except FunnelhouseError:  # a YAML CRM whose file has an error: its declared tables; ingest says the error
+        described = []
+    for spec in described:
         table = spec.key.path[-1]
         if table in declared and spec.key not in specs:
             specs[spec.key] = spec.replace_attributes(description=declared[table] or spec.description)
