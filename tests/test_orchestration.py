@@ -139,6 +139,26 @@ def test_the_resource_carries_every_api_source_settings_and_never_shows_a_secret
         resource)
 
 
+def test_the_resource_takes_zoho_and_fxiaoke_settings_from_env_and_hides_their_secrets(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Zoho's and the YAML CRM fxiaoke's FUNNELHOUSE_* env (their registry entries') reach ingest; api_settings win."""
+    env = {"FUNNELHOUSE_ZOHO_ACCOUNTS_URL": "https://accounts.zoho.eu", "FUNNELHOUSE_ZOHO_CLIENT_ID": "env-zoho-id",
+           "FUNNELHOUSE_ZOHO_CLIENT_SECRET": "env-zoho-secret", "FUNNELHOUSE_ZOHO_REFRESH_TOKEN": "env-zoho-refresh",
+           "FUNNELHOUSE_FXIAOKE_APP_ID": "FSAID_env", "FUNNELHOUSE_FXIAOKE_APP_SECRET": "env-fx-secret",
+           "FUNNELHOUSE_FXIAOKE_PERMANENT_CODE": "env-fx-code", "FUNNELHOUSE_FXIAOKE_CURRENT_OPEN_USER_ID": "FSUID_env"}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    resource = FunnelhouseResource(api_settings={"zoho": {"refresh_token": "given-zoho-refresh"},
+                                                 "fxiaoke": {"base_url": "http://fxiaoke"}})
+    settings = resource.ingest_options().api_settings
+    assert (settings["zoho"], settings["fxiaoke"]) == (
+        {"accounts_url": "https://accounts.zoho.eu", "client_id": "env-zoho-id", "client_secret": "env-zoho-secret",
+         "refresh_token": "given-zoho-refresh"},
+        {"app_id": "FSAID_env", "app_secret": "env-fx-secret", "permanent_code": "env-fx-code",
+         "current_open_user_id": "FSUID_env", "base_url": "http://fxiaoke"})
+    assert "given-zoho-refresh" not in repr(resource) and "'fxiaoke': {'base_url': 'http://fxiaoke'}" in repr(resource)
+
+
 def test_nightly_schedule_runs_at_two_in_shanghai_and_is_configurable(monkeypatch: pytest.MonkeyPatch) -> None:
     from orchestration.definitions import build_definitions
 

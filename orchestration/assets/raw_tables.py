@@ -43,12 +43,11 @@ def yaml_crm_tables() -> dict[str, dict[str, str]]:
     from ingestion.common.quarantine import QUARANTINE_TABLE
     from ingestion.common.reconcile import RECONCILIATION_TABLE
     from ingestion.connectors import CONNECTORS
-    from ingestion.rest_crm.columns import SPEC_TABLE, TABLES
 
     found: dict[str, dict[str, str]] = {}
-    for entry in CONNECTORS:
-        if not getattr(entry, "spec_file", ""):
-            continue
+    for entry in [entry for entry in CONNECTORS if getattr(entry, "spec_file", "")]:
+        from ingestion.rest_crm.columns import SPEC_TABLE, TABLES
+
         try:
             mapped = entry.entity_tables()
         except FunnelhouseError:
