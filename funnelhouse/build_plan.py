@@ -26,6 +26,9 @@ IGNORED_PARTS = {"target", "logs", "dbt_packages", "__pycache__", ".user.yml"}  
 DLT_COLUMNS = ("_dlt_load_id", "_dlt_id", "_dlt_root_id", "_dlt_parent_id")
 ENV_VAR_CALL = re.compile(r"env_var\(\s*['\"]([A-Za-z0-9_]+)['\"]")
 AS_OF_VAR = re.compile(r"var\(\s*['\"]as_of['\"]")
+# A YAML CRM's raw_<name> has no dbt source: the generic models stg_rest_crm__<table> find every schema holding a
+# crm_spec table when they run (macros/rest_crm.sql), so a load there starts below them.
+REST_CRM_MODEL, REST_CRM_SPEC = "stg_rest_crm__", "crm_spec"
 
 
 @dataclass
@@ -94,6 +97,14 @@ def project_state(project_dir: Path) -> tuple[str, dict[str, str]]:
 def raw_tables(manifest: Mapping[str, Any]) -> list[str]:
     """'schema.table' of every dbt source."""
     return sorted({f"{s['schema']}.{s.get('identifier') or s['name']}" for s in manifest["sources"].values()})
+
+
+def rest_crm_tables(connection) -> list[str]:
+    """'schema.table' of every YAML CRM's raw tables: the schemas holding a crm_spec table, as dbt finds them."""
+    rows = connection.execute(
+        "select table_schema, table_name from information_schema.tables where table_schema in "
+        "(select table_schema from information_schema.tables where table_name = ?)", [REST_CRM_SPEC]).fetchall()
+    return sorted(f"{schema}.{name}" for schema, name in rows)
 
 
 def _columns(connection, schemas: Iterable[str]) -> dict[str, list[str]]:
@@ -219,10 +230,20 @@ def _source_ids(manifest: Mapping[str, Any]) -> dict[str, tuple[str, str]]:
             for uid, s in manifest["sources"].items()}
 
 
-def only_views_below(manifest: Mapping[str, Any], source_id: str) -> bool:
+def rest_crm_readers(manifest: Mapping[str, Any], table: str) -> list[str]:
+    """The generic models reading a YAML CRM's raw table: stg_rest_crm__<table>; all of them for its crm_spec."""
+    models = {node["name"]: uid for uid, node in manifest["nodes"].items()
+              if node["resource_type"] == "model" and node["name"].startswith(REST_CRM_MODEL)}
+    name = table.split(".", 1)[1]
+    if name == REST_CRM_SPEC:
+        return sorted(models.values())
+    return [models[REST_CRM_MODEL + name]] if REST_CRM_MODEL + name in models else []
+
+
+def only_views_below(manifest: Mapping[str, Any], *starts: str) -> bool:
     """True when nothing but views and no test reads the source (a reconciliation or quarantine table): a view
     reads the table as it is now, so new rows there need no rebuild."""
-    below = downstream(manifest, [source_id])
+    below = downstream(manifest, starts)
     return all(manifest["nodes"][uid]["resource_type"] == "model"
                and manifest["nodes"][uid]["config"].get("materialized") == "view" for uid in below)
 
@@ -266,6 +287,13 @@ def _plan_one(manifest: Mapping[str, Any], previous: BuildState | None, current:
             starts.append(source_id)
             plan.selectors.append(f"{selector}+")
             plan.reasons.append(f"new load in {table}")
+    for table in sorted((set(previous.tables) | set(current.tables)) - set(_source_ids(manifest))):
+        readers = rest_crm_readers(manifest, table)
+        if readers and table_changed(previous.tables.get(table), current.tables.get(table)) \
+                and not only_views_below(manifest, *readers):
+            starts.extend(readers)
+            plan.selectors.extend(f"{manifest['nodes'][uid]['name']}+" for uid in readers)
+            plan.reasons.append(f"new load in {table}")
     seeds = _seed_ids(manifest)
     for name in sorted(set(previous.seeds) | set(current.seeds)):
         if previous.seeds.get(name) != current.seeds.get(name) and name in seeds:
@@ -287,7 +315,8 @@ def _plan_one(manifest: Mapping[str, Any], previous: BuildState | None, current:
 def current_state(connection, manifest: Mapping[str, Any], project_dir: Path, as_of: str | None,
                   previous: BuildState | None = None) -> BuildState:
     project, seeds = project_state(project_dir)
-    tables = table_states(connection, raw_tables(manifest), previous.tables if previous else None)
+    tables = table_states(connection, [*raw_tables(manifest), *rest_crm_tables(connection)],
+                          previous.tables if previous else None)
     return BuildState(tables=tables, seeds=seeds, project=project, as_of=as_of)
 
 

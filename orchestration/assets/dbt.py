@@ -64,6 +64,20 @@ class FunnelhouseDbtTranslator(DagsterDbtTranslator):
             return dg.AssetKey([SEED_SCHEMA, dbt_resource_props["name"]])
         return dg.AssetKey([dbt_resource_props["fqn"][1], dbt_resource_props["name"]])
 
+    def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project: Any) -> dg.AssetSpec:
+        """A generic model of the YAML CRMs (stg_rest_crm__<table>) reads raw_<name>.<table> of each YAML CRM,
+        which no dbt source declares: those raw tables (and their crm_spec) are its upstream assets."""
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        node = manifest["nodes"].get(unique_id, {})
+        if node.get("resource_type") != "model" or not node["name"].startswith(build_plan.REST_CRM_MODEL):
+            return spec
+        from orchestration.assets.raw_tables import yaml_crm_tables
+
+        table = node["name"].removeprefix(build_plan.REST_CRM_MODEL)
+        parents = [dg.AssetKey([dataset, name]) for dataset, tables in yaml_crm_tables().items() for name in tables
+                   if name in (table, build_plan.REST_CRM_SPEC)]
+        return spec.replace_attributes(deps=[*spec.deps, *parents])
+
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props["resource_type"] == "seed":
             return "staging"
