@@ -19,7 +19,7 @@ from orchestration.refresh import run_refresh
 from orchestration.resources import FunnelhouseResource
 from support.inputs import FIXTURES, copy_fixture_inputs
 from support.sinks import HttpSink
-from support.skip_lines import HUBSPOT_SKIPPED, PIPEDRIVE_SKIPPED, SALESFORCE_SKIPPED
+from support.skip_lines import FXIAOKE_SKIPPED, HUBSPOT_SKIPPED, PIPEDRIVE_SKIPPED, SALESFORCE_SKIPPED, ZOHO_SKIPPED
 from support.warehouse import query
 
 AS_OF = "2025-06-30"
@@ -87,19 +87,26 @@ def test_definitions_validate_and_lineage_runs_from_raw_tables_to_marts(tmp_path
     # contacts__associations a warehouse loaded before them still holds), spreadsheets 14: the demo's 4 tables, the
     # canonical deals, leads, deal_attributes, lead_attributes, owners, companies, products and deal_stage_dates,
     # quarantine and reconciliation; salesforce 9 and pipedrive 9 (their 7 tables, quarantine and reconciliation),
-    # as their dbt sources declare them, loaded by ingest_salesforce and ingest_pipedrive
-    assert len(raw) == 50
+    # as their dbt sources declare them, loaded by ingest_salesforce and ingest_pipedrive; zoho 10 (deals,
+    # deal_stage_history, stages, leads, accounts, contacts, users, deleted_records, quarantine, reconciliation) from
+    # _zoho__sources.yml; the YAML CRM fxiaoke 8 from ingestion/rest_crm (its file maps deals, deal_stage_changes,
+    # owners, companies, people; crm_spec, quarantine, reconciliation), no dbt source declaring them: 50 + 10 + 8
+    assert len(raw) == 68
     # every raw table feeds its staging model: stg_hubspot__deals reads raw_hubspot/deals, and so on
     orphans = [key for key in raw if not any(child.path[0] == "staging" for child in keys[key].child_keys)]
     assert orphans == []
     assert "raw_hubspot/deals" in {p.to_user_string() for p in keys["staging/stg_hubspot__deals"].parent_keys}
+    # the generic model set of the YAML CRMs reads every raw_<name> holding a crm_spec: Dagster runs it after them
+    assert {p.to_user_string() for p in keys["staging/stg_rest_crm__deals"].parent_keys} == {
+        "raw_fxiaoke/deals", "raw_fxiaoke/crm_spec"}
     assert {p.to_user_string() for p in keys["quality/stale_deals_digest"].parent_keys} == {"marts/mart_stale_deals"}
     # raw tables are expected every night: late after 26 hours, overdue after 50
     policy = defs.resolve_assets_def(dg.AssetKey(["raw_hubspot", "deals"])).specs_by_key[dg.AssetKey(["raw_hubspot", "deals"])]
     assert (policy.freshness_policy.warn_window.to_timedelta().total_seconds(),
             policy.freshness_policy.fail_window.to_timedelta().total_seconds()) \
         == (26 * 3600, 50 * 3600)
-    for source, table in (("salesforce", "opportunities"), ("pipedrive", "deals")):
+    for source, table in (("salesforce", "opportunities"), ("pipedrive", "deals"), ("zoho", "deals"),
+                          ("zoho", "deal_stage_history"), ("fxiaoke", "deals"), ("fxiaoke", "deal_stage_changes")):
         key = dg.AssetKey([f"raw_{source}", table])
         assets = defs.resolve_assets_def(key)
         assert (assets.node_def.name, assets.specs_by_key[key].freshness_policy) == (
@@ -110,7 +117,8 @@ def test_definitions_validate_and_lineage_runs_from_raw_tables_to_marts(tmp_path
         "gx_raw_spreadsheets__export_stage_changes", "gx_raw_forms__quarantine", "gx_raw_spreadsheets__quarantine",
         "gx_raw_hubspot__deals", "gx_raw_hubspot__contacts", "gx_raw_salesforce__opportunities",
         "gx_raw_salesforce__opportunity_history", "gx_raw_pipedrive__deals", "gx_raw_pipedrive__deal_stage_changes",
-        "gx_intermediate__int_deals__coverage",
+        "gx_raw_zoho__deals", "gx_raw_zoho__deal_stage_history", "gx_raw_fxiaoke__deals",
+        "gx_raw_fxiaoke__deal_stage_changes", "gx_intermediate__int_deals__coverage",
         "gx_marts__fct_deals", "gx_marts__fct_deal_stage_events", "gx_marts__mart_funnel_conversion",
         "gx_marts__mart_funnel_conversion__reconciliation", "gx_marts__mart_stale_deals",
         "gx_marts__mart_stage_velocity", "gx_marts__mart_loss_reasons",
@@ -218,20 +226,21 @@ def test_refresh_through_dagster_loads_builds_and_checks_everything(refreshed: S
     full = refreshed.full
     assert full.success, full.error
     assert full.skipped == []
-    # every raw table (see above): the 18 of Salesforce and Pipedrive too, reported with nothing loaded, as the
-    # fixtures configure neither (their summaries say skipped)
-    assert len([key for key in full.materialized if key.startswith("raw_")]) == 50
+    # every raw table (see above): the 36 of Salesforce, Pipedrive, Zoho and fxiaoke too, reported with nothing
+    # loaded, as the fixtures configure none of them (their summaries say skipped)
+    assert len([key for key in full.materialized if key.startswith("raw_")]) == 68
     assert [key for key in dbt_asset_keys() if key not in full.materialized] == []  # every model and seed
     assert "quality/data_quality_report" in full.materialized and "quality/funnel_report" in full.materialized
     assert (refreshed.resource.warehouse_path().parent / "reports" / "funnel_report.html").stat().st_size > 4_000_000
     totals = {s.source: (sum(t.rows_read for t in s.tallies), s.rows_loaded, s.rows_quarantined)
               for s in full.load_summaries}
-    assert set(totals) == {"forms", "spreadsheets", "hubspot", "salesforce", "pipedrive"}
+    assert set(totals) == {"forms", "spreadsheets", "hubspot", "salesforce", "pipedrive", "zoho", "fxiaoke"}
     assert {s.source: s.skipped for s in full.load_summaries if s.skipped} == {
-        "salesforce": SALESFORCE_SKIPPED, "pipedrive": PIPEDRIVE_SKIPPED}
+        "salesforce": SALESFORCE_SKIPPED, "pipedrive": PIPEDRIVE_SKIPPED, "zoho": ZOHO_SKIPPED,
+        "fxiaoke": FXIAOKE_SKIPPED}
     assert all(read == loaded + quarantined for read, loaded, quarantined in totals.values())
     gx = [c for c in full.checks if c.is_gx]
-    assert len(gx) == 20  # the 4 suites of the Salesforce and Pipedrive raw tables pass as skipped
+    assert len(gx) == 24  # the 8 suites of the Salesforce, Pipedrive, Zoho and fxiaoke raw tables pass as skipped
     # the fixtures' three HubSpot deals in the 'partner' pipeline have stages the funnel map does not know, and the
     # export's D-005 has the channel 'Partner' that channel_map does not know: WARNs, recorded and reported, that
     # block nothing (3 of 18 deals left out and 1 unknown channel are below the 50 % limits)
@@ -252,6 +261,8 @@ def test_refresh_through_dagster_loads_builds_and_checks_everything(refreshed: S
 
 NEW_CRM_SUITES = ["gx_raw_pipedrive__deal_stage_changes", "gx_raw_pipedrive__deals",
                   "gx_raw_salesforce__opportunities", "gx_raw_salesforce__opportunity_history"]
+FXIAOKE_SUITES = ["gx_raw_fxiaoke__deal_stage_changes", "gx_raw_fxiaoke__deals"]  # in name order, as the checks run
+ZOHO_SUITES = ["gx_raw_zoho__deal_stage_history", "gx_raw_zoho__deals"]
 
 
 def refresh_one_source(root: Path, source: str, fixture: Path, monkeypatch: pytest.MonkeyPatch) -> SimpleNamespace:
@@ -275,11 +286,11 @@ def test_a_spreadsheets_only_refresh_is_green_and_publishes_the_serving_copy(tmp
     assert outcome.skipped == []
     assert run.skipped == {"forms": f"forms: skipped — no input files in {run.inputs / 'forms'}",
                            "spreadsheets": "", "hubspot": HUBSPOT_SKIPPED, "salesforce": SALESFORCE_SKIPPED,
-                           "pipedrive": PIPEDRIVE_SKIPPED}
+                           "pipedrive": PIPEDRIVE_SKIPPED, "zoho": ZOHO_SKIPPED, "fxiaoke": FXIAOKE_SKIPPED}
     (sheets,) = [s for s in outcome.load_summaries if s.source == "spreadsheets"]
     assert (sheets.rows_read, sheets.rows_loaded, sheets.rows_quarantined) == (21, 14, 7)
-    assert run.gx_skipped == ["gx_raw_forms__form_submissions", "gx_raw_forms__quarantine", "gx_raw_hubspot__contacts",
-                              "gx_raw_hubspot__deals", *NEW_CRM_SUITES]
+    assert run.gx_skipped == ["gx_raw_forms__form_submissions", "gx_raw_forms__quarantine", *FXIAOKE_SUITES,
+                              "gx_raw_hubspot__contacts", "gx_raw_hubspot__deals", *NEW_CRM_SUITES, *ZOHO_SUITES]
     assert [(c.check, c.severity) for c in outcome.failed_checks] == [("gx_intermediate__int_deals__coverage", "WARN")]
     # the marts hold the spreadsheets' 6 deals (3 tracker customers, export D-001, D-002, D-005) and are published
     assert "serving/funnelhouse_serving" in outcome.materialized
@@ -295,14 +306,16 @@ def test_a_forms_only_refresh_is_green_and_publishes_the_serving_copy(tmp_path: 
     assert outcome.skipped == []
     assert run.skipped == {"forms": "", "spreadsheets": f"spreadsheets: skipped — no input files in "
                            f"{run.inputs / 'spreadsheets'}", "hubspot": HUBSPOT_SKIPPED,
-                           "salesforce": SALESFORCE_SKIPPED, "pipedrive": PIPEDRIVE_SKIPPED}
+                           "salesforce": SALESFORCE_SKIPPED, "pipedrive": PIPEDRIVE_SKIPPED, "zoho": ZOHO_SKIPPED,
+                           "fxiaoke": FXIAOKE_SKIPPED}
     (forms,) = outcome.load_summaries[:1]
     assert (forms.source, forms.rows_read, forms.rows_loaded, forms.rows_quarantined) == ("forms", 15, 8, 7)
     assert outcome.file_errors == ["export/empty.jsonl: file is empty"]
     assert run.gx_skipped == [
-        "gx_raw_hubspot__contacts", "gx_raw_hubspot__deals", *NEW_CRM_SUITES, "gx_raw_spreadsheets__export_deals",
+        *FXIAOKE_SUITES, "gx_raw_hubspot__contacts", "gx_raw_hubspot__deals", *NEW_CRM_SUITES,
+        "gx_raw_spreadsheets__export_deals",
         "gx_raw_spreadsheets__export_stage_changes", "gx_raw_spreadsheets__quarantine",
-        "gx_raw_spreadsheets__tracker_deals"]
+        "gx_raw_spreadsheets__tracker_deals", *ZOHO_SUITES]
     assert outcome.failed_checks == []
     assert "serving/funnelhouse_serving" in outcome.materialized
     # leads only: no deal; 8 rows loaded are 7 submissions (jinshuju's fhTrial-1 comes twice, identical, merged):
@@ -315,7 +328,7 @@ def test_a_forms_only_refresh_is_green_and_publishes_the_serving_copy(tmp_path: 
 def test_full_refresh_then_incremental_leaves_identical_marts(refreshed: SimpleNamespace) -> None:
     assert refreshed.incremental.success, refreshed.incremental.error
     assert {s.source: s.rows_loaded for s in refreshed.incremental.load_summaries} == {
-        "forms": 0, "spreadsheets": 0, "hubspot": 0, "salesforce": 0, "pipedrive": 0}
+        "forms": 0, "spreadsheets": 0, "hubspot": 0, "salesforce": 0, "pipedrive": 0, "zoho": 0, "fxiaoke": 0}
     assert refreshed.incremental_marts.keys() == refreshed.full_marts.keys()
     differing = [t for t in refreshed.full_marts if refreshed.full_marts[t] != refreshed.incremental_marts[t]]
     assert differing == []
@@ -344,7 +357,8 @@ def test_a_failing_blocking_check_stops_the_marts_and_alerts(refreshed: SimpleNa
     assert failed == [("gx_raw_hubspot__deals", "raw_hubspot/deals", "ERROR")]
     assert not outcome.success
     assert {key.split("/")[0] for key in outcome.materialized} == {"raw_forms", "raw_spreadsheets", "raw_hubspot",
-                                                                   "raw_salesforce", "raw_pipedrive"}
+                                                                   "raw_salesforce", "raw_pipedrive", "raw_zoho",
+                                                                   "raw_fxiaoke"}
     assert "marts/mart_funnel_conversion" in outcome.skipped and "quality/data_quality_report" in outcome.skipped
     assert sorted(outcome.skipped) == sorted([*dbt_asset_keys(), "quality/data_quality_report", "quality/funnel_report",
                                               "serving/funnelhouse_serving", "serving/parquet_marts"])
