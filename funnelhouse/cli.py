@@ -214,11 +214,13 @@ def emulate_hubspot(
                   **RATE_LIMIT_PROFILES[rate_limits.value])
 
 
-class PipedriveRateLimits(str, Enum):
-    """`funnelhouse emulate pipedrive --rate-limits`: the names of emulators.pipedrive.app.RATE_LIMIT_PROFILES."""
+def rate_limit_names(vendor: str) -> type[Enum]:
+    """`funnelhouse emulate <vendor> --rate-limits`: off, or the vendor's profile of
+    emulators.<vendor>.app.RATE_LIMIT_PROFILES."""
+    return Enum(f"{vendor.capitalize()}RateLimits", {"off": "off", vendor: vendor}, type=str)
 
-    off = "off"
-    pipedrive = "pipedrive"
+
+PipedriveRateLimits = rate_limit_names("pipedrive")
 
 
 @emulate_app.command("pipedrive")
@@ -270,11 +272,7 @@ def emulate_salesforce(
                   daily_cap=daily_cap, **tls_files(certfile, keyfile))
 
 
-class ZohoRateLimits(str, Enum):
-    """`funnelhouse emulate zoho --rate-limits`: the names of emulators.zoho.app.RATE_LIMIT_PROFILES."""
-
-    off = "off"
-    zoho = "zoho"
+ZohoRateLimits = rate_limit_names("zoho")
 
 
 @emulate_app.command("zoho")
@@ -309,11 +307,7 @@ def emulate_zoho(
                   **RATE_LIMIT_PROFILES[rate_limits.value])
 
 
-class FxiaokeRateLimits(str, Enum):
-    """`funnelhouse emulate fxiaoke --rate-limits`: the names of emulators.fxiaoke.app.RATE_LIMIT_PROFILES."""
-
-    off = "off"
-    fxiaoke = "fxiaoke"
+FxiaokeRateLimits = rate_limit_names("fxiaoke")
 
 
 @emulate_app.command("fxiaoke")
