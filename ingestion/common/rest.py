@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+from dlt.sources.helpers.rest_client.paginators import OffsetPaginator
 
 from ingestion.common.api_errors import explained_send
 from ingestion.common.http import rest_session
@@ -34,6 +35,16 @@ def offset_paging(limit: int, limit_param: str = "limit", offset_param: str = "s
     if has_more_path:
         config["has_more_path"] = has_more_path
     return config
+
+
+class ShortPageOffsetPaginator(OffsetPaginator):
+    """Offset paging that also stops at a page shorter than `limit` (an API that reports no total, such as
+    fxiaoke's data/query with the count switched off): no empty last request."""
+
+    def update_state(self, response: Any, data: Any = None) -> None:
+        super().update_state(response, data)
+        if data is not None and len(data) < self.limit:
+            self._has_next_page = False
 
 
 def resource_defaults(data_selector: Any, response_actions: list[Any], paginator: Any = None,
