@@ -8,6 +8,9 @@ from pathlib import Path
 from .crm import CrmPlan, build_owners, owner_count, write_crm
 from .entities import EAST_SHEET_PERSON_BASE, ENGLISH_SHEET_PERSON_BASE, SOUTH_SHEET_PERSON_BASE, Universe
 from .forms import write_forms
+from .fxiaoke import SHAPES as FXIAOKE_SHAPES
+from .fxiaoke import write_fxiaoke
+from .china_plan import ChinaPlan
 from .manifest import write_manifest
 from .pipedrive import SHAPES as PIPEDRIVE_SHAPES
 from .pipedrive import write_pipedrive
@@ -38,6 +41,7 @@ BASE_UNIVERSE_COMPANIES = 600
 # beyond the converted ones (Pipedrive has no leads here).
 BASE_SALESFORCE = (70, 110, 150, 90)
 BASE_PIPEDRIVE = (60, 100, 120, 0)
+BASE_FXIAOKE = (60, 100, 120, 80)  # the China team's fxiaoke tenant
 
 
 def vendor_team_size(scale: float) -> int:
@@ -107,6 +111,8 @@ def generate(
     ):
         sizes = (vendor_team_size(scale), *(scaled_count(n, scale, minimum=0 if n == 0 else 1) for n in base))
         counts.update(write(out_dir, VendorPlan(seed, region, universe, timeline, leads, sizes, shapes), log))
+    fx_sizes = (vendor_team_size(scale), *(scaled_count(n, scale) for n in BASE_FXIAOKE))
+    counts.update(write_fxiaoke(out_dir, ChinaPlan(seed, universe, timeline, leads, fx_sizes, FXIAOKE_SHAPES), log))
 
     counts.update(
         {
