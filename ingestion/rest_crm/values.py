@@ -175,10 +175,11 @@ def to_epoch_ms(value: Any, how: str, zone: ZoneInfo) -> int | None:
 
 
 def from_epoch_ms(value: int, how: str) -> Any:
-    """The cursor written as the CRM's filter takes it: epoch ms / s (numbers) or ISO 8601 UTC text."""
+    """The cursor written as the CRM's filter takes it, as text (a query param; fxiaoke's field_values are
+    strings): epoch ms / s digits or ISO 8601 UTC."""
     if how == "epoch_ms":
-        return int(value)
+        return str(int(value))
     if how == "epoch_s":
-        return int(value) // 1000
+        return str(int(value) // 1000)
     return datetime.fromtimestamp(int(value) / 1000, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 

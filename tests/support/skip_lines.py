@@ -8,3 +8,8 @@ SALESFORCE_SKIPPED = ("salesforce: skipped — no login_url/client_id/client_sec
                       "under [sources.salesforce] in .dlt/secrets.toml or FUNNELHOUSE_SALESFORCE_CLIENT_SECRET)")
 PIPEDRIVE_SKIPPED = ("pipedrive: skipped — no api_token configured (set api_token under [sources.pipedrive] in "
                      ".dlt/secrets.toml or FUNNELHOUSE_PIPEDRIVE_TOKEN)")
+FXIAOKE_SKIPPED = ("fxiaoke: skipped — no app_id/app_secret/permanent_code/current_open_user_id configured (set app_id "
+                   "under [sources.fxiaoke] in .dlt/secrets.toml or FUNNELHOUSE_FXIAOKE_APP_ID; app_secret under "
+                   "[sources.fxiaoke] in .dlt/secrets.toml or FUNNELHOUSE_FXIAOKE_APP_SECRET; permanent_code under "
+                   "[sources.fxiaoke] in .dlt/secrets.toml or FUNNELHOUSE_FXIAOKE_PERMANENT_CODE; current_open_user_id "
+                   "under [sources.fxiaoke] in .dlt/config.toml or FUNNELHOUSE_FXIAOKE_CURRENT_OPEN_USER_ID)")
