@@ -330,7 +330,8 @@ def test_a_refresh_with_nothing_to_load_says_what_is_missing(isolated_data_dir: 
         "under [sources.salesforce] in .dlt/secrets.toml or FUNNELHOUSE_SALESFORCE_CLIENT_ID; client_secret under "
         "[sources.salesforce] in .dlt/secrets.toml or FUNNELHOUSE_SALESFORCE_CLIENT_SECRET); no api_token configured "
         "(set api_token under [sources.pipedrive] in .dlt/secrets.toml or FUNNELHOUSE_PIPEDRIVE_TOKEN); "
-        + FXIAOKE_SKIPPED.split("fxiaoke: skipped — ", 1)[1] + "; put files in the drop folders (or run `funnelhouse generate` for demo data, or `funnelhouse demo`) first"])
+        + FXIAOKE_SKIPPED.removeprefix("fxiaoke: skipped — ") + "; put files in the drop folders (or run "
+        "`funnelhouse generate` for demo data, or `funnelhouse demo`) first"])
 
 
 def test_build_before_ingest_says_to_ingest_first(isolated_data_dir: Path) -> None:

@@ -173,8 +173,8 @@ def test_an_expired_token_is_renewed_once_then_a_clear_error(tmp_path: Path, mon
         with pytest.raises(Exception) as raised:
             ingest_source("fxiaoke", options(tmp_path / "refused", fx))
         assert _one_line(raised.value) == (
-            "fxiaoke rejected a freshly obtained token (errorCode 20016: the cropId,cropAccessToken or authorization is error) for "
-            "/cgi/crm/v2/data/query: check app_id, app_secret, permanent_code under [sources.fxiaoke] in "
+            "fxiaoke rejected a freshly obtained token (errorCode 20016: the cropId,cropAccessToken or authorization "
+            "is error) for /cgi/crm/v2/data/query: check app_id, app_secret, permanent_code under [sources.fxiaoke] in "
             ".dlt/secrets.toml or FUNNELHOUSE_FXIAOKE_APP_ID, FUNNELHOUSE_FXIAOKE_APP_SECRET, "
             "FUNNELHOUSE_FXIAOKE_PERMANENT_CODE, and that the app may read this data")
 
