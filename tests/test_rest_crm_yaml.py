@@ -364,3 +364,34 @@ def test_a_missing_secret_is_one_line(tinycrm: Path) -> None:
         rest_crm_source(str(tinycrm), base_url="http://127.0.0.1:9")
     assert str(raised.value) == ("tinycrm: api_token is not configured: set api_token under [sources.tinycrm] in "
                                  ".dlt/secrets.toml or FUNNELHOUSE_TINYCRM_API_TOKEN")
+
+
+def test_column_mapping_units_times_maps_and_labels() -> None:
+    """values.row_reader on single records: 万 -> 元, epoch seconds, an epoch-ms day in the CRM's time zone, a
+    naive ISO time in the CRM's time zone, a value map without `otherwise`, labels of a static option set."""
+    from zoneinfo import ZoneInfo
+
+    from ingestion.common.parsing import FieldError
+    from ingestion.rest_crm.spec import Column
+    from ingestion.rest_crm.values import row_reader
+
+    columns = {"deal_id": Column(path="id"), "amount": Column(path="wan", multiply=Decimal(10000)),
+               "created_at": Column(path="created", format="epoch_s"),
+               "expected_close_on": Column(path="close", format="epoch_ms"),
+               "modified_at": Column(path="changed"), "currency_code": Column(value="CNY"),
+               "is_deleted": Column(path="status", map={"void": True, "ok": False}),
+               "stage": Column(path="stage", labels="stages.stage")}
+    to_row = row_reader("deals", columns, lambda name: {"1": "验证客户"}, ZoneInfo("Asia/Shanghai"), "acme", "deals")
+    row = to_row({"id": 9, "wan": "35.5", "created": 1772323200, "close": 1777478400000,
+                  "changed": "2026-03-05 14:02:11", "status": "void", "stage": "1"})
+    assert {key: value for key, value in row.items() if value is not None} == {
+        "deal_id": "9", "amount": Decimal("355000"), "created_at": utc("2026-03-01T00:00:00Z"),
+        "expected_close_on": date(2026, 4, 30),  # 2026-04-29T16:00:00Z is the 30th in China
+        "modified_at": utc("2026-03-05T06:02:11Z"), "currency_code": "CNY", "is_deleted": True, "stage": "验证客户"}
+    with pytest.raises(FieldError) as raised:
+        to_row({"id": 9, "status": "gone"})
+    assert raised.value.reason == "status value 'gone' is not one of void, ok the file maps; add it under map"
+    with pytest.raises(FieldError) as raised:
+        to_row({"id": 9, "stage": "7"})
+    assert raised.value.reason == ("stage value '7' is not an option of stages.stage in acme's option labels; add "
+                                   "the option in acme, or report the record")
