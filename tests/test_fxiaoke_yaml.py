@@ -3,7 +3,8 @@ fixtures of tests/fixtures/fxiaoke/ (emulators/fxiaoke/README.md format).
 
 The fixtures (hand count): 5 商机 O1-O5: O1 需求确定 (stage "2", after a backward move 方案/报价 -> 需求确定), O2 赢单
 ("5", after a skip 验证客户 -> 方案/报价), O3 输单 ("6", lost_reason 价格太高), O4 验证客户 but 作废 (life_status
-invalid: is_deleted), O5 with the amount "五十万" (quarantined); 9 stage-change records (O1 4, O2 3, O3 2); 2 客户,
+invalid: is_deleted), O5 with the amount "五十万" (quarantined), O6 作废 then deleted (is_deleted true: a query lists
+it only when a filter names is_deleted, the YAML's deleted_deals endpoint); 9 stage-change records (O1 4, O2 3, O3 2); 2 客户,
 2 联系人, 3 线索 (sources 展会 / 官网 / 客户介绍), 3 employees (王芳 stopped).
 """
 from __future__ import annotations
@@ -64,18 +65,20 @@ def test_full_then_incremental_load(tmp_path: Path) -> None:
         summary, errors = ingest_source("fxiaoke", run)
         assert errors == [] and summary.skipped == ""
         assert tallies(summary) == {
-            "fxiaoke/deals": (5, 4, 1), "fxiaoke/stage_changes": (9, 9, 0), "fxiaoke/employees": (3, 3, 0),
-            "fxiaoke/accounts": (2, 2, 0), "fxiaoke/leads": (3, 3, 0), "fxiaoke/contacts": (2, 2, 0)}
-        # one token; one page per object (5 queries: each answer is shorter than limit 100); the describes of
-        # 商机 and 线索 once each; the address book once
-        assert calls(fx) == {TOKEN: 1, QUERY: 5, DESCRIBE: 2, USERS: 1}
+            "fxiaoke/deals": (5, 4, 1), "fxiaoke/deleted_deals": (1, 1, 0), "fxiaoke/stage_changes": (9, 9, 0),
+            "fxiaoke/employees": (3, 3, 0), "fxiaoke/accounts": (2, 2, 0), "fxiaoke/leads": (3, 3, 0),
+            "fxiaoke/contacts": (2, 2, 0)}
+        # one token; one page per query (6 queries: 5 objects and the deleted 商机, each answer shorter than
+        # limit 100); the describes of 商机 and 线索 once each; the address book once
+        assert calls(fx) == {TOKEN: 1, QUERY: 6, DESCRIBE: 2, USERS: 1}
         warehouse = run.warehouse
         assert rows(warehouse, "select deal_id, stage, amount, currency_code, expected_close_on, owner_id, "
                                "loss_reason, is_deleted from raw_fxiaoke.deals order by 1") == [
             (f"{O}1", "需求确定", 350000, "CNY", _day("2026-04-30"), "FSUID_0002", None, False),
             (f"{O}2", "赢单", 1280000, "CNY", _day("2026-03-20"), "FSUID_0001", None, False),
             (f"{O}3", "输单", 86000, "CNY", _day("2026-03-15"), "FSUID_0002", "价格太高", False),
-            (f"{O}4", "验证客户", 200000, "CNY", _day("2026-06-30"), "FSUID_0002", None, True)]  # 作废
+            (f"{O}4", "验证客户", 200000, "CNY", _day("2026-06-30"), "FSUID_0002", None, True),  # 作废
+            (f"{O}6", "谈判审核", 420000, "CNY", _day("2026-05-15"), "FSUID_0002", None, True)]  # deleted
         assert rows(warehouse, "select field, raw_value, reason from raw_fxiaoke.quarantine") == [
             ("amount", "五十万", "amount is not a number: '五十万'; correct the value in fxiaoke")]
         assert stage_changes(warehouse) == emulator_stage_changes(fx) and len(stage_changes(warehouse)) == 9
@@ -96,15 +99,16 @@ def test_full_then_incremental_load(tmp_path: Path) -> None:
         assert errors == []
         # only the changed records are read: the records at the saved cursor come again (GTE) and dlt drops them
         assert tallies(summary) == {
-            "fxiaoke/deals": (1, 1, 0), "fxiaoke/stage_changes": (1, 1, 0), "fxiaoke/employees": (3, 3, 0),
-            "fxiaoke/accounts": (0, 0, 0), "fxiaoke/leads": (0, 0, 0), "fxiaoke/contacts": (0, 0, 0)}
-        assert calls(fx) == {TOKEN: 1, QUERY: 5, DESCRIBE: 1, USERS: 1}  # no lead read: no 线索 describe
+            "fxiaoke/deals": (1, 1, 0), "fxiaoke/deleted_deals": (0, 0, 0), "fxiaoke/stage_changes": (1, 1, 0),
+            "fxiaoke/employees": (3, 3, 0), "fxiaoke/accounts": (0, 0, 0), "fxiaoke/leads": (0, 0, 0),
+            "fxiaoke/contacts": (0, 0, 0)}
+        assert calls(fx) == {TOKEN: 1, QUERY: 6, DESCRIBE: 1, USERS: 1}  # no lead read: no 线索 describe
         assert [t.detail for t in summary.tallies][0].startswith("changed since ")
         assert rows(warehouse, f"select stage from raw_fxiaoke.deals where deal_id = '{O}1'") == [("谈判审核",)]
         assert stage_changes(warehouse) == emulator_stage_changes(fx) and len(stage_changes(warehouse)) == 10
         assert rows(warehouse, f"select from_stage, stage from raw_fxiaoke.deal_stage_changes where deal_id = '{O}1' "
                                "order by changed_at desc limit 1") == [("需求确定", "谈判审核")]
-        assert rows(warehouse, "select count(*) from raw_fxiaoke.deals") == [(4,)]
+        assert rows(warehouse, "select count(*), count(*) filter (where is_deleted) from raw_fxiaoke.deals") == [(5, 2)]
 
 
 def stage_changes(warehouse: Path) -> set[tuple]:
@@ -148,9 +152,9 @@ def test_offset_paging_in_the_json_body(tmp_path: Path) -> None:
         assert {name: counts for name, counts in tallies(summary).items() if name in (
             "fxiaoke/deals", "fxiaoke/stage_changes")} == {"fxiaoke/deals": (201, 200, 1),
                                                            "fxiaoke/stage_changes": (205, 205, 0)}
-        # offsets 0, 100, 200 in the JSON body: deals 100 + 100 + 1, stage changes 100 + 100 + 5; the other 3
-        # objects one page each
-        assert calls(fx)[QUERY] == 3 + 3 + 3
+        # offsets 0, 100, 200 in the JSON body: deals 100 + 100 + 1, stage changes 100 + 100 + 5; the deleted 商机
+        # and the other 3 objects one page each
+        assert calls(fx)[QUERY] == 3 + 3 + 4
 
 
 def test_an_expired_token_is_renewed_once_then_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -167,7 +171,7 @@ def test_an_expired_token_is_renewed_once_then_a_clear_error(tmp_path: Path, mon
         monkeypatch.setattr(crm_auth.CrmAuth, "obtain", obtain_then_expire)
         summary, errors = ingest_source("fxiaoke", options(tmp_path / "renewed", fx))
         assert errors == [] and tallies(summary)["fxiaoke/deals"] == (5, 4, 1)
-        assert calls(fx)[TOKEN] == 2 and calls(fx)[QUERY] == 6  # the refused query once more, with the new token
+        assert calls(fx)[TOKEN] == 2 and calls(fx)[QUERY] == 7  # the refused query once more, with the new token
 
         expire_after["count"] = 2  # the renewed token is refused too
         with pytest.raises(Exception) as raised:
@@ -196,8 +200,8 @@ def test_too_frequent_is_waited_out(tmp_path: Path) -> None:
         summary, errors = ingest_source("fxiaoke", options(tmp_path, fx))
         assert errors == [] and tallies(summary)["fxiaoke/deals"] == (5, 4, 1)
         assert time.monotonic() - started >= 2  # retry_seconds 1, twice
-        # the first query answered 30004 twice, then its page: 5 + 2 queries
-        assert calls(fx) == {TOKEN: 1, QUERY: 7, DESCRIBE: 2, USERS: 1}
+        # the first query answered 30004 twice, then its page: 6 + 2 queries
+        assert calls(fx) == {TOKEN: 1, QUERY: 8, DESCRIBE: 2, USERS: 1}
 
 
 def _one_line(error: BaseException) -> str:
