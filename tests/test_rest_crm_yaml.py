@@ -331,6 +331,12 @@ def _broken(change: Any) -> dict[str, Any]:
      "endpoints.deals.columns.stage.labels: 'stage_names' names no option set under options (stages)"),
     (lambda d: d["settings"].update(api_token={"secret": True, "default": "abc"}),
      "settings.api_token: a secret has no default in the file: set it in .dlt/secrets.toml or its env var"),
+    (lambda d: d["endpoints"]["users"].update(paging={"rel": "next"}),
+     "endpoints.users.paging.type: missing; expected one of cursor, offset, page_number, link_header, json_link"),
+    (lambda d: d["endpoints"]["users"].update(table="user"),
+     "endpoints.users.table: expected one of deals, deal_stage_changes, owners, companies, people; got 'user'"),
+    (lambda d: d["endpoints"]["users"]["columns"].update(owner_id=7),
+     "endpoints.users.columns.owner_id: expected a field path (text) or a mapping with path or value; got 7"),
     (lambda d: d["endpoints"]["deals"].update(pagination={"type": "cursor"}),
      "endpoints.deals.pagination: unknown key (misspelt, or not a key here)"),
 ])

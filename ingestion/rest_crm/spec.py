@@ -346,12 +346,13 @@ def shown(path: Path) -> str:
 
 def _expected(error: dict[str, Any]) -> str:
     kind, ctx, value = error["type"], error.get("ctx") or {}, error.get("input")
+    tags = PAGING_TYPES if error["loc"] and error["loc"][-1] == "paging" else AUTH_TYPES
     got = f"; got {value!r}" if isinstance(value, (str, int, float, bool)) or value is None else ""
     if kind == "union_tag_invalid":
         tags = ", ".join(tag.strip().strip("'") for tag in str(ctx.get("expected_tags", "")).split(","))
         return f"expected one of {tags}; got {ctx.get('tag')!r}"
     if kind == "union_tag_not_found":
-        return "missing; expected a type"
+        return f"missing; expected one of {', '.join(tags)}"
     if kind == "literal_error":
         options = str(ctx.get("expected", "")).replace(" or ", ", ").replace("'", "")
         return f"expected one of {options}{got}"
@@ -367,6 +368,8 @@ def _expected(error: dict[str, Any]) -> str:
         return f"expected a number greater than {ctx.get('gt', 0)}{got}"
     if kind in ("string_type",):
         return f"expected text{got}"
+    if kind in ("model_type", "model_attributes_type") and len(error["loc"]) > 1 and error["loc"][-2] == "columns":
+        return f"expected a field path (text) or a mapping with path or value{got}"
     if kind in ("dict_type", "model_type", "model_attributes_type"):
         return f"expected a mapping of keys{got}"
     if kind in ("list_type",):
@@ -385,7 +388,7 @@ def _key_path(loc: tuple[Any, ...], kind: str) -> str:
         previous = loc[index - 1] if index else None
         if (previous == "paging" and part in PAGING_TYPES) or (previous == "auth" and part in AUTH_TYPES):
             continue
-        if part == "function-before[_path_or_map(), Column]" or str(part).startswith("function-"):
+        if str(part).startswith("function-"):  # a validator's wrapper (a column given as a path)
             continue
         parts.append(str(part))
     if kind in ("union_tag_invalid", "union_tag_not_found"):
