@@ -4,41 +4,49 @@ FUNNELHOUSE_REST_CRM_DIR (several joined with the path separator) becomes a conn
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
 from ingestion.common.errors import FunnelhouseError
-from ingestion.connectors import Connector, Setting
 from ingestion.rest_crm.spec import NAME, load_spec
 
 CRMS_DIR = Path(__file__).with_name("crms")
 DIR_ENV = "FUNNELHOUSE_REST_CRM_DIR"
 
 
-@dataclass(frozen=True)
-class YamlConnector(Connector):
-    """A connector whose source is the YAML CRM in `spec_file`."""
+@cache
+def connector_class() -> Any:
+    """YamlConnector, made on first use: ingestion.connectors calls this module while it is being imported, so
+    this module imports it only once its Connector class exists (importing either module first works)."""
+    from ingestion.connectors import Connector
 
-    spec_file: str = ""
-    error: str = ""  # the file's one-line error, raised when the source is built
+    @dataclass(frozen=True)
+    class YamlConnector(Connector):
+        """A connector whose source is the YAML CRM in `spec_file`."""
 
-    def source_function(self) -> Any:
-        if self.error:
-            raise FunnelhouseError(self.error)
-        from ingestion.rest_crm.source import rest_crm_source
+        spec_file: str = ""
+        error: str = ""  # the file's one-line error, raised when the source is built
 
-        return partial(rest_crm_source, self.spec_file)
+        def source_function(self) -> Any:
+            if self.error:
+                raise FunnelhouseError(self.error)
+            from ingestion.rest_crm.source import rest_crm_source
 
-    def entity_tables(self) -> set[str]:
-        from ingestion.rest_crm.source import entity_tables
+            return partial(rest_crm_source, self.spec_file)
 
-        return entity_tables(self.spec_file)
+        def entity_tables(self) -> set[str]:
+            from ingestion.rest_crm.source import entity_tables
 
-    def explain(self, exc: BaseException) -> str | None:
-        return None  # its settings are read by the source itself, which says what is missing in one line
+            return entity_tables(self.spec_file)
+
+        def explain(self, exc: BaseException) -> str | None:
+            return None  # its settings are read by the source itself, which says what is missing in one line
+
+    return YamlConnector
 
 
 def spec_files(environ: Mapping[str, str] | None = None) -> list[Path]:
@@ -48,13 +56,17 @@ def spec_files(environ: Mapping[str, str] | None = None) -> list[Path]:
     return [path for folder in folders if folder.is_dir() for path in sorted(folder.glob("*.yaml"))]
 
 
-def yaml_connector(path: Path) -> YamlConnector:
+def yaml_connector(path: Path) -> Any:
     """The connector of one YAML CRM file (its settings from the file; an invalid file keeps its error)."""
+    from ingestion.connectors import Setting
+
+    YamlConnector = connector_class()  # noqa: N806 - a class
     try:
         spec = load_spec(path)
     except FunnelhouseError as problem:
-        return YamlConnector(path.stem if NAME.fullmatch(path.stem) else "invalid_" + str(abs(hash(path.stem))),
-                             "api", "ingestion.rest_crm", "rest_crm_source", spec_file=str(path), error=str(problem))
+        name = re.sub(r"[^a-z0-9_]", "_", path.stem.lower())  # its entry is named even when the name is wrong
+        return YamlConnector(name if NAME.fullmatch(name) else f"crm_{name}", "api", "ingestion.rest_crm",
+                             "rest_crm_source", spec_file=str(path), error=str(problem))
     name = spec.name or path.stem
     env = f"FUNNELHOUSE_{name.upper()}_"
     settings = (Setting("base_url", env=env + "BASE_URL", optional=True),
@@ -65,9 +77,9 @@ def yaml_connector(path: Path) -> YamlConnector:
                          spec_file=str(path))
 
 
-def yaml_connectors(taken: set[str], environ: Mapping[str, str] | None = None) -> tuple[YamlConnector, ...]:
+def yaml_connectors(taken: set[str], environ: Mapping[str, str] | None = None) -> tuple[Any, ...]:
     """The YAML CRMs' connectors, the first file of a name winning; a name of a Python source is not taken."""
-    found: dict[str, YamlConnector] = {}
+    found: dict[str, Any] = {}
     for path in spec_files(environ):
         entry = yaml_connector(path)
         if entry.name not in taken and entry.name not in found:
