@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import yaml
 import pytest
 
 from emulators.fxiaoke import FxiaokeEmulator
@@ -211,3 +212,43 @@ def _one_line(error: BaseException) -> str:
     found = next(e for e in exception_chain(error) if isinstance(e, FunnelhouseError))
     assert "\n" not in str(found)
     return str(found)
+
+
+def test_past_the_offset_cap_paging_goes_on_by_id(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """fxiaoke.yaml with its offset cap lowered from 10,000 to 100: after offsets 0 and 100 the third page is asked
+    at offset 0 with `_id GT <the 200th _id>` (深翻页), the records ordered by _id."""
+    import requests
+
+    from ingestion import connectors
+    from ingestion.rest_crm.registry import yaml_connector
+
+    spec = yaml.safe_load((Path(crm_auth.__file__).parent / "crms" / "fxiaoke.yaml").read_text(encoding="utf-8"))
+    spec["endpoints"]["deals"]["paging"]["max_offset"] = 100
+    path = tmp_path / "crms" / "fxiaoke.yaml"
+    path.parent.mkdir()
+    path.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    monkeypatch.setitem(connectors.BY_NAME, "fxiaoke", yaml_connector(path))
+    asked: list[tuple[int, list[dict[str, Any]]]] = []
+    send = requests.Session.send
+
+    def recording(self: Any, request: Any, **kwargs: Any) -> Any:
+        body = json.loads(request.body or b"{}")
+        query = body.get("data", {})
+        filters = query.get("search_query_info", {}).get("filters", [])
+        if query.get("dataObjectApiName") == "NewOpportunityObj" and "is_deleted" not in str(filters):
+            asked.append((query["search_query_info"]["offset"], query["search_query_info"]["filters"][1:]))
+        return send(self, request, **kwargs)
+
+    monkeypatch.setattr(requests.Session, "send", recording)
+    with FxiaokeEmulator(FIXTURES).start() as fx:
+        for number in range(7, 203):  # 196 more 商机 after O1-O5 (O6 is deleted): 201 listed
+            fx.save_record("NewOpportunityObj", {"_id": f"64f0a1c2e4b0opp{number:08d}", "name": f"商机{number}",
+                                                 "amount": "100000.00", "sales_stage": "1", "life_status": "normal",
+                                                 "is_deleted": False})
+        summary, errors = ingest_source("fxiaoke", options(tmp_path, fx))
+    assert errors == [] and tallies(summary)["fxiaoke/deals"] == (201, 200, 1)
+    # by _id: O1-O5 and 7..201 on the first two pages, then the one after the 200th (…201): 202
+    assert asked == [(0, []), (100, []), (0, [{"field_name": "_id", "operator": "GT",
+                                               "field_values": ["64f0a1c2e4b0opp00000201"]}])]
+    assert rows(tmp_path / "w.duckdb", "select count(*), count(distinct deal_id) from raw_fxiaoke.deals") == [
+        (201, 201)]  # 200 listed and loaded, and O6 (deleted)

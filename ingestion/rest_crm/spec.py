@@ -70,6 +70,15 @@ class CursorPaging(Model):
         return self
 
 
+class AfterLast(Model):
+    """Deep paging past an offset cap: `item` ({last}: `field` of the page's last record) appended to the JSON
+    body's list at `append_to` (fxiaoke: {field_name: _id, operator: GT, field_values: ["{last}"]})."""
+
+    field: str
+    append_to: str
+    item: dict[str, Any]
+
+
 class OffsetPaging(Model):
     type: Literal["offset"]
     limit: PositiveInt
@@ -79,9 +88,13 @@ class OffsetPaging(Model):
     limit_body_path: str | None = None
     total_path: str | None = None  # none: paging stops at a short page
     has_more_path: str | None = None
+    max_offset: PositiveInt | None = None  # the API's cap; past it, `after_last` reads on from offset 0
+    after_last: AfterLast | None = None
 
     @model_validator(mode="after")
     def _one_place(self) -> OffsetPaging:
+        if (self.max_offset is None) != (self.after_last is None):
+            raise ValueError("expected max_offset and after_last together")
         if (self.offset_param is None) == (self.offset_body_path is None):
             raise ValueError("expected exactly one of offset_param, offset_body_path")
         if (self.limit_param is None) == (self.limit_body_path is None):
