@@ -51,10 +51,10 @@ class AuthPlan:
 
     spec: CrmSpec
     base_url: str
-    settings: dict[str, Any]
-    session: Any
-    check: str  # "app_id, app_secret under [sources.fxiaoke] in .dlt/secrets.toml or FUNNELHOUSE_FXIAOKE_*"
-    obtained: dict[str, Any] = field(default_factory=dict)  # {"token": ..., "corpId": ...}
+    settings: dict[str, Any] = field(repr=False)  # secrets among them: never shown
+    session: Any = field(repr=False)
+    check: str = ""  # "app_id, app_secret under [sources.fxiaoke] in .dlt/secrets.toml or FUNNELHOUSE_FXIAOKE_*"
+    obtained: dict[str, Any] = field(default_factory=dict, repr=False)  # {"token": ..., "corp_id": ...}
     sleep: Any = time.sleep
 
 
