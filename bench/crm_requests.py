@@ -22,7 +22,7 @@ from bench.crm_cases import CASES, CrmCase, planned_edits
 from bench.runner import BENCH_DIR, BenchOptions, ensure_inputs
 
 TARGET_DEALS = 1_000_000
-_ID_SEGMENT = re.compile(r"/(?=[^/]*\d)[^/]{6,}(?=/|$)")  # a path segment holding a record id or a locator
+_ID_SEGMENT = re.compile(r"/(?:\d+|(?=[^/]*\d)[^/]{12,})(?=/|$)")  # a record id or a locator, not "v62.0"
 
 
 def scale_for(case: CrmCase, deals: int) -> float:
