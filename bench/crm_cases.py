@@ -70,6 +70,23 @@ def _hubspot(folder: Path) -> Any:
     return HubSpotEmulator(folder, token=TOKEN)
 
 
+def _fxiaoke(folder: Path) -> Any:
+    from emulators.fxiaoke.server import FxiaokeEmulator
+
+    return FxiaokeEmulator(folder, app_id=FXIAOKE["app_id"], app_secret=FXIAOKE["app_secret"],
+                           permanent_code=FXIAOKE["permanent_code"])
+
+
+FXIAOKE = {"app_id": "FSAID_bench", "app_secret": "bench-app-secret", "permanent_code": "bench-permanent-code"}
+
+
+def _fxiaoke_settings(emulator: Any) -> dict[str, str]:
+    """The app's secrets and, as currentOpenUserId, the seed's first employee."""
+    with (Path(emulator.data_dir) / "employees.jsonl").open(encoding="utf-8") as handle:
+        user = json.loads(handle.readline())["openUserId"]
+    return {"base_url": emulator.base_url, "current_open_user_id": user, **FXIAOKE}
+
+
 CASES: dict[str, CrmCase] = {case.name: case for case in (
     CrmCase("salesforce", "salesforce", core.BASE_SALESFORCE[2], "Opportunity.jsonl", lambda d: d["Id"],
             "StageName", lambda d: None, "Amount", lambda d: not d.get("IsDeleted"),
@@ -87,7 +104,26 @@ CASES: dict[str, CrmCase] = {case.name: case for case in (
             "dealstage", lambda d: d["properties"].get("pipeline"), "amount", lambda d: not d.get("archived"),
             lambda id_, changes: (f"/_emulator/objects/deals/{id_}", {"properties": changes}), _hubspot,
             lambda emu: {"base_url": emu.base_url, "api_token": TOKEN}, fields=lambda d: d["properties"]),
+    CrmCase("fxiaoke", "fxiaoke", core.BASE_FXIAOKE[2], "NewOpportunityObj.jsonl", lambda d: d["_id"],
+            "sales_stage", lambda d: d.get("sales_process_id"), "amount",
+            lambda d: not d.get("is_deleted") and d.get("life_status") == "normal",
+            lambda id_, changes: ("/_emulator/records/NewOpportunityObj", {"_id": id_, **changes}), _fxiaoke,
+            _fxiaoke_settings),
 )}
+
+
+def available() -> list[str]:
+    """The CRMs of CASES whose source this checkout has (a YAML CRM once ingestion/rest_crm has its file)."""
+    from ingestion.connectors import connector
+
+    names = []
+    for name in CASES:
+        try:
+            connector(name)
+        except (ValueError, KeyError):
+            continue
+        names.append(name)
+    return names
 
 
 def _bumped(value: Any) -> Any:

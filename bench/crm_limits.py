@@ -15,8 +15,8 @@ Pages read on 2026-12-06:
   per user (the Zoho emulator's `--rate-limits zoho` profile, 60,000 for 10 users, follows them).
 - fxiaoke: developer.fxiaoke.com/openapi_v2/start/guide/rate.html (单接口 100 calls per 20 s; the daily total is
   the Open API resource pack the tenant bought, 100,000 calls a pack, reset at 0:00).
-- HubSpot: developers.hubspot.com/docs/guides/apps/api-usage/usage-details (a private app on Professional: 190
-  requests per 10 s and 625,000 a day per account; search 5 requests per second).
+- HubSpot: developers.hubspot.com/changelog/increasing-our-api-limits and developers.hubspot.com/docs/api/
+  usage-details (a private app on Professional: 190 requests per 10 s and 650,000 a day; search 5 a second).
 """
 from __future__ import annotations
 
@@ -74,9 +74,9 @@ LIMITS: dict[str, VendorLimits] = {
         burst=(100, 20.0), burst_rule="100 calls per 20 s per interface", burst_per_route=True,
         source="https://developer.fxiaoke.com/openapi_v2/start/guide/rate.html"),
     "hubspot": VendorLimits(
-        plan="Professional, private app", daily=625_000, daily_rule="625,000 requests a day per account",
+        plan="Professional, private app", daily=650_000, daily_rule="650,000 requests a day per account",
         unit="requests", burst=(190, 10.0), burst_rule="190 requests per 10 s (search: 5 a second)",
-        source="https://developers.hubspot.com/docs/guides/apps/api-usage/usage-details"),
+        source="https://developers.hubspot.com/changelog/increasing-our-api-limits"),
 }
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import crm_limits
-from bench.crm_cases import CASES, CrmCase, planned_edits
+from bench.crm_cases import CASES, CrmCase, available, planned_edits
 from bench.runner import BENCH_DIR, BenchOptions, ensure_inputs
 
 TARGET_DEALS = 1_000_000
@@ -149,7 +149,12 @@ HEADER = ["CRM", "deals", "full req", "full s", "full rows", "changed", "incr re
 def markdown(results: dict[str, Any]) -> str:
     lines = [f"# CRM source requests at {results['options']['deals']:,} deals per CRM",
              "", f"Started {results['started_at']}; seed {results['options']['seed']}; "
-             f"{results['options']['share']:.0%} of the deals changed before the incremental load.", "",
+             f"{results['options']['share']:.0%} of the deals changed before the incremental load (alternately a "
+             "stage move and an amount edit, through the emulator's control route). Requests: every answer the "
+             "emulator counted, all statuses. 1M first load: a route the incremental load asked as often as the "
+             "full one stays as it is, every other grows with the deals (x 1,000,000 / deals); against each "
+             f"vendor's published limits for an org of {results['options']['seats']} users "
+             "(bench/crm_limits.py); burst-bound: the least time the vendor's burst limit allows.", "",
              "| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
     lines += ["| " + " | ".join(row) + " |" for row in table_rows(results)]
     for name, crm in results["crms"].items():
@@ -177,7 +182,8 @@ def write(results: dict[str, Any], results_dir: Path) -> tuple[Path, Path]:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m bench.crm_requests", description=__doc__.split("\n\n")[0])
     p.add_argument("--deals", type=int, default=10_000, help="about this many deals per CRM (default 10,000)")
-    p.add_argument("--crm", action="append", choices=sorted(CASES), help="a CRM to run (repeatable; default all)")
+    p.add_argument("--crm", action="append", choices=sorted(CASES),
+                   help="a CRM to run (repeatable; default every one whose source this checkout has)")
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--share", type=float, default=0.01, help="share of the deals changed before the second load")
     p.add_argument("--work", type=Path, default=None, help="work folder; default <data dir>/bench/crm_requests")
@@ -197,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     work = args.work or settings.data_dir() / "bench" / "crm_requests"
     errors = Console(stderr=True)
-    results = run(args.deals, args.crm or list(CASES), work, args.seed, args.share,
+    results = run(args.deals, args.crm or available(), work, args.seed, args.share,
                   log=lambda message: errors.print(message, highlight=False, soft_wrap=True))
     table = Table(*HEADER, title=f"CRM source requests at {args.deals:,} deals")
     for row in table_rows(results):
