@@ -126,6 +126,16 @@ CONNECTORS: tuple[Connector, ...] = (
                        "client_secret": "unused", "refresh_token": "unused"},
     ),
 )
+
+
+def yaml_crms(python_sources: tuple[Connector, ...]) -> tuple[Connector, ...]:
+    """The YAML CRMs (ingestion/rest_crm/crms/*.yaml and FUNNELHOUSE_REST_CRM_DIR): one connector per file."""
+    from ingestion.rest_crm.registry import yaml_connectors
+
+    return yaml_connectors({entry.name for entry in python_sources})
+
+
+CONNECTORS = (*CONNECTORS, *yaml_crms(CONNECTORS))
 SOURCES: tuple[str, ...] = tuple(c.name for c in CONNECTORS)
 BY_NAME: dict[str, Connector] = {c.name: c for c in CONNECTORS}
 

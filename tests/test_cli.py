@@ -23,7 +23,7 @@ def test_every_command_has_help() -> None:
         result = runner.invoke(app, args)
         assert result.exit_code == 0, (args, result.output)
     help_text = runner.invoke(app, ["ingest", "--help"], env={"COLUMNS": "250"}).output
-    assert "Which source to load: forms, spreadsheets, hubspot, salesforce, pipedrive, or all of them." in help_text
+    assert "Which source to load: forms, spreadsheets, hubspot, salesforce, pipedrive, zoho, fxiaoke, or all of them." in help_text
 
 
 def test_emulate_salesforce_and_pipedrive_say_what_is_missing(isolated_data_dir: Path, fixtures_dir: Path) -> None:

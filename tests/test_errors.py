@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from emulators.hubspot import HubSpotEmulator
 from funnelhouse.cli import app
-from support.skip_lines import ZOHO_SKIPPED
+from support.skip_lines import FXIAOKE_SKIPPED, ZOHO_SKIPPED
 
 runner = CliRunner()
 HUBSPOT_FIXTURES = Path(__file__).parent / "fixtures" / "hubspot"
@@ -330,7 +330,8 @@ def test_a_refresh_with_nothing_to_load_says_what_is_missing(isolated_data_dir: 
         "under [sources.salesforce] in .dlt/secrets.toml or FUNNELHOUSE_SALESFORCE_CLIENT_ID; client_secret under "
         "[sources.salesforce] in .dlt/secrets.toml or FUNNELHOUSE_SALESFORCE_CLIENT_SECRET); no api_token configured "
         "(set api_token under [sources.pipedrive] in .dlt/secrets.toml or FUNNELHOUSE_PIPEDRIVE_TOKEN); "
-        f"{ZOHO_SKIPPED.removeprefix('zoho: skipped — ')}; put files in "
+        f"{ZOHO_SKIPPED.removeprefix('zoho: skipped — ')}; "
+        f"{FXIAOKE_SKIPPED.removeprefix('fxiaoke: skipped — ')}; put files in "
         "the drop folders (or run `funnelhouse generate` for demo data, or `funnelhouse demo`) first"])
 
 

@@ -15,7 +15,7 @@ import pyarrow as pa
 DEFAULT_DECIMAL = (38, 9)  # dlt's default decimal column (DuckDB and Postgres: decimal(38, 9))
 ARROW_TYPES = {
     "text": pa.string(), "date": pa.date32(), "timestamp": pa.timestamp("us", tz="UTC"), "bigint": pa.int64(),
-    "bool": pa.bool_(),
+    "bool": pa.bool_(), "double": pa.float64(),
 }
 
 

@@ -13,3 +13,8 @@ ZOHO_SKIPPED = ("zoho: skipped — no accounts_url/client_id/client_secret/refre
                 "[sources.zoho] in .dlt/secrets.toml or FUNNELHOUSE_ZOHO_CLIENT_ID; client_secret under [sources.zoho] "
                 "in .dlt/secrets.toml or FUNNELHOUSE_ZOHO_CLIENT_SECRET; refresh_token under [sources.zoho] in "
                 ".dlt/secrets.toml or FUNNELHOUSE_ZOHO_REFRESH_TOKEN)")
+FXIAOKE_SKIPPED = ("fxiaoke: skipped — no app_id/app_secret/permanent_code/current_open_user_id configured (set app_id "
+                   "under [sources.fxiaoke] in .dlt/secrets.toml or FUNNELHOUSE_FXIAOKE_APP_ID; app_secret under "
+                   "[sources.fxiaoke] in .dlt/secrets.toml or FUNNELHOUSE_FXIAOKE_APP_SECRET; permanent_code under "
+                   "[sources.fxiaoke] in .dlt/secrets.toml or FUNNELHOUSE_FXIAOKE_PERMANENT_CODE; current_open_user_id "
+                   "under [sources.fxiaoke] in .dlt/config.toml or FUNNELHOUSE_FXIAOKE_CURRENT_OPEN_USER_ID)")
