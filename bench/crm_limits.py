@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 SEATS = 10  # users / licences / seats of the org assumed for every vendor
-FIXED_UP_TO = 3  # without an incremental load: a route asked at most this often is taken as fixed
+FIXED_UP_TO = 3  # a route asked at most this often in a full load of thousands of deals is taken as fixed
 
 
 @dataclass(frozen=True)
@@ -82,14 +82,14 @@ LIMITS: dict[str, VendorLimits] = {
 
 def extrapolate(full: dict[str, int], incremental: dict[str, int] | None, deals: int,
                 target: int) -> dict[str, int]:
-    """Requests per route of a first load of `target` deals from a first load of `deals` (`full`): a route the
-    incremental load asked as often as the full one is read whole every run (token, settings, describe, users)
-    and stays; every other grows with the deals (pages and per-deal reads both do: the generator grows every
-    object with the deals). Without an incremental load, a route asked at most FIXED_UP_TO times stays."""
+    """Requests per route of a first load of `target` deals from a first load of `deals` (`full`): a route asked
+    at most FIXED_UP_TO times, or as often by the incremental load as by the full one, is read whole every run
+    (token, settings, describe, users) and stays; every other grows with the deals (pages and per-deal reads
+    both do: the generator grows every object with the deals)."""
     factor = target / deals
 
     def fixed(route: str, count: int) -> bool:
-        return count <= FIXED_UP_TO if incremental is None else incremental.get(route) == count
+        return count <= FIXED_UP_TO or (incremental is not None and incremental.get(route) == count)
 
     return {route: count if fixed(route, count) else math.ceil(count * factor) for route, count in full.items()}
 

@@ -151,8 +151,9 @@ def markdown(results: dict[str, Any]) -> str:
              "", f"Started {results['started_at']}; seed {results['options']['seed']}; "
              f"{results['options']['share']:.0%} of the deals changed before the incremental load (alternately a "
              "stage move and an amount edit, through the emulator's control route). Requests: every answer the "
-             "emulator counted, all statuses. 1M first load: a route the incremental load asked as often as the "
-             "full one stays as it is, every other grows with the deals (x 1,000,000 / deals); against each "
+             "emulator counted, all statuses. 1M first load: a route asked at most 3 times, or as often by the "
+             "incremental load as by the full one, stays as it is; every other grows with the deals "
+             "(x 1,000,000 / deals); against each "
              f"vendor's published limits for an org of {results['options']['seats']} users "
              "(bench/crm_limits.py); burst-bound: the least time the vendor's burst limit allows.", "",
              "| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]

@@ -3,7 +3,7 @@ the sources' page sizes and the seed's counts), rows loaded, and the 1M extrapol
 vendors' limits, so the closing-note figures cannot silently break.
 
 The seed: bench.crm_requests.run(50 deals, share 0.1) generates each CRM's folder at the scale giving 50 deals
-(Salesforce 50/150, Pipedrive 50/120, Zoho 50/100, HubSpot 50/200 of scale 1) and changes every 10th live deal
+(Salesforce 50/150, Pipedrive and fxiaoke 50/120, Zoho 50/100, HubSpot 50/200 of scale 1) and changes every 10th live deal
 (5 deals: the 1st, 3rd, 5th get +100 on the amount, the 2nd and 4th move to another stage of their pipeline).
 """
 from __future__ import annotations
@@ -23,7 +23,7 @@ SF = "/services/data/v62.0"
 def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("RUNTIME__DLTHUB_TELEMETRY", "false")
-        return run(50, ["salesforce", "pipedrive", "zoho", "hubspot"], tmp_path_factory.mktemp("crm_requests"),
+        return run(50, ["salesforce", "pipedrive", "zoho", "hubspot", "fxiaoke"], tmp_path_factory.mktemp("crm_requests"),
                    share=0.1, log=lambda message: None)
 
 
@@ -92,6 +92,20 @@ def test_hubspot(results: dict[str, Any]) -> None:
     assert hs["incremental"]["tables"]["deals"] == 5
 
 
+def test_fxiaoke(results: dict[str, Any]) -> None:
+    fx = crm(results, "fxiaoke")
+    # every object through /cgi/crm/v2/data/query, 100 a page: 商机 48 live -> 1 page, the 2 deleted 1, stage
+    # changes 174 live (9 deleted) -> 2, accounts 25, leads 75, contacts 42 -> 1 each: 7; the describes of
+    # 商机 and 线索 (their option labels), the address book, one corpAccessToken
+    assert fx["full"]["requests"] == {"/cgi/corpAccessToken/get/V2": 1, "/cgi/crm/v2/data/query": 7,
+                                      "/cgi/crm/v2/object/describe": 2, "/cgi/user/list": 1}
+    # last_modified_time GTE the cursor: one page per listing (6), only 商机's describe (no lead changed)
+    assert fx["incremental"]["requests"] == {"/cgi/corpAccessToken/get/V2": 1, "/cgi/crm/v2/data/query": 6,
+                                             "/cgi/crm/v2/object/describe": 1, "/cgi/user/list": 1}
+    # the 5 changed 商机, and the 2 stage moves' new stage-change records
+    assert (fx["incremental"]["tables"]["deals"], fx["incremental"]["tables"]["stage_changes"]) == (5, 2)
+
+
 def test_million_and_its_cost(results: dict[str, Any]) -> None:
     pd = results["crms"]["pipedrive"]["million"]
     # routes asked as often in both loads stay (8 requests on 7 routes); the changelog grows 50 -> 1,000,000
@@ -108,10 +122,10 @@ def test_million_and_its_cost(results: dict[str, Any]) -> None:
 
 
 def test_extrapolation_and_routes_without_route_stats() -> None:
-    # fixed when the incremental load asked it as often; else times target / deals
-    assert crm_limits.extrapolate({"/a": 3, "/b": 10, "/c": 2}, {"/a": 3, "/b": 1}, 100, 1000) == {
-        "/a": 3, "/b": 100, "/c": 20}
-    assert crm_limits.extrapolate({"/a": 3, "/b": 10}, None, 100, 1000) == {"/a": 3, "/b": 100}
+    # fixed when asked at most 3 times or as often by the incremental load; else times target / deals
+    assert crm_limits.extrapolate({"/a": 5, "/b": 10, "/c": 2}, {"/a": 5, "/b": 1}, 100, 1000) == {
+        "/a": 5, "/b": 100, "/c": 2}
+    assert crm_limits.extrapolate({"/a": 5, "/b": 10}, None, 100, 1000) == {"/a": 50, "/b": 100}
     # fxiaoke's per-route limit: the busiest interface, 100 per 20 s -> 36,000 calls take 2 h
     assert crm_limits.cost("fxiaoke", {"/q": 36_000, "/d": 10})["burst_hours"] == 2.0
     stats = {"paths": {"/cgi/crm/v2/data/query": {"200": 4}, "/v1/deals/123/changelog": {"200": 1},
