@@ -122,6 +122,9 @@ def run(deals: int, crms: list[str], work: Path, seed: int = 42, share: float = 
         full = results["crms"][name]["full"]
         log(f"{name}: full {full['total']} requests in {full['seconds']} s" + (f" FAILED {full['error']}"
                                                                                   if full["error"] else ""))
+    from bench.report import machine
+
+    results["machine"] = machine()  # seconds are this machine's (cores, load average at the end)
     return results
 
 
