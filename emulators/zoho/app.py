@@ -88,11 +88,12 @@ ZOHO = Vendor(
     stats_by_route=True,
 )
 
-# `--rate-limits zoho`: an Enterprise org of 10 users has 50,000 + 10 x 1,000 credits a day (one per Get Records
-# call) and 20 concurrent calls, taken here as 20 calls a second.
+# `--rate-limits zoho`: an Enterprise org of 10 users has 15,000 + 10 x 1,000 credits a day (v8 API limits page:
+# zoho.com/crm/developer/docs/api/v8/api-limits.html; older versions' pages said 50,000 + 1,000 per user), one per
+# Get Records call, and 20 concurrent calls, taken here as 20 calls a second.
 RATE_LIMIT_PROFILES: dict[str, dict[str, int | None]] = {
     "off": {"daily_credits": None, "per_second": None},
-    "zoho": {"daily_credits": 60_000, "per_second": 20},
+    "zoho": {"daily_credits": 25_000, "per_second": 20},
 }
 
 
