@@ -287,7 +287,7 @@ def emulate_zoho(
     refresh_token: str = typer.Option("emulator-refresh-token", envvar="FUNNELHOUSE_EMULATOR_REFRESH_TOKEN",
                                       help="Refresh token the accounts server exchanges for access tokens."),
     rate_limits: ZohoRateLimits = typer.Option(ZohoRateLimits.off, help="off: no limit; zoho: an Enterprise org of "
-                                               "10 users (60,000 API credits a day, one per call; 20 calls a "
+                                               "10 users (25,000 API credits a day, one per call; 20 calls a "
                                                "second), answered with 429 TOO_MANY_REQUESTS."),
     certfile: Path = CERTFILE_OPTION,
     keyfile: Path = KEYFILE_OPTION,
