@@ -137,8 +137,8 @@
     {%- for source in sources %}
     {%- set model_name = 'int_' ~ source ~ '__' ~ entity %}
     {%- set written = documented_columns(model_name) if execute and graph.nodes is defined else columns | list %}
+    {#- a model that unions several accounts itself (int_rest_crm__*: one per YAML CRM) names each row's #}
     select
-        {#- a model that unions several accounts itself (int_rest_crm__*: one per YAML CRM) names each row's -#}
         {{ 'source_name' if 'source_name' in written else "'" ~ source ~ "'" }} as source_name,
         {{- filled_columns(columns, written) }}
 
