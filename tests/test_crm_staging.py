@@ -106,6 +106,24 @@ def test_the_build_on_both_crms_passes_every_test(crm_build) -> None:
     }
 
 
+def test_without_zoho_or_a_yaml_crm_their_models_build_empty(crm_build) -> None:
+    # the whole project built on Salesforce and Pipedrive alone: raw_zoho is absent and no schema holds a crm_spec
+    # table, so the Zoho and YAML CRM (rest_crm) models exist with their columns and no rows
+    models = [f"staging.stg_{source}__{table}" for source, tables in (
+        ("zoho", ("deals", "deal_stage_history", "stages", "deleted_records", "users", "leads", "contacts",
+                  "accounts", "quarantine", "reconciliation")),
+        ("rest_crm", ("deals", "deal_stage_changes", "owners", "companies", "people", "quarantine",
+                      "reconciliation"))) for table in tables]
+    models += [f"intermediate.int_{source}__{entity}" for source in ("zoho", "rest_crm")
+               for entity in ("deals", "deal_stage_changes", "owners", "people", "companies")]
+    assert {model: query(crm_build.warehouse, f"select count(*) from {model}")[0][0] for model in models} == {
+        model: 0 for model in models}
+    assert [name for (name,) in query(crm_build.warehouse, """
+        select column_name from information_schema.columns
+        where table_schema = 'staging' and table_name = 'stg_rest_crm__deals' order by ordinal_position""")][:4] == [
+        "source_name", "deal_id", "deal_name", "pipeline_id"]
+
+
 def test_salesforce_stage_history_keeps_moves_skips_and_backward_moves_and_drops_amount_only_rows(crm_build) -> None:
     rows = query(crm_build.warehouse, """
         select opportunity_id, change_order, from_stage_name, stage_name, cast(changed_at as varchar), is_deleted

@@ -13,8 +13,8 @@ final as (
     select
         source_name,
         {{ dbt.concat(["source_name", "':'", "deal_id"]) }} as deal_id,
-        stage as source_stage,
-        from_stage as from_source_stage,
+        stage_label as source_stage,
+        from_stage_label as from_source_stage,
         changed_at,
         change_order,
         source_load_id

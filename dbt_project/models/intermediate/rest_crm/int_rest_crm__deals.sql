@@ -48,7 +48,7 @@ stage_entries as (
         on
             changes.source_name = deals.source_name
             and changes.deal_id = deals.deal_id
-            and changes.stage = deals.stage
+            and changes.stage_label = deals.stage_label
 
     group by 1, 2
 
@@ -66,7 +66,7 @@ final as (
         coalesce(deals.pipeline_id, 'default') as pipeline_id,
         deals.deal_name,
         deals.created_at,
-        deals.stage as current_stage_value,
+        deals.stage_label as current_stage_value,
         cast(stage_entries.entered_at as date) as stage_entered_on,
         deals.closed_at,
         deals.amount,

@@ -12,8 +12,8 @@ final as (
 
     select
         {{ dbt.concat(["'zoho:'", "deal_id"]) }} as deal_id,
-        stage as source_stage,
-        from_stage as from_source_stage,
+        stage_name as source_stage,
+        from_stage_name as from_source_stage,
         changed_at,
         change_order,
         source_load_id

@@ -58,7 +58,7 @@ stage_entries as (
     inner join deals
         on
             history.deal_id = deals.deal_id
-            and history.stage = deals.stage
+            and history.stage_name = deals.stage_name
 
     group by 1
 
@@ -89,7 +89,7 @@ final as (
         coalesce(deals.pipeline_id, 'default') as pipeline_id,
         deals.deal_name,
         deals.created_at,
-        deals.stage as current_stage_value,
+        deals.stage_name as current_stage_value,
         cast(stage_entries.entered_at as date) as stage_entered_on,
         case
             when stages.forecast_type in ('Closed Won', 'Closed Lost')
@@ -126,7 +126,7 @@ final as (
     left join stages
         on
             deals.pipeline_id = stages.pipeline_id
-            and deals.stage = stages.stage_value
+            and deals.stage_name = stages.stage_value
 
     left join converted_leads
         on deals.deal_id = converted_leads.deal_id

@@ -21,8 +21,8 @@ renamed as (
         source_name,
         change_id,
         deal_id,
-        nullif(trim(from_stage), '') as from_stage,
-        trim(stage) as stage,
+        nullif(trim(from_stage), '') as from_stage_label,
+        trim(stage) as stage_label,
         {{ to_utc('changed_at') }} as changed_at,
         row_number() over (partition by source_name, deal_id order by changed_at, change_id) as change_order,
         _dlt_load_id as source_load_id

@@ -36,7 +36,7 @@ renamed as (
         deal_id,
         trim(deal_name) as deal_name,
         nullif(trim(pipeline_id), '') as pipeline_id,
-        trim(stage) as stage,
+        trim(stage) as stage_label,
         cast(amount as {{ dbt.type_numeric() }}) as amount,
         upper(nullif(trim(currency_code), '')) as currency_code,
         cast(probability as {{ dbt.type_numeric() }}) as probability,

@@ -28,7 +28,7 @@ renamed as (
     select
         id as history_id,
         deal_id,
-        trim(stage) as stage,
+        trim(stage) as stage_name,
         cast(amount as {{ dbt.type_numeric() }}) as amount,
         cast(probability as {{ dbt.type_numeric() }}) as probability,
         closing_date,
@@ -46,7 +46,7 @@ sequenced as (
 
     select
         *,
-        lag(stage) over (partition by deal_id order by changed_at, history_id) as from_stage
+        lag(stage_name) over (partition by deal_id order by changed_at, history_id) as from_stage_name
 
     from renamed
 
@@ -57,8 +57,8 @@ stage_moves as (
     select
         history_id,
         deal_id,
-        from_stage,
-        stage,
+        from_stage_name,
+        stage_name,
         changed_at,
         row_number() over (partition by deal_id order by changed_at, history_id) as change_order,
         amount,
@@ -71,7 +71,7 @@ stage_moves as (
 
     from sequenced
 
-    where from_stage is null or stage <> from_stage
+    where from_stage_name is null or stage_name <> from_stage_name
 
 )
 

@@ -53,7 +53,7 @@ renamed as (
         source.contact_name_name as contact_name,
         source.pipeline_id,
         source.pipeline_name,
-        trim(source.stage) as stage,
+        trim(source.stage) as stage_name,
         cast(source.amount as {{ dbt.type_numeric() }}) as amount,
         upper(nullif(trim(source.currency), '')) as currency_code,
         cast(source.exchange_rate as {{ dbt.type_numeric() }}) as exchange_rate,
