@@ -25,9 +25,7 @@ source as (
 
 deleted as (
 
-    select * from {{ ref('stg_zoho__deleted_records') }}
-
-    where module = 'Accounts'
+    {{ zoho_deleted_records('Accounts') | indent(4) }}
 
 ),
 

@@ -27,9 +27,7 @@ source as (
 
 deleted as (
 
-    select * from {{ ref('stg_zoho__deleted_records') }}
-
-    where module = 'Contacts'
+    {{ zoho_deleted_records('Contacts') | indent(4) }}
 
 ),
 

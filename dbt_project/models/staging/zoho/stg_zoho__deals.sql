@@ -34,9 +34,7 @@ source as (
 
 deleted as (
 
-    select * from {{ ref('stg_zoho__deleted_records') }}
-
-    where module = 'Deals'
+    {{ zoho_deleted_records('Deals') | indent(4) }}
 
 ),
 

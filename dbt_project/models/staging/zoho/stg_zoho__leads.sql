@@ -36,9 +36,7 @@ source as (
 
 deleted as (
 
-    select * from {{ ref('stg_zoho__deleted_records') }}
-
-    where module = 'Leads'
+    {{ zoho_deleted_records('Leads') | indent(4) }}
 
 ),
 
