@@ -115,6 +115,16 @@ CONNECTORS: tuple[Connector, ...] = (
                   Setting("api_token", secret=True, env="FUNNELHOUSE_PIPEDRIVE_TOKEN")),
         describe_with={"base_url": "http://127.0.0.1", "api_token": "unused"},
     ),
+    Connector(
+        "zoho", "api", "ingestion.zoho", "zoho_source",
+        settings=(Setting("accounts_url", env="FUNNELHOUSE_ZOHO_ACCOUNTS_URL"),
+                  Setting("api_domain", env="FUNNELHOUSE_ZOHO_API_DOMAIN", optional=True),
+                  Setting("client_id", secret=True, env="FUNNELHOUSE_ZOHO_CLIENT_ID"),
+                  Setting("client_secret", secret=True, env="FUNNELHOUSE_ZOHO_CLIENT_SECRET"),
+                  Setting("refresh_token", secret=True, env="FUNNELHOUSE_ZOHO_REFRESH_TOKEN")),
+        describe_with={"accounts_url": "http://127.0.0.1", "api_domain": "http://127.0.0.1", "client_id": "unused",
+                       "client_secret": "unused", "refresh_token": "unused"},
+    ),
 )
 SOURCES: tuple[str, ...] = tuple(c.name for c in CONNECTORS)
 BY_NAME: dict[str, Connector] = {c.name: c for c in CONNECTORS}

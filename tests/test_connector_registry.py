@@ -63,20 +63,21 @@ def with_fake(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_one_list_of_sources_read_by_ingest_dagster_and_the_cli() -> None:
-    assert SOURCES == ("forms", "spreadsheets", "hubspot", "salesforce", "pipedrive")
+    assert SOURCES == ("forms", "spreadsheets", "hubspot", "salesforce", "pipedrive", "zoho")
     assert [(c.name, c.kind, c.dataset) for c in CONNECTORS] == [
         ("forms", "files", "raw_forms"), ("spreadsheets", "files", "raw_spreadsheets"),
         ("hubspot", "api", "raw_hubspot"), ("salesforce", "api", "raw_salesforce"),
-        ("pipedrive", "api", "raw_pipedrive")]
+        ("pipedrive", "api", "raw_pipedrive"), ("zoho", "api", "raw_zoho")]
     assert [choice.value for choice in SourceChoice] == [
-        "forms", "spreadsheets", "hubspot", "salesforce", "pipedrive", "all"]
+        "forms", "spreadsheets", "hubspot", "salesforce", "pipedrive", "zoho", "all"]
     hubspot = connector("hubspot")
     # the skip line and HubSpot's errors name the same places
     assert [setting.where("hubspot") for setting in hubspot.settings] == [BASE_URL_SETTING, TOKEN_SETTING]
     assert hubspot.entity_tables() == {"deals", "contacts", "companies", "owners"}
     with pytest.raises(ValueError,
-                       match="unknown source 'zoho': one of forms, spreadsheets, hubspot, salesforce, pipedrive"):
-        connector("zoho")
+                       match="unknown source 'nosuchcrm': one of forms, spreadsheets, hubspot, salesforce, "
+                             "pipedrive, zoho"):
+        connector("nosuchcrm")
 
 
 def test_settings_come_from_env_and_options(with_fake: None) -> None:

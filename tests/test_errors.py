@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from emulators.hubspot import HubSpotEmulator
 from funnelhouse.cli import app
+from support.skip_lines import ZOHO_SKIPPED
 
 runner = CliRunner()
 HUBSPOT_FIXTURES = Path(__file__).parent / "fixtures" / "hubspot"
@@ -328,7 +329,8 @@ def test_a_refresh_with_nothing_to_load_says_what_is_missing(isolated_data_dir: 
         "login_url under [sources.salesforce] in .dlt/config.toml or FUNNELHOUSE_SALESFORCE_LOGIN_URL; client_id "
         "under [sources.salesforce] in .dlt/secrets.toml or FUNNELHOUSE_SALESFORCE_CLIENT_ID; client_secret under "
         "[sources.salesforce] in .dlt/secrets.toml or FUNNELHOUSE_SALESFORCE_CLIENT_SECRET); no api_token configured "
-        "(set api_token under [sources.pipedrive] in .dlt/secrets.toml or FUNNELHOUSE_PIPEDRIVE_TOKEN); put files in "
+        "(set api_token under [sources.pipedrive] in .dlt/secrets.toml or FUNNELHOUSE_PIPEDRIVE_TOKEN); "
+        f"{ZOHO_SKIPPED.removeprefix('zoho: skipped — ')}; put files in "
         "the drop folders (or run `funnelhouse generate` for demo data, or `funnelhouse demo`) first"])
 
 

@@ -15,7 +15,7 @@ from funnelhouse.cli import app
 from ingestion.common import funnel
 from ingestion.run import IngestOptions, ingest_source
 from support.inputs import FIXTURES, copy_project
-from support.skip_lines import HUBSPOT_SKIPPED, PIPEDRIVE_SKIPPED, SALESFORCE_SKIPPED
+from support.skip_lines import HUBSPOT_SKIPPED, PIPEDRIVE_SKIPPED, SALESFORCE_SKIPPED, ZOHO_SKIPPED
 
 runner = CliRunner()
 AS_OF = date(2025, 6, 30)
@@ -95,12 +95,13 @@ def test_ingest_with_only_spreadsheets_exits_zero_warns_about_unmapped_files_and
     result = ingest_cli(inputs, tmp_path / "w.duckdb")
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[-7:] == [
+    assert lines[-8:] == [
         f"forms: skipped — no input files in {inputs / 'forms'}",
         "spreadsheets: loaded 14 of 21 rows, quarantined 7 of 21, 1 input not read",
         HUBSPOT_SKIPPED,
         SALESFORCE_SKIPPED,
         PIPEDRIVE_SKIPPED,
+        ZOHO_SKIPPED,
         "See what was quarantined, and how to fix it: funnelhouse quarantine",
         "warning: spreadsheets: 1 file matches no entry of mapping.yaml, add an entry for: 客户名单.csv",
     ]
@@ -157,6 +158,7 @@ def test_ingest_exit_codes_for_nothing_to_read_rejected_files_and_configuration_
         HUBSPOT_SKIPPED,
         SALESFORCE_SKIPPED,
         PIPEDRIVE_SKIPPED,
+        ZOHO_SKIPPED,
         "error: nothing could be read: no source had a readable input (see the lines above)",
     ]
     (inputs / "forms" / "export").mkdir(parents=True)

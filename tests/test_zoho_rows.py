@@ -107,7 +107,9 @@ def test_accounts_contacts_users():
 
 
 def test_stage_history_keeps_the_backward_move_and_the_skip():
-    history = json.loads((FIXTURES / "Stage_History.json").read_text())
+    history: dict[str, list[dict]] = {}
+    for record in _lines("Stage_History.jsonl"):  # the seed's deal_id names the parent deal (the API omits it)
+        history.setdefault(record.pop("deal_id"), []).append(record)
     stages = {deal: [rows.stage_history_reader(deal)(record)["stage"] for record in records]
               for deal, records in history.items()}
     # D1 moves back from Value Proposition to Needs Analysis; D2 skips from Qualification to Proposal/Price Quote
@@ -127,26 +129,28 @@ def test_stage_history_keeps_the_backward_move_and_the_skip():
 
 
 def test_stages_of_both_pipelines_with_probability_and_forecast_type():
+    # the pipelines' maps (v8.0/pipeline.json) carry no probability: the Stage picklist of settings/fields does
     pipelines = json.loads((FIXTURES / "pipelines.json").read_text())["pipeline"]
-    found = [row for pipeline in pipelines for row in rows.stage_rows(pipeline)]
+    picklist = rows.stage_probabilities(json.loads((FIXTURES / "fields_Deals.json").read_text())["fields"])
+    assert len(picklist) == 12 and picklist["Value Proposition"] == 40
+    found = [row for pipeline in pipelines for row in rows.stage_rows(pipeline, picklist)]
     assert len(found) == 12  # Standard 9 + Renewals 3
     assert [(row["stage_name"], row["display_order"], row["probability"], row["forecast_type"])
             for row in found if row["pipeline_name"] == "Renewals"] == [
         ("Renewal Due", 1, Decimal("50"), "Open"), ("Renewed", 2, Decimal("100"), "Closed Won"),
         ("Churned", 3, Decimal("0"), "Closed Lost")]
     assert found[6]["id"] == "5725767000000091023:5725767000000093007" and found[6]["pipeline_default"] is True
-    # a map without probability takes the Stage picklist's (GET /settings/fields?module=Deals)
-    bare = {**pipelines[1], "maps": [{k: v for k, v in pipelines[1]["maps"][0].items() if k != "probability"}]}
-    picklist = rows.stage_probabilities([{"api_name": "Deal_Name"}, {"api_name": "Stage", "pick_list_values": [
-        {"actual_value": "Renewal Due", "probability": 55}]}])
-    assert rows.stage_rows(bare, picklist)[0]["probability"] == Decimal("55")
+    assert (found[6]["stage_name"], found[6]["forecast_category_name"]) == ("Closed Won", "Closed")
+    # a map's own probability wins; without either, the probability is null
+    own = {**pipelines[1], "maps": [{**pipelines[1]["maps"][0], "probability": 55}]}
+    assert rows.stage_rows(own, picklist)[0]["probability"] == Decimal("55")
+    assert rows.stage_rows(pipelines[1])[0]["probability"] is None
     with pytest.raises(FieldError, match="no list of stages"):
         rows.stage_rows({"id": "1"})
 
 
 def test_deleted_records_carry_module_and_time():
-    deleted = json.loads((FIXTURES / "deleted.json").read_text())
-    found = [rows.deleted_reader(module)(item) for module, items in deleted.items() for item in items]
+    found = [rows.deleted_reader()(item) for item in _lines("deleted.jsonl")]  # the seed's module key
     assert [(row["module"], row["id"], row["type"]) for row in found] == [
         ("Deals", "5725767000000540006", "recycle"), ("Leads", "5725767000000510005", "permanent")]
     assert found[0]["deleted_time"] == datetime(2025, 11, 21, 3, 45, tzinfo=UTC)  # 09:15+05:30
@@ -159,3 +163,21 @@ def test_a_lookup_that_is_not_an_object_is_quarantined():
         rows.READERS["deals"]()({**deal, "Owner": ["x"]})
     with pytest.raises(FieldError, match="the deal record has no id"):
         rows.READERS["deals"]()({k: v for k, v in deal.items() if k != "id"})
+
+
+def test_stage_items_one_per_stage_and_a_pipeline_without_stages_quarantined():
+    pipeline = json.loads((FIXTURES / "pipelines.json").read_text())["pipeline"][1]
+    asked = []
+
+    def probabilities() -> dict:
+        asked.append(1)
+        return {"Renewal Due": 50}
+
+    items = rows.stage_items(pipeline, probabilities)
+    assert [rows.stage_item_row(item)["probability"] for item in items] == [Decimal("50"), None, None]
+    assert len(asked) == 3  # asked per stage without its own; the source caches the one request
+    assert rows.stage_items({**pipeline, "maps": [{**pipeline["maps"][0], "probability": 5}]}, probabilities)[0][
+        "pipeline"]["maps"][0]["probability"] == 5 and len(asked) == 3
+    (bad,) = rows.stage_items({"id": "9", "display_value": "Broken"}, probabilities)
+    with pytest.raises(FieldError, match="no list of stages"):
+        rows.stage_item_row(bad)

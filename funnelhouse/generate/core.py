@@ -22,7 +22,9 @@ from .sheets import (
 )
 from .timeline import Timeline, scaled_count
 from .vendor_plan import VendorPlan
-from .vendor_vocab import EUROPE, US
+from .vendor_vocab import EUROPE, US, ZOHO_US
+from .zoho import SHAPES as ZOHO_SHAPES
+from .zoho import write_zoho
 from .writers import FileLog
 
 # Sizes at scale 1; everything except the sales team grows linearly with `scale`.
@@ -38,6 +40,7 @@ BASE_UNIVERSE_COMPANIES = 600
 # beyond the converted ones (Pipedrive has no leads here).
 BASE_SALESFORCE = (70, 110, 150, 90)
 BASE_PIPEDRIVE = (60, 100, 120, 0)
+BASE_ZOHO = (50, 80, 100, 40)  # Zoho: accounts, contacts, deals, leads beyond the converted ones
 
 
 def vendor_team_size(scale: float) -> int:
@@ -107,6 +110,11 @@ def generate(
     ):
         sizes = (vendor_team_size(scale), *(scaled_count(n, scale, minimum=0 if n == 0 else 1) for n in base))
         counts.update(write(out_dir, VendorPlan(seed, region, universe, timeline, leads, sizes, shapes), log))
+
+    # The Zoho team (US, USD): its own org, counted apart (zoho_*).
+    zoho_sizes = (vendor_team_size(scale), *(scaled_count(n, scale) for n in BASE_ZOHO))
+    zoho_plan = VendorPlan(seed, ZOHO_US, universe, timeline, leads, zoho_sizes, ZOHO_SHAPES)
+    counts.update(write_zoho(out_dir, zoho_plan, log))
 
     counts.update(
         {

@@ -1,4 +1,4 @@
-"""Names, places and phone styles of the sales teams outside China (a US team, a European team)."""
+"""Names, places and phone styles of the sales teams outside China (two US teams, a European team)."""
 
 from __future__ import annotations
 
@@ -271,6 +271,8 @@ EUROPE = Region(
     person_base=80_000_000,
     user_domain="fh-demo.eu",
 )
+# The Zoho team: US sellers in Chicago (Central time), their own seeded streams and people apart from the others'.
+ZOHO_US = US._replace(key="zoho", utc_offset_hours=-6, person_base=87_000_000, user_domain="fh-demo-zoho.com")
 
 
 def ascii_token(text: str) -> str:

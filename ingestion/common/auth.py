@@ -35,7 +35,8 @@ def _hidden(value: Any) -> str:
 
 @configspec
 class TokenEndpointAuth(OAuth2ClientCredentials):
-    """OAuth 2.0 from a token endpoint (`access_token_url`, e.g. https://<my domain>/services/oauth2/token).
+    """OAuth 2.0 from a token endpoint (`access_token_url`, e.g. https://<my domain>/services/oauth2/token, Zoho's
+    https://accounts.zoho.com/oauth/v2/token with `scheme` "Zoho-oauthtoken" and `instance_url_key` "api_domain").
 
     `grant_type` "client_credentials" sends client_id and client_secret; "refresh_token" sends them with
     `refresh_token`. The answer's `access_token` is sent as a bearer token and its `instance_url` (Salesforce) is
@@ -49,6 +50,8 @@ class TokenEndpointAuth(OAuth2ClientCredentials):
     vendor: str = "the API"
     check: str = "the client id, client secret and refresh token in .dlt/secrets.toml"
     instance_url: Annotated[Optional[str], NotResolved()] = None
+    scheme: str = "Bearer"  # Authorization: <scheme> <token> (Zoho: Zoho-oauthtoken)
+    instance_url_key: str = "instance_url"  # the answer's key naming the API's URL (Zoho: api_domain)
     default_token_expiration: int = 7200  # Salesforce's answer has no expires_in; its default session is 2 hours
 
     def __post_init__(self) -> None:
@@ -86,11 +89,15 @@ class TokenEndpointAuth(OAuth2ClientCredentials):
             answer = response.json()
         except ValueError:
             answer = None
+        if isinstance(answer, dict) and answer.get("error") and not answer.get("access_token"):  # Zoho: 200
+            raise FunnelhouseError(f"{self.vendor} token endpoint refused the {self.grant_type} grant "
+                                   f"({answer['error']}): check {self.check}")
         if not isinstance(answer, dict) or not answer.get("access_token"):
             raise FunnelhouseError(f"{self.vendor} token endpoint answered without an access_token: check "
                                    f"access_token_url ({self.access_token_url})")
         self.parse_native_representation(self.parse_access_token(answer))
-        self.instance_url = str(answer["instance_url"]).rstrip("/") if answer.get("instance_url") else None
+        named = answer.get(self.instance_url_key)
+        self.instance_url = str(named).rstrip("/") if named else None
         import pendulum
 
         self.token_expiry = pendulum.now().add(seconds=self.parse_expiration_in_seconds(answer))
@@ -102,6 +109,7 @@ class TokenEndpointAuth(OAuth2ClientCredentials):
 
     def __call__(self, request: PreparedRequest) -> PreparedRequest:
         request = super().__call__(request)
+        request.headers["Authorization"] = f"{self.scheme} {self.access_token}"
         # first among the response hooks: the source's response actions see the answer after the one refresh
         request.hooks.setdefault("response", []).insert(0, self._refresh_once)
         return request
@@ -118,7 +126,7 @@ class TokenEndpointAuth(OAuth2ClientCredentials):
         response.close()
         self.obtain_token()
         retry = response.request.copy()
-        retry.headers["Authorization"] = f"Bearer {self.access_token}"
+        retry.headers["Authorization"] = f"{self.scheme} {self.access_token}"
         setattr(retry, REFRESHED, True)
         again = response.connection.send(retry, **kwargs)
         again.history.append(response)

@@ -1,4 +1,5 @@
-"""rest_api configuration pieces every CRM source shares: the paging styles as paginator configs, the defaults said
+"""rest_api configuration pieces every CRM source shares: the paging styles as paginator configs (and Zoho's page then
+page_token, a paginator of its own), the defaults said
 once per source (data selector, response actions, primary key), and the session (retries, limiter, one-line errors,
 fast JSON bodies)."""
 from __future__ import annotations
@@ -6,8 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+from dlt.common import jsonpath
+from dlt.sources.helpers.rest_client.paginators import BasePaginator
+from requests import Request, Response
 
-from ingestion.common.api_errors import explained_send
+from ingestion.common.api_errors import explained_send, path_of
+from ingestion.common.errors import FunnelhouseError
 from ingestion.common.http import rest_session
 from ingestion.common.limits import Limiter
 from ingestion.common.vendor import Vendor
@@ -81,3 +86,54 @@ def api_session(vendor: Vendor, limiter: Limiter | None = None) -> Any:
         limiter.install(session)
     session.send = orjson_bodies(explained_send(vendor, session.send))
     return session
+
+
+class PageThenTokenPaginator(BasePaginator):
+    """Zoho CRM's paging: `page` / `per_page` for the first `page_limit` records, then `page_token` (the body's
+    `info.next_page_token`) in place of `page`, as Get Records refuses a page past the 2,000th record. Paging stops
+    when `info.more_records` is false (or missing, or the body has none: a 204 / 304 without content)."""
+
+    def __init__(self, per_page: int = 200, page_limit: int = 2000, page_param: str = "page",
+                 token_param: str = "page_token", more_path: str = "info.more_records",
+                 token_path: str = "info.next_page_token") -> None:
+        super().__init__()
+        self.per_page, self.page_limit = per_page, page_limit
+        self.page_param, self.token_param = page_param, token_param
+        self.more_path, self.token_path = jsonpath.compile_path(more_path), jsonpath.compile_path(token_path)
+        self.page, self.token = 1, None
+
+    def init_request(self, request: Request) -> None:
+        self._has_next_page, self.page, self.token = True, 1, None
+        request.params = {**(request.params or {}), self.page_param: 1, "per_page": self.per_page}
+        request.params.pop(self.token_param, None)
+
+    def update_state(self, response: Response, data: list[Any] | None = None) -> None:
+        try:
+            body = response.json() if response.content else {}
+        except ValueError:
+            body = {}
+        more = jsonpath.find_values(self.more_path, body)
+        if not (more and more[0] is True):
+            self._has_next_page = False
+            return
+        self.page += 1
+        if self.token is not None or self.page * self.per_page > self.page_limit:
+            tokens = jsonpath.find_values(self.token_path, body)
+            if not tokens or not tokens[0]:
+                raise FunnelhouseError(f"{path_of(response)}: more records after record {self.page_limit:,} but "
+                                       f"no {self.token_path} to page on with {self.token_param}")
+            self.token = str(tokens[0])
+
+    def update_request(self, request: Request) -> None:
+        if self.token is None:
+            request.params[self.page_param] = self.page
+        else:
+            request.params.pop(self.page_param, None)
+            request.params[self.token_param] = self.token
+
+
+def page_then_token(per_page: int = 200, page_limit: int = 2000) -> PageThenTokenPaginator:
+    """Zoho's page -> page_token paging: a new paginator for one resource's `endpoint.paginator` (rest_api's
+    dict configs take only its own paginator types; a child resource's is copied per parent record by rest_api,
+    a listing's is its own)."""
+    return PageThenTokenPaginator(per_page, page_limit)

@@ -14,7 +14,8 @@ from ingestion.common.errors import FunnelhouseError
 def vendor_message(response: Response) -> str:
     """The vendor's own words from an error body, one line (never a token): HubSpot's `message`, Pipedrive's
     `error` (`{"success": false, "error": ...}`), an OAuth `error_description` / `error`, Salesforce's list
-    `[{"message": ..., "errorCode": ...}]` as "errorCode: message"; '' when the body says nothing readable."""
+    `[{"message": ..., "errorCode": ...}]` as "errorCode: message", Zoho's `{"code", "message", "status": "error"}` as
+    "code: message"; '' when the body says nothing readable."""
     try:
         body = response.json()
     except ValueError:
@@ -24,6 +25,8 @@ def vendor_message(response: Response) -> str:
     if not isinstance(body, dict):
         return ""
     code = body.get("errorCode")
+    if code is None and body.get("status") == "error":  # Zoho: {"code", "details", "message", "status": "error"}
+        code = body.get("code")
     text = body.get("message") or body.get("error_description") or body.get("error")
     if isinstance(text, dict):  # {"error": {"message": ...}}
         text = text.get("message")

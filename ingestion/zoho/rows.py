@@ -194,6 +194,27 @@ def stage_rows(pipeline: Any, probabilities: dict[str, Any] | None = None) -> li
     return found
 
 
+def stage_items(pipeline: Any, probabilities: Callable[[], dict[str, Any]]) -> list[dict[str, Any]]:
+    """One item {id, pipeline with that one stage in `maps`} per stage of a pipeline, for stage_item_row (each
+    counted and, when bad, quarantined alone); a stage without its own probability gets the picklist's
+    (`probabilities()`, called only then). A pipeline without a list of stages is one item, quarantined."""
+    maps = pipeline.get("maps") if isinstance(pipeline, dict) else None
+    if not isinstance(maps, list):
+        return [{"id": None, "pipeline": pipeline}]
+    items = []
+    for stage in maps:
+        if isinstance(stage, dict) and "probability" not in stage:
+            stage = {**stage, "probability": probabilities().get(str(stage.get("actual_value")))}
+        items.append({"id": stage.get("id") if isinstance(stage, dict) else None,
+                      "pipeline": {**pipeline, "maps": [stage]}})
+    return items
+
+
+def stage_item_row(item: Any) -> Row:
+    """The row of one stage_items item."""
+    return stage_rows(item.get("pipeline") if isinstance(item, dict) else item)[0]
+
+
 def stage_probabilities(fields: Iterable[Any]) -> dict[str, Any]:
     """{actual_value: probability} of the Deals' Stage picklist (GET /crm/v8/settings/fields?module=Deals)."""
     for field in fields:

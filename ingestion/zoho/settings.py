@@ -34,9 +34,10 @@ DATA_CENTRES = {
 }
 CURSOR_FIELD = "Modified_Time"  # every module's record; sent back as If-Modified-Since (ISO 8601 with offset)
 DELETED_TYPE = "all"  # Get Deleted Records: all | recycle | permanent
-# Zoho's API limits are credits per 24 hours by edition (Enterprise: 50,000 + 1,000 per user license, capped at
-# 5,000,000; Get Records is 1 credit per call of up to 200 records), and concurrency per org (Enterprise 20);
-# a spent limit answers 429 TOO_MANY_REQUESTS.
+# Zoho's API limits (zoho.com/crm/developer/docs/api/api-limits.html): credits per rolling 24 hours by edition
+# (Enterprise / Zoho One: 15,000 + 1,000 per user license, at most 1,000,000; Ultimate: 15,000 + 2,000 per user,
+# no maximum), 1 credit per Get Records / related / deleted call of up to 200 records, and a concurrency limit per
+# org; a spent limit answers 429 TOO_MANY_REQUESTS.
 RETRY_AFTER_CAP_SECONDS = 300
 
 

@@ -8,3 +8,8 @@ SALESFORCE_SKIPPED = ("salesforce: skipped — no login_url/client_id/client_sec
                       "under [sources.salesforce] in .dlt/secrets.toml or FUNNELHOUSE_SALESFORCE_CLIENT_SECRET)")
 PIPEDRIVE_SKIPPED = ("pipedrive: skipped — no api_token configured (set api_token under [sources.pipedrive] in "
                      ".dlt/secrets.toml or FUNNELHOUSE_PIPEDRIVE_TOKEN)")
+ZOHO_SKIPPED = ("zoho: skipped — no accounts_url/client_id/client_secret/refresh_token configured (set accounts_url "
+                "under [sources.zoho] in .dlt/config.toml or FUNNELHOUSE_ZOHO_ACCOUNTS_URL; client_id under "
+                "[sources.zoho] in .dlt/secrets.toml or FUNNELHOUSE_ZOHO_CLIENT_ID; client_secret under [sources.zoho] "
+                "in .dlt/secrets.toml or FUNNELHOUSE_ZOHO_CLIENT_SECRET; refresh_token under [sources.zoho] in "
+                ".dlt/secrets.toml or FUNNELHOUSE_ZOHO_REFRESH_TOKEN)")
