@@ -274,6 +274,8 @@ def test_clear_emails_and_phones_stay_in_the_email_and_phone_columns(crm_build) 
               if schema != "staging" or table in MODELS]
     found = set()
     for schema, table in tables:
+        if not query(crm_build.warehouse, f"select count(*) from {schema}.{table}")[0][0]:
+            continue  # an empty model (Zoho's, the YAML CRMs') holds nothing in clear
         columns = [name for (name,) in query(crm_build.warehouse, f"""
             select column_name from information_schema.columns
             where table_schema = '{schema}' and table_name = '{table}'""")]
