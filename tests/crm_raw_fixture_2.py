@@ -56,7 +56,8 @@ ZOHO_USERS = [
 ZOHO_ACCOUNTS = [
     {"id": A1, "Account_Name": "Huaxin Software", "Account_Type": "Customer", "Industry": "Technology",
      "Employees": 200, "Annual_Revenue": 5000000, "Website": "https://www.huaxin.example/", "Phone": "+1 555 0100",
-     "Billing_City": "Shanghai", "Billing_Country": "China", "Parent_Account": None, "Owner": _lookup("Patricia Boyle", U1),
+     "Billing_City": "Shanghai", "Billing_Country": "China", "Parent_Account": None,
+     "Owner": _lookup("Patricia Boyle", U1),
      "Created_Time": "2025-09-01T09:00:00-07:00", "Modified_Time": "2025-09-01T09:00:00-07:00"},
     {"id": A2, "Account_Name": "Chemel Industries", "Account_Type": "Prospect", "Industry": "Manufacturing",
      "Employees": 40, "Website": None, "Owner": _lookup("Ravi Menon", U2),

@@ -5,8 +5,6 @@ fxiaoke contact and an acme contact; the same rows on Postgres. (Without any of 
 tests/test_crm_staging.py.)"""
 from __future__ import annotations
 
-import os
-from datetime import datetime, timezone
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -15,7 +13,7 @@ import pytest
 from crm_raw_fixture_2 import ACME_STAGE_MAP, D_BAD, D_DELETED, D_LOST, D_WON, L1, L2, load_crm_raw_2
 from ingestion.common.shaping import stable_number
 from support.inputs import copy_project
-from support.postgres import REQUIRE_ENV, PostgresUnavailable, find_bindir, throwaway_postgres
+from support.crm_builds import differing_rows, postgres_build
 from support.warehouse import query
 
 AS_OF = "2026-03-31"
@@ -234,55 +232,14 @@ def test_clear_emails_and_phones_stay_in_staging(build) -> None:
 
 
 # ---------------------------------------------------------------- the same models on Postgres
-def _unavailable(message: str) -> None:
-    if os.environ.get(REQUIRE_ENV) == "1":
-        pytest.fail(f"{message} ({REQUIRE_ENV}=1)")
-    pytest.skip(message)
-
-
 @pytest.fixture(scope="module")
-def postgres_build(build, tmp_path_factory: pytest.TempPathFactory):
+def postgres_crm_build(build, tmp_path_factory: pytest.TempPathFactory):
     """The fixture's raw tables loaded into a throwaway Postgres and the Zoho and YAML CRM models built there."""
-    from funnelhouse import settings
-    from funnelhouse.transform import dbt_build
-
-    if find_bindir() is None:
-        _unavailable("the PostgreSQL server is not installed: apt-get install postgresql")
     root = tmp_path_factory.mktemp("crm_staging_zoho_rest_postgres")
-    try:
-        with throwaway_postgres() as server, pytest.MonkeyPatch.context() as mp:
-            mp.setenv(settings.WAREHOUSE_KIND_ENV, "postgres")
-            mp.setenv(settings.POSTGRES_DSN_ENV, server.dsn)
-            mp.setenv("FUNNELHOUSE_DATA_DIR", str(root / "data"))
-            mp.setenv("FUNNELHOUSE_PII_SALT", PII_SALT)
-            for name in ("PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE"):
-                mp.delenv(name, raising=False)
-            load_crm_raw_2(None, root / "pipelines", kind="postgres")
-            statuses = dbt_build(root / "not_used.duckdb", as_of=AS_OF, select=SELECT, project_dir=_project(root))
-            yield SimpleNamespace(server=server, statuses=statuses)
-    except PostgresUnavailable as error:  # raised before the server starts, never after the yield
-        _unavailable(str(error))
+    yield from postgres_build(root, load_crm_raw_2, _project(root), SELECT, AS_OF, PII_SALT)
 
 
-def _comparable(value: object) -> object:
-    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
-        return Decimal(str(value)).quantize(Decimal("0.000001"))
-    if isinstance(value, datetime) and value.tzinfo is not None:
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
-    return value
-
-
-def test_postgres_builds_the_same_rows(build, postgres_build) -> None:
-    assert sorted(set(postgres_build.statuses.values())) == ["pass", "success"]
-    different = {}
-    for schema, model in [("staging", m) for m in STAGING] + [("intermediate", m) for m in INTERMEDIATE]:
-        columns = [name for (name,) in query(build.warehouse, f"""
-            select column_name from information_schema.columns
-            where table_schema = '{schema}' and table_name = '{model}' order by ordinal_position""")
-                   if not name.endswith(("load_id", "quarantined_at", "reconciled_at"))]  # the run's own
-        select = f"select {', '.join(columns)} from {schema}.{model}"
-        duck = sorted((tuple(map(_comparable, row)) for row in query(build.warehouse, select)), key=repr)
-        postgres = sorted((tuple(map(_comparable, row)) for row in postgres_build.server.execute(select)), key=repr)
-        if duck != postgres or not duck:
-            different[model] = (duck, postgres)
-    assert different == {}
+def test_postgres_builds_the_same_rows(build, postgres_crm_build) -> None:
+    assert sorted(set(postgres_crm_build.statuses.values())) == ["pass", "success"]
+    relations = [("staging", model) for model in STAGING] + [("intermediate", model) for model in INTERMEDIATE]
+    assert differing_rows(build.warehouse, postgres_crm_build.server, relations) == {}
