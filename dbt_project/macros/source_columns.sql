@@ -49,3 +49,12 @@
         {{ "," if not loop.last }}
     {%- endfor %}
 {%- endmacro %}
+
+{#- `columns` (name -> type key) as typed nulls, no rows: a model whose input is absent keeps its columns. -#}
+{% macro typed_empty_select(columns) -%}
+    select
+    {%- for name, type_key in columns.items() %}
+        cast(null as {{ column_type(type_key) }}) as {{ name }}{{ "," if not loop.last }}
+    {%- endfor %}
+    where 1 = 0
+{%- endmacro %}

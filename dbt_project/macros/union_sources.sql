@@ -1,7 +1,8 @@
 {#- Many sources into one canonical model (STYLE (c)). Each source ends in a model int_<source>__<entity>
     (models/intermediate/<source folder>/) that writes the canonical columns it has and nothing else;
     union_sources(entity, sources) unions them in the order of canonical_columns(entity), a column the model's
-    yml does not list as a typed null (filled_columns in macros/source_columns.sql), each row stamped with its source_name (the entry of `sources`), then the
+    yml does not list as a typed null (filled_columns in macros/source_columns.sql), each row stamped with its source_name (the entry of `sources`, or the
+    model's own source_name column when its yml lists one: int_rest_crm__* holds every YAML CRM, each row its CRM's name), then the
     columns of var('<entity>_passthrough_columns') (a customer's own fields, e.g. [{name: loss_reason_c,
     type: string}], or just the name for a string), null for a source without them.
     Adding a source = its int_<source>__<entity> models + one entry in each var of dbt_project.yml that lists the
@@ -129,18 +130,16 @@
     {%- do columns.update(passthrough_columns(entity)) -%}
     {%- if not sources %}
     {#- no source (a unit test sets the var to []): the columns, no rows -#}
-    select
-        cast(null as {{ column_type('string') }}) as source_name,
-        {%- for name, type_key in columns.items() %}
-        cast(null as {{ column_type(type_key) }}) as {{ name }}{{ "," if not loop.last }}
-        {%- endfor %}
-    where 1 = 0
+    {%- set named = {'source_name': 'string'} -%}
+    {%- do named.update(columns) %}
+    {{ typed_empty_select(named) }}
     {%- endif %}
     {%- for source in sources %}
     {%- set model_name = 'int_' ~ source ~ '__' ~ entity %}
     {%- set written = documented_columns(model_name) if execute and graph.nodes is defined else columns | list %}
+    {#- a model that unions several accounts itself (int_rest_crm__*: one per YAML CRM) names each row's #}
     select
-        '{{ source }}' as source_name,
+        {{ 'source_name' if 'source_name' in written else "'" ~ source ~ "'" }} as source_name,
         {{- filled_columns(columns, written) }}
 
     from {{ ref(model_name) }}
