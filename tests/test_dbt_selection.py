@@ -268,12 +268,13 @@ def test_a_refresh_with_nothing_new_runs_no_dbt_node(nights: SimpleNamespace) ->
         outcome = nights.runs[name]
         assert outcome.success, outcome.error
         assert {s.source: s.rows_loaded for s in outcome.load_summaries} == {
-            "forms": 0, "spreadsheets": 0, "hubspot": 0, "salesforce": 0, "pipedrive": 0}
+            "forms": 0, "spreadsheets": 0, "hubspot": 0, "salesforce": 0, "pipedrive": 0, "zoho": 0, "fxiaoke": 0}
         assert nights.counts[name] == Counter()  # no dbt invocation at all
         # no dbt asset reported as materialized: the raw tables only (every one, each run; the unconfigured
-        # Salesforce and Pipedrive report theirs with nothing loaded)
+        # Salesforce, Pipedrive, Zoho and fxiaoke report theirs with nothing loaded)
         assert {key.split("/")[0] for key in outcome.materialized} == {
-            "raw_forms", "raw_spreadsheets", "raw_hubspot", "raw_salesforce", "raw_pipedrive"}
+            "raw_forms", "raw_spreadsheets", "raw_hubspot", "raw_salesforce", "raw_pipedrive", "raw_zoho",
+            "raw_fxiaoke"}
     # the fixtures' 16 leads (typeform 3, jinshuju 2, export 2, HubSpot contacts 9), no serving copy published yet
     assert nights.leads["same"] == (16, None)
 
@@ -282,7 +283,7 @@ def test_a_night_with_one_new_forms_file_runs_the_forms_downstream_set(nights: S
     outcome = nights.runs["forms"]
     assert outcome.success, outcome.error
     assert {s.source: s.rows_loaded for s in outcome.load_summaries} == {
-        "forms": 1, "spreadsheets": 0, "hubspot": 0, "salesforce": 0, "pipedrive": 0}
+        "forms": 1, "spreadsheets": 0, "hubspot": 0, "salesforce": 0, "pipedrive": 0, "zoho": 0, "fxiaoke": 0}
     assert nights.counts["forms"] == Counter(FORMS_NIGHT)
     ran = run_ids(outcome, nights.target)
     assert {"model.funnelhouse.stg_forms__form_submissions", "model.funnelhouse.fct_leads",
@@ -302,7 +303,7 @@ def test_a_killed_build_is_redone_whole_by_the_next_refresh(nights: SimpleNamesp
     assert outcome.success, outcome.error
     # the killed refresh loaded WS-900002 and built part of the forms-downstream set: this one loads nothing and
     # builds that whole set again
-    assert [s.rows_loaded for s in outcome.load_summaries] == [0, 0, 0, 0, 0]  # Salesforce, Pipedrive skipped
+    assert [s.rows_loaded for s in outcome.load_summaries] == [0] * 7  # Salesforce, Pipedrive, Zoho, fxiaoke skipped
     assert nights.counts["redo"] == Counter(FORMS_NIGHT)
     assert nights.leads["redo"] == (18, 18)  # and WS-900002
     with duckdb.connect(str(nights.resource.warehouse_path()), read_only=True) as connection:
