@@ -22,30 +22,7 @@ accounts as (
 
 final as (
 
-    select
-        'salesforce_contact' as record_source,
-        contacts.contact_id as record_id,
-        contacts.email_hash,
-        contacts.phone_hash,
-        contacts.contact_name_key as name_key,
-        accounts.company_name_key
-
-    from contacts
-
-    left join accounts
-        on contacts.account_id = accounts.account_id
-
-    union all
-
-    select
-        'salesforce_lead' as record_source,
-        lead_id as record_id,
-        email_hash,
-        phone_hash,
-        lead_name_key as name_key,
-        company_name_key
-
-    from leads
+    {{ crm_contact_and_lead_people('salesforce') }}
 
 )
 

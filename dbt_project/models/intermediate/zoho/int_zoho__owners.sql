@@ -10,17 +10,7 @@ users as (
 
 final as (
 
-    select
-        {{ dbt.concat(["'zoho:'", "user_id"]) }} as owner_id,
-        user_id as owner_source_id,
-        user_name as owner_name,
-        {{ person_name_key(dbt.concat(["coalesce(last_name, '')", "coalesce(first_name, '')"])) }}
-            as owner_name_key_surname_first,
-        {{ person_name_key(dbt.concat(["coalesce(first_name, '')", "coalesce(last_name, '')"])) }}
-            as owner_name_key_given_first,
-        not is_active as is_archived
-
-    from users
+    {{ crm_user_owners('zoho') }}
 
 )
 
