@@ -414,6 +414,12 @@ def _intermediate__deal_coverage(context: BuildContext) -> list[Expectation]:
             max_share=MAX_EXCLUDED_DEAL_SHARE,
         ),
         is_null(
+            "mapping_gap",
+            "every deal's stage is in dbt_project/seeds/funnel/funnel_stage_map.csv (a deal in an unmapped stage is "
+            "left out of the marts)",
+            severity=WARN,
+        ),
+        is_null(
             "unknown_channel",
             f"at most {MAX_UNKNOWN_CHANNEL_SHARE:.0%} of the deals have a channel value channel_map does not know "
             "(values listed: add them to dbt_project/seeds/funnel/channel_map.csv)",
