@@ -199,7 +199,9 @@ def record_failure(pipeline: dlt.Pipeline, reconciliation: Reconciliation, error
         rows = [{**asdict(InputTally(reconciliation.source, "(run)", "run", status="failed", detail=reason[:1000])),
                  "load_id": None, "reconciled_at": datetime.now(timezone.utc)}]
     try:
-        pipeline.run([dlt.resource(rows, name=RECONCILIATION_TABLE, write_disposition="append")],
+        # load_id typed: a run failing before any load has none, and dlt would warn about an all-null column
+        pipeline.run([dlt.resource(rows, name=RECONCILIATION_TABLE, write_disposition="append",
+                                   columns={"load_id": {"data_type": "text"}})],
                      loader_file_format=file_format)
     except Exception:  # noqa: BLE001 - the warehouse cannot be written to: the run's own error is what to report
         if pipeline.has_pending_data:
