@@ -22,7 +22,11 @@ ROOT = Path(__file__).resolve().parents[1]
 CRM_TABLES = {"salesforce": ["accounts", "contacts", "leads", "opportunities", "opportunity_history",
                               "opportunity_stages", "quarantine", "reconciliation", "users"],
               "pipedrive": ["deal_stage_changes", "deals", "organizations", "persons", "pipelines", "quarantine",
-                            "reconciliation", "stages", "users"]}
+                            "reconciliation", "stages", "users"],
+              "zoho": ["accounts", "contacts", "deal_stage_history", "deals", "deleted_records", "leads", "quarantine",
+                       "reconciliation", "stages", "users"],
+              "fxiaoke": ["companies", "crm_spec", "deal_stage_changes", "deals", "owners", "people", "quarantine",
+                          "reconciliation"]}
 
 
 def timeless(line: str) -> str:
@@ -49,7 +53,7 @@ def test_a_refresh_prints_one_line_per_asset_when_not_on_a_terminal(tmp_path: Pa
     lines = capsys.readouterr().out.splitlines()
     assert not outcome.success
     total = len(outcome.materialized) + len(outcome.skipped)  # 122 assets planned
-    assert timeless(lines[-1]) == f"refresh finished: 35/{total} assets materialized · 5 rows · <t> s"
+    assert timeless(lines[-1]) == f"refresh finished: 53/{total} assets materialized · 5 rows · <t> s"
     # the order of assets within a step is Dagster's: compare without the running count
     shown = sorted(re.sub(r"^refresh +\d+/", "refresh n/", timeless(line)) for line in lines[:-1])
     spreadsheets = ["companies", "deal_attributes", "deal_stage_dates", "deals", "export_deals",
@@ -64,8 +68,9 @@ def test_a_refresh_prints_one_line_per_asset_when_not_on_a_terminal(tmp_path: Pa
         + [f"refresh n/{total} assets · raw_{source}/{table} · skipped · <t> s elapsed"
            for source, tables in CRM_TABLES.items() for table in tables])
     counts = [int(re.match(r"refresh +(\d+)/", line)[1]) for line in lines[:-1]]
-    # 3 forms tables + 14 spreadsheet tables + 9 of Salesforce and 9 of Pipedrive (not configured), each counted once
-    assert sorted(set(counts)) == list(range(1, 36))
+    # 3 forms tables + 14 spreadsheet tables + 9 of Salesforce, 9 of Pipedrive, 10 of Zoho and 8 of the YAML CRM
+    # fxiaoke (not configured), each counted once
+    assert sorted(set(counts)) == list(range(1, 54))
     assert "Execution of step" not in "\n".join(lines)  # Dagster's own logs went to the log file
     assert "STEP_FAILURE" in (tmp_path / "refresh.log").read_text(encoding="utf-8")
 
