@@ -246,7 +246,8 @@ def test_expectations_on_a_forms_only_warehouse_skip_the_suites_of_tables_never_
         "raw_spreadsheets__tracker_deals", "raw_spreadsheets__export_deals", "raw_spreadsheets__export_stage_changes",
         "raw_spreadsheets__quarantine", "raw_hubspot__deals", "raw_hubspot__contacts",
         "raw_salesforce__opportunities", "raw_salesforce__opportunity_history", "raw_pipedrive__deals",
-        "raw_pipedrive__deal_stage_changes", "intermediate__int_deals__coverage", "marts__fct_deals",
+        "raw_pipedrive__deal_stage_changes", "raw_zoho__deals", "raw_zoho__deal_stage_history", "raw_fxiaoke__deals",
+        "raw_fxiaoke__deal_stage_changes", "intermediate__int_deals__coverage", "marts__fct_deals",
         "marts__fct_deal_stage_events", "marts__mart_funnel_conversion",
         "marts__mart_funnel_conversion__reconciliation", "marts__mart_stale_deals", "marts__mart_stage_velocity",
         "marts__mart_loss_reasons"]
