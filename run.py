@@ -20,7 +20,7 @@ VENV = ROOT / ".venv"
 LOCK = ROOT / "requirements.lock"
 STAMP = VENV / ".funnelhouse-installed"
 PIP_VERSION = "pip==25.3"
-SOURCE_ONLY = ("halo",)  # needed by dbt-metricflow; no wheel on PyPI
+SOURCE_ONLY = ("halo", "pyspark")  # no wheel on PyPI: halo (for dbt-metricflow), pyspark (for dbt-spark)
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 # A second, tiny environment with DuckDB 1.5 (what many BI tools bundle), for the test that opens the serving copy.
 BI_VENV = ROOT / ".venv-duckdb15"

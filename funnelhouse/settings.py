@@ -34,10 +34,14 @@ def pipelines_dir(warehouse: Path | None = None, kind: str | None = None) -> Pat
     overrides. `kind` defaults to warehouse_kind(); on postgres `warehouse` is not used."""
     if "FUNNELHOUSE_PIPELINES_DIR" in os.environ:
         return Path(os.environ["FUNNELHOUSE_PIPELINES_DIR"])
-    if (kind or warehouse_kind()) == "postgres":
+    kind = kind or warehouse_kind()
+    if kind == "postgres":
         server = postgres_settings()
         name = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"postgres_{server.host}_{server.port}_{server.database}")
         return data_dir() / "dlt_pipelines" / name
+    if kind == "spark":
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"spark_{spark_settings().warehouse_url}").strip("_")
+        return data_dir() / "dlt_pipelines" / name[-120:]
     warehouse = Path(warehouse or warehouse_path())
     return warehouse.parent / "dlt_pipelines" / warehouse.stem
 
@@ -57,13 +61,13 @@ def duckdb_config() -> dict[str, str]:
 
 # The one setting that chooses the warehouse: dlt loads into it and dbt builds on it (profiles.yml's target).
 WAREHOUSE_KIND_ENV = "FUNNELHOUSE_WAREHOUSE_KIND"
-WAREHOUSE_KINDS = ("duckdb", "postgres")
+WAREHOUSE_KINDS = ("duckdb", "postgres", "spark")
 POSTGRES_DSN_ENV = "FUNNELHOUSE_POSTGRES_DSN"
 
 
 def warehouse_kind() -> str:
-    """Which warehouse: env FUNNELHOUSE_WAREHOUSE_KIND = duckdb (default, the file warehouse_path()) or postgres
-    (the server of postgres_settings())."""
+    """Which warehouse: env FUNNELHOUSE_WAREHOUSE_KIND = duckdb (default, the file warehouse_path()), postgres
+    (the server of postgres_settings()) or spark (the folder or bucket of spark_settings())."""
     kind = os.environ.get(WAREHOUSE_KIND_ENV, "").strip().lower() or "duckdb"
     if kind not in WAREHOUSE_KINDS:
         raise ValueError(f"{WAREHOUSE_KIND_ENV} must be one of {', '.join(WAREHOUSE_KINDS)}, got {kind!r}")
@@ -125,6 +129,70 @@ def _port(value: str, name: str) -> int:
         return int(value)
     except ValueError:
         raise ValueError(f"{name} must be a port number, got {value!r}") from None
+
+
+# Spark: dlt writes each raw dataset as Parquet under <warehouse>/raw, dbt-spark keeps its tables under
+# <warehouse>/tables; the local metastore (Derby: one JVM at a time) lives in the data folder.
+SPARK_WAREHOUSE_ENV = "FUNNELHOUSE_SPARK_WAREHOUSE"
+SPARK_METHODS = ("session", "thrift")
+SPARK_FILE_FORMATS = ("parquet", "delta")
+
+
+@dataclass(frozen=True)
+class SparkSettings:
+    """Where the Spark warehouse is and how dbt reaches Spark. No secret is held here (a Thrift server's password,
+    or a bucket's keys, come from the environment of Spark / dlt)."""
+
+    warehouse_url: str  # a local folder or s3://, abfss://, gs:// URL
+    method: str = "session"  # dbt-spark's method: session (in-process, local[*]) or thrift (a Spark Thrift Server)
+    master: str = "local[*]"
+    host: str = "localhost"
+    port: int = 10000
+    file_format: str = "parquet"  # delta: where the cluster has Delta (Databricks); not exercised by the tests
+    metastore_dir: str = ""  # Derby's home for the local metastore (session method)
+
+    @property
+    def is_local(self) -> bool:
+        return "://" not in self.warehouse_url or self.warehouse_url.startswith("file://")
+
+    def _url(self, name: str) -> str:
+        base = self.warehouse_url.rstrip("/")
+        return f"{base}/{name}" if "://" in base else str(Path(base) / name)
+
+    @property
+    def raw_url(self) -> str:
+        """dlt's filesystem bucket: one folder per raw dataset (raw_<source>) below it."""
+        return self._url("raw")
+
+    @property
+    def tables_url(self) -> str:
+        """spark.sql.warehouse.dir: dbt's schemas and tables (Parquet) below it."""
+        return self._url("tables")
+
+
+def spark_settings() -> SparkSettings:
+    """The Spark warehouse: env FUNNELHOUSE_SPARK_WAREHOUSE (a folder, or s3:// abfss:// gs://; default
+    <data>/spark), FUNNELHOUSE_SPARK_METHOD (session | thrift), FUNNELHOUSE_SPARK_MASTER (default local[*]),
+    FUNNELHOUSE_SPARK_HOST / FUNNELHOUSE_SPARK_PORT (thrift, default localhost:10000), FUNNELHOUSE_SPARK_FILE_FORMAT
+    (parquet | delta), FUNNELHOUSE_SPARK_METASTORE (Derby's folder, default <data>/spark_metastore)."""
+    env = os.environ
+    url = env.get(SPARK_WAREHOUSE_ENV, "").strip() or str(data_dir() / "spark")
+    if "://" not in url:
+        url = str(Path(url).expanduser().resolve())
+    method = env.get("FUNNELHOUSE_SPARK_METHOD", "").strip().lower() or "session"
+    if method not in SPARK_METHODS:
+        raise ValueError(f"FUNNELHOUSE_SPARK_METHOD must be one of {', '.join(SPARK_METHODS)}, got {method!r}")
+    file_format = env.get("FUNNELHOUSE_SPARK_FILE_FORMAT", "").strip().lower() or "parquet"
+    if file_format not in SPARK_FILE_FORMATS:
+        raise ValueError(f"FUNNELHOUSE_SPARK_FILE_FORMAT must be one of {', '.join(SPARK_FILE_FORMATS)}, "
+                         f"got {file_format!r}")
+    metastore = env.get("FUNNELHOUSE_SPARK_METASTORE", "").strip() or str(data_dir() / "spark_metastore")
+    return SparkSettings(
+        warehouse_url=url, method=method, master=env.get("FUNNELHOUSE_SPARK_MASTER", "").strip() or "local[*]",
+        host=env.get("FUNNELHOUSE_SPARK_HOST", "").strip() or "localhost",
+        port=_port(env.get("FUNNELHOUSE_SPARK_PORT", "").strip() or "10000", "FUNNELHOUSE_SPARK_PORT"),
+        file_format=file_format, metastore_dir=str(Path(metastore).expanduser().resolve()),
+    )
 
 
 # The salt of the contact hashes (email_hash, phone_hash: dbt_project/macros/pii.sql). A secret: without it anyone
