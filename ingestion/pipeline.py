@@ -79,9 +79,18 @@ def make_pipeline(
 ) -> dlt.Pipeline:
     """The pipeline `funnelhouse_<source>` loading the dataset `raw_<source>` of the warehouse: the DuckDB file
     `warehouse`, or the Postgres database of settings.postgres_settings() when `kind` (default
-    settings.warehouse_kind()) is postgres."""
+    settings.warehouse_kind()) is postgres, or dlt's filesystem destination at spark_settings().raw_url (Parquet files,
+    dlt's default layout `{table_name}/{load_id}.{file_id}.{ext}`) when it is spark.
+
+    On a filesystem destination without table_format, dlt 1.31 loads a merge resource as append: it logs "Falling
+    back to `append`" per table, ignores the hard_delete hint (the marker rows are written like any other row) and
+    sets no _dlt_root_id on nested tables; the dlt schema keeps the merge hints. The current rows are computed on
+    read from those hints by the views of funnelhouse.warehouse.spark_raw (registered after each load)."""
     kind = kind or settings.warehouse_kind()
-    if kind == "postgres":
+    if kind == "spark":
+        destination = dlt.destinations.filesystem(bucket_url=settings.spark_settings().raw_url)
+        pipelines_dir = pipelines_dir or settings.pipelines_dir(kind=kind)
+    elif kind == "postgres":
         server = settings.postgres_settings()
         destination = dlt.destinations.postgres(credentials={
             "host": server.host, "port": server.port, "username": server.user, "password": server.password,
@@ -111,6 +120,11 @@ def loader_file_format(pipeline: dlt.Pipeline) -> str:
     same 2 s of extract and normalize before), but its writer counts cells as rows (dlt-hub/dlt#4461), which breaks
     the cross-check of normalized rows against the source's tally."""
     return "insert_values" if pipeline.destination.destination_type.endswith(".postgres") else "parquet"
+
+
+def is_filesystem(pipeline: dlt.Pipeline) -> bool:
+    """Whether the pipeline loads files (kind spark) rather than a SQL warehouse."""
+    return pipeline.destination.destination_type.endswith(".filesystem")
 
 
 def normalize_workers(rows: int) -> int:
@@ -159,8 +173,9 @@ def run_source(
         pipeline.normalize(workers=normalize_workers(sum(t.rows_read for t in reconciliation.tallies.values())))
         normalized = pipeline.last_trace.last_normalize_info.row_counts if pipeline.last_trace else {}
         # before the load: a run killed between the two leaves the package, which rewrites the rows, to the next run
-        with contextlib.suppress(DatabaseUndefinedRelation):  # no quarantine table yet: nothing to heal
-            heal_quarantine(pipeline, reread_inputs(reconciliation), load_id)
+        if not is_filesystem(pipeline):  # Parquet files are never updated: spark_raw's quarantine view heals on read
+            with contextlib.suppress(DatabaseUndefinedRelation):  # no quarantine table yet: nothing to heal
+                heal_quarantine(pipeline, reread_inputs(reconciliation), load_id)
         pipeline.load()
     except PipelineStepFailed as exc:
         if not is_poisoned(exc):
