@@ -72,7 +72,7 @@ class SparkConnection:
         return [(field.name, field.dataType.simpleString()) for field in fields]
 
     def table_exists(self, schema: str, table: str) -> bool:
-        return self.raw.catalog.databaseExists(schema) and self.raw.catalog.tableExists(table, schema)
+        return self.raw.catalog.databaseExists(schema) and self.raw.catalog.tableExists(f"{schema}.{table}")
 
 
 class SparkWarehouse:

@@ -12,10 +12,13 @@ database `raw_<source>` holds one view per dlt table, the name dbt's sources rea
   unchanged/failed) are gone, what ingestion.common.quarantine.heal_quarantine deletes on the SQL warehouses;
 - replace and append tables: every row of completed loads (dlt replaces the files of a replace table itself).
 The SQL is built by pure functions (table_sql, view_sql, dataset_sql); register() runs it through this process's
-SparkSession, idempotently (external tables dropped and created again, views created or replaced).
+SparkSession, idempotently (external tables dropped and created again, views created or replaced), or, when the
+statements are those registered last, refreshes the tables (a session caches the list of files of a table).
 """
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +30,8 @@ QUARANTINE = "quarantine"
 RECONCILIATION = "reconciliation"
 LOAD_ID = "__load_id"  # the load of a row, from its file's name; never shown by the views
 HEALING_STATUSES_EXCLUDED = ("unchanged", "failed")  # a tally of these statuses did not read its input again
+
+FINGERPRINT_PROPERTY = "funnelhouse.registered"
 
 SPARK_TYPES = {
     "text": "string", "bigint": "bigint", "double": "double", "bool": "boolean", "date": "date",
@@ -191,10 +196,22 @@ def dataset_sql(schema_tables: Mapping[str, Mapping[str, Any]], dataset: str, ra
     return statements
 
 
+def registered_fingerprint(session, dataset: str) -> str:
+    """The fingerprint of the statements that last registered `dataset` (a property of `<dataset>_files`), "" when
+    it was never registered in this metastore."""
+    if not session.catalog.databaseExists(files_database(dataset)):
+        return ""
+    rows = session.sql(f"DESCRIBE DATABASE EXTENDED {quoted(files_database(dataset))}").collect()
+    properties = next((str(row[1]) for row in rows if str(row[0]).lower() == "properties"), "")
+    found = re.search(rf"\({FINGERPRINT_PROPERTY},([0-9a-f]+)\)", properties)
+    return found.group(1) if found else ""
+
+
 def register(pipeline, spark=None) -> list[str]:
     """Register the dataset of a dlt pipeline (its default schema) in the Spark catalog through this process's
     SparkSession (funnelhouse.warehouse.spark_session); returns the tables registered. A pipeline that has not
-    loaded yet registers nothing."""
+    loaded yet registers nothing. Nothing is run when the metastore holds the same statements already (their
+    fingerprint is kept as a property of `<dataset>_files`): a run that added no table or column costs one query."""
     from funnelhouse import settings
     from funnelhouse.warehouse.spark_session import spark_session
 
@@ -205,6 +222,15 @@ def register(pipeline, spark=None) -> list[str]:
         return []
     raw_url = settings.spark_settings().raw_url
     session = spark or spark_session()
-    for statement in dataset_sql(schema_tables, pipeline.dataset_name, raw_url):
-        session.sql(statement)
-    return [t.name for t in raw_tables(schema_tables)]
+    statements = dataset_sql(schema_tables, pipeline.dataset_name, raw_url)
+    fingerprint = hashlib.sha256("\n".join(statements).encode()).hexdigest()[:32]
+    tables = raw_tables(schema_tables)
+    if registered_fingerprint(session, pipeline.dataset_name) != fingerprint:
+        for statement in statements:
+            session.sql(statement)
+        session.sql(f"ALTER DATABASE {quoted(files_database(pipeline.dataset_name))} SET DBPROPERTIES "
+                    f"('{FINGERPRINT_PROPERTY}' = '{fingerprint}')")
+    else:  # a session caches the files it listed: this one reads the new files of the load
+        for table in tables:
+            session.sql(f"REFRESH TABLE {quoted(files_database(pipeline.dataset_name))}.{quoted(table.name)}")
+    return [t.name for t in tables]
