@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import time
 from dataclasses import asdict, dataclass, field
@@ -88,6 +89,7 @@ def make_pipeline(
     read from those hints by the views of funnelhouse.warehouse.spark_raw (registered after each load)."""
     kind = kind or settings.warehouse_kind()
     if kind == "spark":
+        _quiet_append_fallback()
         destination = dlt.destinations.filesystem(bucket_url=settings.spark_settings().raw_url)
         pipelines_dir = pipelines_dir or settings.pipelines_dir(kind=kind)
     elif kind == "postgres":
@@ -110,6 +112,22 @@ def make_pipeline(
         pipelines_dir=str(pipelines_dir),
         progress=progress,
     )
+
+
+class _AppendFallback(logging.Filter):
+    """Drops dlt's warnings that a filesystem destination loads merge tables as append (and so ignores their
+    hard_delete hint): on kind spark that is the design, not news for the person running `ingest`."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not (message.startswith("Falling back to `append`")
+                    or ('"hard_delete" column hint' in message and "will be ignored" in message))
+
+
+def _quiet_append_fallback() -> None:
+    dlt_logger = logging.getLogger("dlt")
+    if not any(isinstance(f, _AppendFallback) for f in dlt_logger.filters):
+        dlt_logger.addFilter(_AppendFallback())
 
 
 def loader_file_format(pipeline: dlt.Pipeline) -> str:

@@ -414,3 +414,42 @@ def test_the_sql_of_a_view_and_of_its_external_table() -> None:
     assert spark_raw.spark_type({"data_type": "decimal"}) == "decimal(38,9)"
     assert spark_raw.spark_type({"data_type": "decimal", "precision": 18, "scale": 2}) == "decimal(18,2)"
     assert spark_raw.spark_type({"data_type": "timestamp", "timezone": False}) == "timestamp_ntz"
+
+
+# --- the CRM sources (Salesforce, Pipedrive, Zoho, YAML CRMs) -----------------------------------------------------
+
+CRMS = ("salesforce", "pipedrive", "zoho", "fxiaoke", "acme")
+
+
+@pytest.fixture(scope="module")
+def crm_loads(spark_jvm: Path) -> SimpleNamespace:
+    """The CRM fixtures' records (tests/crm_raw_fixture*.py: each source's own rows, tallies and quarantine, through
+    run_source) loaded with kind spark and registered, and into DuckDB."""
+    from crm_raw_fixture import load_crm_raw
+    from crm_raw_fixture_2 import load_crm_raw_2
+    from funnelhouse.warehouse.spark import SparkWarehouse
+    from ingestion.pipeline import make_pipeline
+
+    root = spark_jvm / "crms"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("FUNNELHOUSE_DATA_DIR", str(spark_jvm / "spark"))
+        patch.setenv("FUNNELHOUSE_SPARK_WAREHOUSE", str(spark_jvm / "spark" / "warehouse"))
+        patch.setenv("FUNNELHOUSE_WAREHOUSE_KIND", "duckdb")
+        load_crm_raw(root / "warehouse.duckdb", root / "duck_pipelines")
+        load_crm_raw_2(root / "warehouse.duckdb", root / "duck_pipelines")
+        patch.setenv("FUNNELHOUSE_WAREHOUSE_KIND", "spark")
+        loaded = {**load_crm_raw(None, root / "spark_pipelines", kind="spark"),
+                  **load_crm_raw_2(None, root / "spark_pipelines", kind="spark")}
+        registered = {name: spark_raw.register(make_pipeline(name, pipelines_dir=root / "spark_pipelines"))
+                      for name in CRMS}
+        views = spark_raw_views(SparkWarehouse(), CRMS)
+    return SimpleNamespace(duck=duckdb_raw(root / "warehouse.duckdb", CRMS), spark=views, loaded=loaded,
+                           registered=registered)
+
+
+def test_the_crm_sources_load_the_same_rows_on_spark(crm_loads: SimpleNamespace) -> None:
+    assert differences(crm_loads.duck, crm_loads.spark) == []
+    assert sorted({name.split(".")[0] for name in crm_loads.spark}) == sorted(f"raw_{name}" for name in CRMS)
+    assert all(rows for name, (_, rows) in crm_loads.spark.items() if name.endswith(".reconciliation"))
+    loaded = {name: summary.rows_loaded for name, summary in crm_loads.loaded.items()}
+    assert all(loaded.values()), loaded
