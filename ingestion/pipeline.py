@@ -80,13 +80,14 @@ def make_pipeline(
 ) -> dlt.Pipeline:
     """The pipeline `funnelhouse_<source>` loading the dataset `raw_<source>` of the warehouse: the DuckDB file
     `warehouse`, or the Postgres database of settings.postgres_settings() when `kind` (default
-    settings.warehouse_kind()) is postgres, or dlt's filesystem destination at spark_settings().raw_url (Parquet files,
-    dlt's default layout `{table_name}/{load_id}.{file_id}.{ext}`) when it is spark.
+    settings.warehouse_kind()) is postgres, or dlt's filesystem destination at spark_settings().raw_url
+    (Parquet files, dlt's default layout `{table_name}/{load_id}.{file_id}.{ext}`) when it is spark.
 
-    On a filesystem destination without table_format, dlt 1.31 loads a merge resource as append: it logs "Falling
-    back to `append`" per table, ignores the hard_delete hint (the marker rows are written like any other row) and
-    sets no _dlt_root_id on nested tables; the dlt schema keeps the merge hints. The current rows are computed on
-    read from those hints by the views of funnelhouse.warehouse.spark_raw (registered after each load)."""
+    On a filesystem destination without table_format, dlt 1.31 loads a merge resource as append: it logs
+    "Falling back to `append`" per table, ignores the hard_delete hint (the marker rows are written like
+    any other row) and sets no _dlt_root_id on nested tables; the dlt schema keeps the merge hints. The
+    current rows are computed on read from those hints by the views of funnelhouse.warehouse.spark_raw
+    (registered after each load)."""
     kind = kind or settings.warehouse_kind()
     if kind == "spark":
         _quiet_append_fallback()
@@ -191,7 +192,7 @@ def run_source(
         pipeline.normalize(workers=normalize_workers(sum(t.rows_read for t in reconciliation.tallies.values())))
         normalized = pipeline.last_trace.last_normalize_info.row_counts if pipeline.last_trace else {}
         # before the load: a run killed between the two leaves the package, which rewrites the rows, to the next run
-        if not is_filesystem(pipeline):  # Parquet files are never updated: spark_raw's quarantine view heals on read
+        if not is_filesystem(pipeline):  # Parquet files are never updated: spark_raw's views heal on read
             with contextlib.suppress(DatabaseUndefinedRelation):  # no quarantine table yet: nothing to heal
                 heal_quarantine(pipeline, reread_inputs(reconciliation), load_id)
         pipeline.load()

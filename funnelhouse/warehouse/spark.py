@@ -1,5 +1,6 @@
-"""The Spark warehouse adapter: connections over this process's SparkSession (funnelhouse.warehouse.spark_session),
-with the interface of contracts18.md (execute with ? markers, cursors, tables, columns, release)."""
+"""The Spark warehouse adapter: connections over this process's SparkSession
+(funnelhouse.warehouse.spark_session), with the interface of contracts18.md (execute with ? markers, cursors,
+tables, columns, release)."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
@@ -54,8 +55,8 @@ class SparkConnection:
         self.raw = session
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> SparkCursor:
-        """Run one statement; `?` markers take `params` in order (Spark's positional parameters). Commands (DDL)
-        run at once; a query runs when its rows are fetched."""
+        """Run one statement; `?` markers take `params` in order (Spark's positional parameters). Commands
+        (DDL) run at once; a query runs when its rows are fetched."""
         frame = self.raw.sql(sql, args=list(params)) if params else self.raw.sql(sql)
         return SparkCursor(frame)
 
@@ -77,7 +78,8 @@ class SparkConnection:
 
 class SparkWarehouse:
     """kind spark: dlt's Parquet files under spark_settings().raw_url (views of current rows in raw_<source>,
-    funnelhouse.warehouse.spark_raw) and dbt-spark's tables under tables_url, read through a local SparkSession."""
+    funnelhouse.warehouse.spark_raw) and dbt-spark's tables under tables_url, read through a local
+    SparkSession."""
 
     kind = "spark"
 
@@ -99,7 +101,8 @@ class SparkWarehouse:
         yield SparkConnection(spark_session(self.spark))
 
     def release(self) -> None:
-        """Stop this process's SparkSession and its JVM, so that another process can open the Derby metastore."""
+        """Stop this process's SparkSession and its JVM, so that another process can open the Derby
+        metastore."""
         from funnelhouse.warehouse.spark_session import stop_session
 
         stop_session()

@@ -1,19 +1,22 @@
-"""The raw layer of the Spark warehouse: dlt's Parquet files (appended) registered in the Spark catalog, with one
-view per dlt table holding the rows a merge would have left (contracts18.md, "Layout of the Spark warehouse").
+"""The raw layer of the Spark warehouse: dlt's Parquet files (appended) registered in the Spark catalog, with
+one view per dlt table holding the rows a merge would have left (contracts18.md, "Layout of the Spark
+warehouse").
 
 Database `raw_<source>_files` holds one external table per dlt table (its folder, typed from the dlt schema);
 database `raw_<source>` holds one view per dlt table, the name dbt's sources read on every kind. A view keeps:
-- only rows of completed loads (their load id, taken from the file name `{load_id}.{file_id}.parquet`, has a row with
-  status 0 in `_dlt_loads`, which dlt writes after every file of the load): a killed load counts only once completed;
-- primary key: the row of the newest load per key; merge_key: only rows of the newest load per merge-key value;
+- only rows of completed loads: their load id (from the file name `{load_id}.{file_id}.parquet`) has a row
+  with status 0 in `_dlt_loads`, which dlt writes after every file of the load; a killed load counts once
+  completed;
+- primary key: the row of the newest load per key; merge_key: only the rows of the newest load per value;
 - hard_delete: a key whose newest row is a delete marker is gone (the marker too);
 - nested tables: rows whose parent row is current (dlt's filesystem destination sets no _dlt_root_id);
-- quarantine: rows of an input read again by a later load (its `reconciliation` row: input_kind file, status not
-  unchanged/failed) are gone, what ingestion.common.quarantine.heal_quarantine deletes on the SQL warehouses;
+- quarantine: rows of an input read again by a later load (its `reconciliation` row: input_kind file, status
+  not unchanged/failed) are gone: what ingestion.common.quarantine.heal_quarantine deletes on the SQL
+  warehouses;
 - replace and append tables: every row of completed loads (dlt replaces the files of a replace table itself).
-The SQL is built by pure functions (table_sql, view_sql, dataset_sql); register() runs it through this process's
-SparkSession, idempotently (external tables dropped and created again, views created or replaced), or, when the
-statements are those registered last, refreshes the tables (a session caches the list of files of a table).
+The SQL is built by pure functions (table_sql, view_sql, dataset_sql); register() runs it through this
+process's SparkSession, idempotently (external tables dropped and created again, views created or replaced),
+or, when the statements are those registered last, refreshes the tables (a session caches their file lists).
 """
 from __future__ import annotations
 
@@ -54,8 +57,8 @@ class RawTable:
 
 
 def spark_type(column: Mapping[str, Any]) -> str:
-    """The Spark type of a dlt column: decimals keep their precision (default dlt's 38,9), timestamps without a
-    zone are timestamp_ntz (dlt writes them as Parquet timestamps not adjusted to UTC)."""
+    """The Spark type of a dlt column: decimals keep their precision (default dlt's 38,9), timestamps
+    without a zone are timestamp_ntz (dlt writes them as Parquet timestamps not adjusted to UTC)."""
     kind = column.get("data_type", "text")
     if kind == "decimal":
         precision, scale = column.get("precision") or 38, column.get("scale")
@@ -66,8 +69,9 @@ def spark_type(column: Mapping[str, Any]) -> str:
 
 
 def raw_tables(schema_tables: Mapping[str, Mapping[str, Any]]) -> list[RawTable]:
-    """The tables of a dlt schema (`schema.tables`) that hold data or are dlt's own, in an order where a parent
-    comes before its nested tables. Tables without a column of data type yet (declared, never seen) are left out."""
+    """The tables of a dlt schema (`schema.tables`) that hold data or are dlt's own, in an order where a
+    parent comes before its nested tables. Tables without a typed column yet (declared, never seen) are left
+    out."""
     tables = []
     for name, table in schema_tables.items():
         columns = [(column, spark_type(spec)) for column, spec in table.get("columns", {}).items()
@@ -75,7 +79,8 @@ def raw_tables(schema_tables: Mapping[str, Mapping[str, Any]]) -> list[RawTable]
         if not columns:
             continue
         specs = table.get("columns", {})
-        marker = next((c for c, spec in specs.items() if spec.get("hard_delete") and spec.get("data_type")), None)
+        marker = next((c for c, spec in specs.items() if spec.get("hard_delete") and spec.get("data_type")),
+                      None)
         tables.append(RawTable(
             name=name, columns=columns,
             file_format="json" if name in DLT_TABLES_JSONL else "parquet",
@@ -123,8 +128,8 @@ def _literal(text: str) -> str:
 
 
 def table_sql(table: RawTable, dataset: str, raw_url: str) -> list[str]:
-    """Drop and create the external table `<dataset>_files.<table>` over the table's folder (dropping an external
-    table leaves its files)."""
+    """Drop and create the external table `<dataset>_files.<table>` over the table's folder (dropping an
+    external table leaves its files)."""
     name = f"{quoted(files_database(dataset))}.{quoted(table.name)}"
     columns = ", ".join(f"{quoted(column)} {kind}" for column, kind in table.columns)
     options = " OPTIONS (mergeSchema 'true')" if table.file_format == "parquet" else ""
@@ -166,7 +171,8 @@ def view_sql(table: RawTable, dataset: str, tables: Mapping[str, RawTable]) -> s
         source = "ranked"
     if merging and table.hard_delete:
         column, kind = table.hard_delete
-        marker = f"coalesce({quoted(column)}, false)" if kind == "boolean" else f"{quoted(column)} IS NOT NULL"
+        marker = (f"coalesce({quoted(column)}, false)" if kind == "boolean"
+                  else f"{quoted(column)} IS NOT NULL")
         conditions.append(f"NOT {marker}")
     if table.parent is not None:
         parent = f"{quoted(dataset)}.{quoted(table.parent)}"
@@ -175,7 +181,8 @@ def view_sql(table: RawTable, dataset: str, tables: Mapping[str, RawTable]) -> s
         statuses = ", ".join(_literal(s) for s in HEALING_STATUSES_EXCLUDED)
         ctes.append(
             f"reread AS (SELECT input_name, substring_index(_metadata.file_name, '.', 2) AS {LOAD_ID} "
-            f"FROM {files}.{quoted(RECONCILIATION)} WHERE input_kind = 'file' AND status NOT IN ({statuses}))")
+            f"FROM {files}.{quoted(RECONCILIATION)} "
+            f"WHERE input_kind = 'file' AND status NOT IN ({statuses}))")
         conditions.append(
             f"NOT EXISTS (SELECT 1 FROM reread JOIN loaded ON reread.{LOAD_ID} = loaded.load_id "
             f"WHERE reread.input_name = {source}.input_name AND reread.{LOAD_ID} > {source}.{LOAD_ID})")
@@ -184,7 +191,8 @@ def view_sql(table: RawTable, dataset: str, tables: Mapping[str, RawTable]) -> s
 
 
 def dataset_sql(schema_tables: Mapping[str, Mapping[str, Any]], dataset: str, raw_url: str) -> list[str]:
-    """Every statement that registers a dataset: both databases, then per table its external table and its view."""
+    """Every statement that registers a dataset: both databases, then per table its external table and its
+    view."""
     tables = raw_tables(schema_tables)
     by_name = {t.name: t for t in tables}
     statements = [f"CREATE DATABASE IF NOT EXISTS {quoted(files_database(dataset))}",
@@ -197,8 +205,8 @@ def dataset_sql(schema_tables: Mapping[str, Mapping[str, Any]], dataset: str, ra
 
 
 def registered_fingerprint(session, dataset: str) -> str:
-    """The fingerprint of the statements that last registered `dataset` (a property of `<dataset>_files`), "" when
-    it was never registered in this metastore."""
+    """The fingerprint of the statements that last registered `dataset` (a property of `<dataset>_files`),
+    "" when it was never registered in this metastore."""
     if not session.catalog.databaseExists(files_database(dataset)):
         return ""
     rows = session.sql(f"DESCRIBE DATABASE EXTENDED {quoted(files_database(dataset))}").collect()
@@ -210,8 +218,8 @@ def registered_fingerprint(session, dataset: str) -> str:
 def register(pipeline, spark=None) -> list[str]:
     """Register the dataset of a dlt pipeline (its default schema) in the Spark catalog through this process's
     SparkSession (funnelhouse.warehouse.spark_session); returns the tables registered. A pipeline that has not
-    loaded yet registers nothing. Nothing is run when the metastore holds the same statements already (their
-    fingerprint is kept as a property of `<dataset>_files`): a run that added no table or column costs one query."""
+    loaded yet registers nothing. When the metastore holds the same statements already (their fingerprint is
+    kept as a property of `<dataset>_files`), the tables are only refreshed."""
     from funnelhouse import settings
     from funnelhouse.warehouse.spark_session import spark_session
 
