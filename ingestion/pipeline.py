@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import time
 from dataclasses import asdict, dataclass, field
@@ -79,9 +80,20 @@ def make_pipeline(
 ) -> dlt.Pipeline:
     """The pipeline `funnelhouse_<source>` loading the dataset `raw_<source>` of the warehouse: the DuckDB file
     `warehouse`, or the Postgres database of settings.postgres_settings() when `kind` (default
-    settings.warehouse_kind()) is postgres."""
+    settings.warehouse_kind()) is postgres, or dlt's filesystem destination at spark_settings().raw_url
+    (Parquet files, dlt's default layout `{table_name}/{load_id}.{file_id}.{ext}`) when it is spark.
+
+    On a filesystem destination without table_format, dlt 1.31 loads a merge resource as append: it logs
+    "Falling back to `append`" per table, ignores the hard_delete hint (the marker rows are written like
+    any other row) and sets no _dlt_root_id on nested tables; the dlt schema keeps the merge hints. The
+    current rows are computed on read from those hints by the views of funnelhouse.warehouse.spark_raw
+    (registered after each load)."""
     kind = kind or settings.warehouse_kind()
-    if kind == "postgres":
+    if kind == "spark":
+        _quiet_append_fallback()
+        destination = dlt.destinations.filesystem(bucket_url=settings.spark_settings().raw_url)
+        pipelines_dir = pipelines_dir or settings.pipelines_dir(kind=kind)
+    elif kind == "postgres":
         server = settings.postgres_settings()
         destination = dlt.destinations.postgres(credentials={
             "host": server.host, "port": server.port, "username": server.user, "password": server.password,
@@ -103,6 +115,22 @@ def make_pipeline(
     )
 
 
+class _AppendFallback(logging.Filter):
+    """Drops dlt's warnings that a filesystem destination loads merge tables as append (and so ignores their
+    hard_delete hint): on kind spark that is the design, not news for the person running `ingest`."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not (message.startswith("Falling back to `append`")
+                    or ('"hard_delete" column hint' in message and "will be ignored" in message))
+
+
+def _quiet_append_fallback() -> None:
+    dlt_logger = logging.getLogger("dlt")
+    if not any(isinstance(f, _AppendFallback) for f in dlt_logger.filters):
+        dlt_logger.addFilter(_AppendFallback())
+
+
 def loader_file_format(pipeline: dlt.Pipeline) -> str:
     """The file format dlt writes for the pipeline's destination: parquet for DuckDB; insert_values for Postgres.
 
@@ -111,6 +139,11 @@ def loader_file_format(pipeline: dlt.Pipeline) -> str:
     same 2 s of extract and normalize before), but its writer counts cells as rows (dlt-hub/dlt#4461), which breaks
     the cross-check of normalized rows against the source's tally."""
     return "insert_values" if pipeline.destination.destination_type.endswith(".postgres") else "parquet"
+
+
+def is_filesystem(pipeline: dlt.Pipeline) -> bool:
+    """Whether the pipeline loads files (kind spark) rather than a SQL warehouse."""
+    return pipeline.destination.destination_type.endswith(".filesystem")
 
 
 def normalize_workers(rows: int) -> int:
@@ -159,8 +192,9 @@ def run_source(
         pipeline.normalize(workers=normalize_workers(sum(t.rows_read for t in reconciliation.tallies.values())))
         normalized = pipeline.last_trace.last_normalize_info.row_counts if pipeline.last_trace else {}
         # before the load: a run killed between the two leaves the package, which rewrites the rows, to the next run
-        with contextlib.suppress(DatabaseUndefinedRelation):  # no quarantine table yet: nothing to heal
-            heal_quarantine(pipeline, reread_inputs(reconciliation), load_id)
+        if not is_filesystem(pipeline):  # Parquet files are never updated: spark_raw's views heal on read
+            with contextlib.suppress(DatabaseUndefinedRelation):  # no quarantine table yet: nothing to heal
+                heal_quarantine(pipeline, reread_inputs(reconciliation), load_id)
         pipeline.load()
     except PipelineStepFailed as exc:
         if not is_poisoned(exc):

@@ -132,6 +132,10 @@ def ingest_source(name: str, options: IngestOptions | None = None) -> tuple[Load
     source, entity_tables = entry.build(options, recon), entry.entity_tables()
     with _rows_watch(name, recon, options.on_rows, options.report_every):
         summary = run_source(name, source, recon, entity_tables, pipeline)
+    if settings.warehouse_kind() == "spark":  # the loaded files, as tables and views of current rows in Spark
+        from funnelhouse.warehouse.spark_raw import register
+
+        register(pipeline)
     summary.warnings[:0] = warnings
     errors = list(recon.errors)
     summary.warnings.extend(recon.warnings)  # files left for the next run, NUL bytes removed

@@ -1,0 +1,112 @@
+"""The Spark warehouse adapter: connections over this process's SparkSession
+(funnelhouse.warehouse.spark_session), with the interface of contracts18.md (execute with ? markers, cursors,
+tables, columns, release)."""
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from funnelhouse import settings
+
+
+class SparkCursor:
+    """The result of one statement: rows are fetched (collected to the driver) on first use."""
+
+    def __init__(self, frame) -> None:
+        self._frame = frame
+        self._rows: list[tuple] | None = None
+        self._next = 0
+
+    @property
+    def description(self) -> list[tuple]:
+        """DB-API style: (name, type as Spark names it, None, None, None, None, nullable) per column."""
+        return [(field.name, field.dataType.simpleString(), None, None, None, None, field.nullable)
+                for field in self._frame.schema.fields]
+
+    def _fetched(self) -> list[tuple]:
+        if self._rows is None:
+            self._rows = [tuple(row) for row in self._frame.collect()]
+        return self._rows
+
+    def fetchall(self) -> list[tuple]:
+        rows = self._fetched()[self._next:]
+        self._next += len(rows)
+        return rows
+
+    def fetchmany(self, size: int = 1) -> list[tuple]:
+        rows = self._fetched()[self._next:self._next + size]
+        self._next += len(rows)
+        return rows
+
+    def fetchone(self) -> tuple | None:
+        rows = self.fetchmany(1)
+        return rows[0] if rows else None
+
+    def df(self):
+        """The rows as a pandas DataFrame."""
+        return self._frame.toPandas()
+
+
+class SparkConnection:
+    """A connection to the Spark warehouse: databases are the schemas (raw_<source>, staging, marts, ...)."""
+
+    def __init__(self, session) -> None:
+        self.raw = session
+
+    def execute(self, sql: str, params: Sequence[Any] | None = None) -> SparkCursor:
+        """Run one statement; `?` markers take `params` in order (Spark's positional parameters). Commands
+        (DDL) run at once; a query runs when its rows are fetched."""
+        frame = self.raw.sql(sql, args=list(params)) if params else self.raw.sql(sql)
+        return SparkCursor(frame)
+
+    def tables(self, schema: str) -> list[str]:
+        """Tables and views of database `schema`, sorted; none when it does not exist."""
+        if not self.raw.catalog.databaseExists(schema):
+            return []
+        rows = self.raw.sql(f"SHOW TABLES IN {_quoted(schema)}").collect()
+        return sorted(row.tableName for row in rows if not row.isTemporary)
+
+    def columns(self, schema: str, table: str) -> list[tuple[str, str]]:
+        """(name, Spark type) of each column of `schema.table`, in order."""
+        fields = self.raw.table(f"{_quoted(schema)}.{_quoted(table)}").schema.fields
+        return [(field.name, field.dataType.simpleString()) for field in fields]
+
+    def table_exists(self, schema: str, table: str) -> bool:
+        return self.raw.catalog.databaseExists(schema) and self.raw.catalog.tableExists(f"{schema}.{table}")
+
+
+class SparkWarehouse:
+    """kind spark: dlt's Parquet files under spark_settings().raw_url (views of current rows in raw_<source>,
+    funnelhouse.warehouse.spark_raw) and dbt-spark's tables under tables_url, read through a local
+    SparkSession."""
+
+    kind = "spark"
+
+    def __init__(self, spark: settings.SparkSettings | None = None) -> None:
+        self.spark = spark or settings.spark_settings()
+
+    def describe(self) -> str:
+        """Where the warehouse is (no secret: a bucket's keys come from the environment)."""
+        where = f"Spark warehouse {self.spark.warehouse_url} ({self.spark.method}"
+        return where + (f", {self.spark.master})" if self.spark.method == "session" else
+                        f" {self.spark.host}:{self.spark.port})")
+
+    @contextmanager
+    def connect(self, read_only: bool = False) -> Iterator[SparkConnection]:
+        """A connection over this process's SparkSession (started on first use, ~5 s; kept for the next one).
+        Spark has no read-only session: `read_only` is accepted for the interface and changes nothing."""
+        from funnelhouse.warehouse.spark_session import spark_session
+
+        yield SparkConnection(spark_session(self.spark))
+
+    def release(self) -> None:
+        """Stop this process's SparkSession and its JVM, so that another process can open the Derby
+        metastore."""
+        from funnelhouse.warehouse.spark_session import stop_session
+
+        stop_session()
+
+
+def _quoted(name: str) -> str:
+    return "`" + name.replace("`", "``") + "`"
