@@ -37,7 +37,9 @@ def wait_for_warehouse(warehouse: Path, seconds: float | None = None,
     FunnelhouseError names the process and says to point dashboards at the serving copy."""
     import duckdb
 
-    if settings.warehouse_kind() != "duckdb" or not Path(warehouse).exists():
+    from funnelhouse.warehouse import current
+
+    if not Path(warehouse).exists() or not current(duckdb_file=warehouse).is_file:  # a server takes many writers
         return 0.0
     limit = lock_wait_seconds() if seconds is None else seconds
     started = time.monotonic()
