@@ -28,6 +28,8 @@ ALERT_ENV = ("FUNNELHOUSE_ALERT_WEBHOOK_URL", "FUNNELHOUSE_ALERT_SLACK_WEBHOOK_U
 def refreshed(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> SimpleNamespace:
     """Two refreshes through Dagster on one throwaway server: the first loads and builds everything, the second
     finds nothing new."""
+    import dagster as dg
+
     from emulators.hubspot.server import HubSpotEmulator
     from orchestration.refresh import run_refresh
     from orchestration.resources import FunnelhouseResource
@@ -55,17 +57,21 @@ def refreshed(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureR
             resource = FunnelhouseResource(warehouse=str(root / "data" / "funnelhouse.duckdb"),
                                            inputs_dir=str(inputs), as_of=FIXTURE_AS_OF,
                                            hubspot_base_url=emulator.base_url, hubspot_token=TOKEN)
+            instance = dg.DagsterInstance.ephemeral()
             try:
-                first = run_refresh(resource, log_file=root / "first.log")
+                first = run_refresh(resource, instance, log_file=root / "first.log")
+                served = instance.get_latest_materialization_event(dg.AssetKey(["serving", "funnelhouse_serving"]))
                 first_marts = postgres_marts(server)
                 report_file = root / "data" / "reports" / "funnel_report.html"
                 report = report_file.read_text(encoding="utf-8") if report_file.exists() else ""
-                second = run_refresh(resource, log_file=root / "second.log")
+                second = run_refresh(resource, instance, log_file=root / "second.log")
                 second_marts = postgres_marts(server)
             finally:
                 emulator.stop()
         yield SimpleNamespace(server=server, root=root, first=first, second=second, first_marts=first_marts,
                               second_marts=second_marts, report=report, bi_password=bi_password,
+                              served={name: value.value for name, value in
+                                      served.asset_materialization.metadata.items()},
                               log=(root / "first.log").read_text(encoding="utf-8"))
     finally:
         server_context.__exit__(None, None, None)
@@ -82,7 +88,7 @@ def test_the_refresh_job_runs_end_to_end_on_postgres(refreshed: SimpleNamespace)
     assert {"serving/funnelhouse_serving", "serving/parquet_marts", "quality/funnel_report",
             "quality/data_quality_report"} <= set(first.materialized)
     assert {s.source: s.rows_loaded for s in first.load_summaries if not s.skipped} == {
-        "forms": 8, "spreadsheets": 14, "hubspot": 0}
+        "forms": 8, "spreadsheets": 14, "hubspot": 32}
     gx = [c for c in first.checks if c.is_gx]
     assert len(gx) == 24
     # the same two WARNs as on DuckDB (partner pipeline stages, channel Partner), judged by GX on Postgres' rows
@@ -112,6 +118,12 @@ def test_a_second_refresh_changes_no_mart_row(refreshed: SimpleNamespace) -> Non
 def test_funnel_bi_reads_the_served_marts_and_not_raw_or_staging(refreshed: SimpleNamespace) -> None:
     from psycopg2 import errors
 
+    # serving on Postgres: no copy; the step set funnel_bi's password and says what it reads (every mart)
+    server = refreshed.server
+    assert refreshed.served == {
+        "served_in_place": True, "role": "funnel_bi", "schema": "marts", "tables": len(refreshed.first_marts),
+        "connect": f"postgresql://funnel_bi@127.0.0.1:{server.port}/funnelhouse (schema marts)",
+        "password_set": True}
     connection = refreshed.server.connect(user=BI_ROLE, password=refreshed.bi_password)
     try:
         connection.autocommit = True
