@@ -355,7 +355,7 @@ def demo(
     kind = (warehouse_kind or "").strip().lower() or None
     if kind is not None and kind not in settings.WAREHOUSE_KINDS:
         fail(FunnelhouseError(f"--warehouse must be one of {', '.join(settings.WAREHOUSE_KINDS)}, got {kind!r}"))
-    if kind is not None:
+    if kind is not None:  # this process's setting: dlt, dbt and the checks read it
         os.environ[settings.WAREHOUSE_KIND_ENV] = kind
     if settings.warehouse_kind() == "postgres":
         try:

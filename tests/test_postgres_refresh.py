@@ -112,6 +112,9 @@ def test_postgres_refresh_marts_equal_the_duckdb_marts_row_for_row(refreshed: Si
 
 def test_a_second_refresh_changes_no_mart_row(refreshed: SimpleNamespace) -> None:
     assert refreshed.second.success, refreshed.second.error
+    # nothing new was loaded: the build plan (recorded in Postgres, dbt_state.builds) builds nothing
+    assert [key for key in refreshed.second.materialized
+            if key.split("/")[0] in ("funnel_config", "staging", "intermediate", "marts")] == []
     assert refreshed.second_marts == refreshed.first_marts
 
 
@@ -142,3 +145,23 @@ def test_the_report_is_written_from_postgres(refreshed: SimpleNamespace) -> None
     page = refreshed.report
     assert "postgres postgresql://funnelhouse_owner:***@127.0.0.1:" in page
     assert "funnelhouse.duckdb" not in page
+
+
+def test_demo_on_postgres_without_the_server_binaries_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from funnelhouse.cli import app
+    from funnelhouse.warehouse import throwaway_postgres as throwaway
+
+    for name in (settings.POSTGRES_DSN_ENV, "PGHOST", settings.WAREHOUSE_KIND_ENV):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(throwaway, "find_bindir", lambda: None)  # a machine without Debian's postgresql
+    monkeypatch.setenv(settings.WAREHOUSE_KIND_ENV, "duckdb")  # restored after the test: --warehouse sets it
+    result = CliRunner().invoke(app, ["demo", "--warehouse", "postgres"], env={"COLUMNS": "250"})
+    assert result.exit_code == 2
+    assert result.output.strip() == ("error: the PostgreSQL server is not installed: apt-get install postgresql "
+                                     "(or set FUNNELHOUSE_POSTGRES_DSN to a server of yours)")
+    assert not (settings.data_dir() / "inputs").exists()  # nothing generated before the server was there
+    wrong = CliRunner().invoke(app, ["demo", "--warehouse", "oracle"], env={"COLUMNS": "250"})
+    assert (wrong.exit_code, wrong.output.strip()) == (
+        2, "error: --warehouse must be one of duckdb, postgres, spark, got 'oracle'")

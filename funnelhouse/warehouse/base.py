@@ -53,6 +53,11 @@ class Connection:
             [schema.lower(), table.lower()]).fetchone()
         return bool(found and found[0])
 
+    def digest_sql(self, relation: str, columns: list[str], kept: list[str]) -> str:
+        """SQL of one value: an order-free hash of the rows of `relation` (its `columns`) over the columns `kept`
+        (funnelhouse.build_plan compares it between builds); where Warehouse.plans_builds."""
+        raise NotImplementedError(f"{self.kind}: no row digest")
+
     def close(self) -> None:
         """Close the engine's connection."""
 

@@ -23,6 +23,11 @@ class DuckDBConnection(Connection):
     def execute(self, sql: str, params=None):
         return self.raw.execute(sql, list(params) if params is not None else [])
 
+    def digest_sql(self, relation: str, columns: list[str], kept: list[str]) -> str:
+        from funnelhouse.build_plan import duckdb_digest_sql
+
+        return duckdb_digest_sql(relation, columns, kept)
+
     def close(self) -> None:
         self.raw.close()
 

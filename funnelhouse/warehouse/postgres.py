@@ -89,6 +89,12 @@ class PostgresConnection(Connection):
             cursor.execute(pyformat(sql), list(params))
         return PostgresCursor(cursor)
 
+    def digest_sql(self, relation: str, columns: list[str], kept: list[str]) -> str:
+        """The sum of the first 60 bits of md5(row as text) of each row, as text."""
+        listed = ", ".join('"' + column.replace('"', '""') + '"' for column in kept) or "1"
+        return (f"select coalesce(sum(('x' || substr(md5(cast(r as text)), 1, 15))::bit(60)::bigint), 0)::text "
+                f"from (select {listed} from {relation}) as r")
+
     def close(self) -> None:
         self.raw.close()
 
@@ -98,6 +104,7 @@ class PostgresWarehouse(Warehouse):
 
     kind = "postgres"
     serves_in_place = True
+    plans_builds = True  # funnelhouse.build_plan records builds in dbt_state.builds (md5 row digests)
 
     def __init__(self, server: settings.PostgresSettings | None = None) -> None:
         self.server = server or settings.postgres_settings()

@@ -150,7 +150,7 @@ def dbt_models(
 ) -> Iterator[Any]:
     """dbt build, as of the refresh's as-of day, on the warehouse of the `warehouse` resource (its kind is dbt's
     --target), of what changed since the last successful build (all of it with the full-refresh tag, and on a
-    warehouse that does not record builds: Postgres, Spark); exactly the selected assets when only some are
+    warehouse that does not record builds: Warehouse.plans_builds); exactly the selected assets when only some are
     selected, e.g. from the UI."""
     store = warehouse.current()
     full_refresh = context.run.tags.get(FULL_REFRESH_TAG) == "true"
