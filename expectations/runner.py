@@ -456,7 +456,7 @@ def run_gx_in_chunks(
     for index, expectation in enumerate(e for e in expectations if _kind(e) in UNIQUENESS_EXPECTATIONS):
         key = sorted(checked_columns([expectation]))
         columns = _projected(connection, query, set(key) | set(ids))
-        if engine_of(connection) != "duckdb":  # DuckDB's hash() splits the key; elsewhere the key columns whole
+        if engine_of(connection) != "duckdb":  # DuckDB's hash() splits the key; elsewhere all key columns
             run(f"{suite.name}__unique_{index}", [expectation], iter([connection.execute(columns).df()]))
             continue
         split = f"select * from ({columns}) as frame where hash({_quoted(key)}) % {parts} = "

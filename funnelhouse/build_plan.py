@@ -126,11 +126,11 @@ def _quoted(table: str) -> str:
 
 
 def _digest(connection, table: str, columns: list[str]) -> str:
-    """Order-free hash of the table's rows without dlt's own columns (load and row ids differ on every reload), by
-    the warehouse's own row hash (Connection.digest_sql; a bare DuckDB connection hashes as DuckDB does)."""
+    """Order-free hash of the table's rows without dlt's own columns (load and row ids differ on every reload),
+    by the warehouse's own row hash (Connection.digest_sql; a bare DuckDB connection hashes as DuckDB does)."""
     kept = [c for c in columns if c not in DLT_COLUMNS]
-    digest_sql = getattr(connection, "digest_sql", None)
-    sql = digest_sql(_quoted(table), columns, kept) if digest_sql else duckdb_digest_sql(_quoted(table), columns, kept)
+    digest_sql = getattr(connection, "digest_sql", None) or duckdb_digest_sql
+    sql = digest_sql(_quoted(table), columns, kept)
     (value,) = connection.execute(sql).fetchone()
     return str(value)
 

@@ -342,14 +342,16 @@ def emulate_fxiaoke(
 def demo(
     seed: int = typer.Option(42, help="Random seed of the demo data set."),
     scale: float = typer.Option(1.0, help="Size of the demo data: 1 ≈ 400 deals."),
-    warehouse_kind: str = typer.Option(None, "--warehouse", help="duckdb (default: FUNNELHOUSE_WAREHOUSE_KIND) or "
-                                       "postgres (the configured server, else a throwaway one started for the demo)."),
+    warehouse_kind: str = typer.Option(
+        None, "--warehouse",
+        help="duckdb (default: FUNNELHOUSE_WAREHOUSE_KIND) or postgres (the configured server, else a throwaway one "
+        "started for the demo)."),
 ) -> None:
-    """Run everything end to end: generate demo data (once), serve the HubSpot, Salesforce, Pipedrive, Zoho and
-    fxiaoke emulators, load forms, spreadsheets and the five CRMs, build, check, and print the reconciliation and
-    the funnel. On the embedded DuckDB by default; `--warehouse postgres` on the Postgres FUNNELHOUSE_POSTGRES_DSN
-    (or PGHOST) names, or a throwaway server from Debian's binaries when none is configured. Safe to run again:
-    nothing is loaded twice."""
+    """Run everything end to end: generate demo data (once), serve the HubSpot, Salesforce, Pipedrive, Zoho
+    and fxiaoke emulators, load forms, spreadsheets and the five CRMs, build, check, and print the reconciliation
+    and the funnel. On the embedded DuckDB by default; `--warehouse postgres` on the Postgres
+    FUNNELHOUSE_POSTGRES_DSN (or PGHOST) names, or a throwaway server from Debian's binaries when none is
+    configured. Safe to run again: nothing is loaded twice."""
     from funnelhouse.demo import run_demo, run_demo_on_postgres
 
     kind = (warehouse_kind or "").strip().lower() or None

@@ -136,7 +136,7 @@ CLEAR = ("zhang.wei@@example.cn", "li.lei.at.acme.cn", "138-0013-8000", "call 13
 
 def test_malformed_emails_and_phones_are_masked_in_gx_results_and_run_events(tmp_path: Path) -> None:
     from orchestration.checks import gx_check
-    from orchestration.resources import AlertsResource, FunnelhouseResource
+    from orchestration.resources import AlertsResource, FunnelhouseResource, WarehouseResource
 
     warehouse = tmp_path / "warehouse.duckdb"
     with duckdb.connect(str(warehouse)) as connection:

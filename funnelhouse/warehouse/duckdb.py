@@ -1,11 +1,15 @@
 """The embedded DuckDB warehouse: one file (settings.warehouse_path()) opened by this process."""
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from funnelhouse import settings
 from funnelhouse.warehouse.base import Connection, Warehouse
 from ingestion.common.errors import FunnelhouseError
+
+RETRY_EVERY_SECONDS = 0.5
 
 
 class DuckDBConnection(Connection):
@@ -51,3 +55,30 @@ class DuckDBWarehouse(Warehouse):
         if read_only and not self.path.is_file():
             raise FunnelhouseError(f"{self.path}: no warehouse here; load data and run the dbt build first")
         return DuckDBConnection(duckdb.connect(str(self.path), read_only=read_only, config=settings.duckdb_config()))
+
+    def wait_until_writable(self, limit: float, on_wait: Callable[[str], None] | None = None) -> float:
+        """Wait up to `limit` seconds while another process holds the file (DuckDB's lock), retrying every half
+        second; `on_wait` hears once who holds it. Returns the seconds waited; a FunnelhouseError naming the
+        process after `limit`."""
+        import duckdb
+
+        from ingestion.common.explain import LOCK_WAIT_ENV, lock_holder, lock_message
+
+        started = time.monotonic()
+        told = False
+        while True:
+            try:
+                duckdb.connect(str(self.path), config=settings.duckdb_config()).close()
+                return time.monotonic() - started
+            except duckdb.Error as error:
+                holder = lock_holder(str(error))
+                if holder is None:  # not a lock (e.g. this process has it open otherwise): the step itself tells
+                    return time.monotonic() - started
+                waited = time.monotonic() - started
+                if waited >= limit:
+                    raise FunnelhouseError(lock_message(str(error), waited=waited)) from None
+                if on_wait is not None and not told:
+                    on_wait(f"the warehouse {holder[0]} is locked by another process ({holder[1]}): waiting up to "
+                            f"{limit:.0f} s ({LOCK_WAIT_ENV})")
+                    told = True
+                time.sleep(min(RETRY_EVERY_SECONDS, max(limit - waited, 0.01)))
