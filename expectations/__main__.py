@@ -1,4 +1,4 @@
-"""Run the suites on a warehouse file and keep the results.
+"""Run the suites on the warehouse (a DuckDB file, or the kind FUNNELHOUSE_WAREHOUSE_KIND says); keep the results.
 
     python -m expectations [--warehouse FILE] [--results-dir DIR] [--as-of YYYY-MM-DD] [suite ...]
 
@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m expectations", description=__doc__.splitlines()[0])
     parser.add_argument("suites", nargs="*", help=f"suite names (default: all): {', '.join(SUITES)}")
     parser.add_argument("--warehouse", type=Path, default=None, help="DuckDB file (default: $FUNNELHOUSE_WAREHOUSE "
-                        "or data/funnelhouse.duckdb)")
+                        "or data/funnelhouse.duckdb); Postgres and Spark: their settings")
     parser.add_argument("--results-dir", type=Path, default=None, help="where results go (default data/quality/gx)")
     parser.add_argument("--as-of", type=date.fromisoformat, default=None, help="YYYY-MM-DD (default: now)")
     args = parser.parse_args(argv)
@@ -35,15 +35,13 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown suite(s): {', '.join(unknown)}")
 
-    import duckdb
-
     from expectations.runner import validate
-    from funnelhouse import settings
+    from funnelhouse.warehouse import current
 
     warehouse = args.warehouse or Path(os.environ.get("FUNNELHOUSE_WAREHOUSE", _data_dir() / "funnelhouse.duckdb"))
     results_dir = args.results_dir or _data_dir() / "quality" / "gx"
     blocking = False
-    with duckdb.connect(str(warehouse), read_only=True, config=settings.duckdb_config()) as connection:
+    with current(duckdb_file=warehouse).connect(read_only=True) as connection:
         for name in args.suites or list(SUITES):
             result = validate(connection, name, as_of=args.as_of, results_dir=results_dir)
             blocking |= result.blocking

@@ -332,7 +332,7 @@ problems as (
         count(*) as quarantined_rows
     from raw_{source}.quarantine
     where row_number > 0
-    group by all
+    group by 1
 )
 select
     problems.problem,
@@ -377,7 +377,7 @@ unmapped_stages as (
     select deal_id, string_agg(distinct source || ' ' || source_stage, ', ') as stage_values
     from intermediate.int_deal_stage_changes
     where stage_code is null
-    group by all
+    group by deal_id
 )
 select
     deals.deal_id,
@@ -503,7 +503,7 @@ with mart as (
         sum(deals_in_segment) as mart_deals,
         sum(case when stage_code = 'won' then won_later end) as mart_won
     from marts.mart_funnel_conversion
-    group by all
+    group by segment_type, stage_code
 ),
 segment_types as (
     select 'overall' as segment_type
@@ -513,7 +513,7 @@ segment_types as (
 events as (
     select to_stage_code as stage_code, count(distinct deal_id) as events_entered
     from marts.fct_deal_stage_events
-    group by all
+    group by to_stage_code
 ),
 deals as (
     select count(*) as fct_deals, count(case when is_won then 1 end) as fct_won

@@ -126,12 +126,20 @@ def _quoted(table: str) -> str:
 
 
 def _digest(connection, table: str, columns: list[str]) -> str:
-    """Order-free hash of the table's rows without dlt's own columns (load and row ids differ on every reload)."""
-    dropped = [c for c in columns if c in DLT_COLUMNS]
-    exclude = f" exclude ({', '.join(dropped)})" if dropped else ""
-    (value,) = connection.execute(
-        f"select coalesce(sum(hash(r)), 0)::varchar from (select *{exclude} from {_quoted(table)}) r").fetchone()
+    """Order-free hash of the table's rows without dlt's own columns (load and row ids differ on every reload),
+    by the warehouse's own row hash (Connection.digest_sql; a bare DuckDB connection hashes as DuckDB does)."""
+    kept = [c for c in columns if c not in DLT_COLUMNS]
+    digest_sql = getattr(connection, "digest_sql", None) or duckdb_digest_sql
+    sql = digest_sql(_quoted(table), columns, kept)
+    (value,) = connection.execute(sql).fetchone()
     return str(value)
+
+
+def duckdb_digest_sql(relation: str, columns: list[str], kept: list[str]) -> str:
+    """DuckDB: the sum of hash() of each row (a struct) without the columns not `kept`, as text."""
+    dropped = [c for c in columns if c not in kept]
+    exclude = f" exclude ({', '.join(dropped)})" if dropped else ""
+    return f"select coalesce(sum(hash(r)), 0)::varchar from (select *{exclude} from {relation}) r"
 
 
 def table_states(connection, tables: list[str], previous: Mapping[str, list] | None = None) -> dict[str, list]:
@@ -352,7 +360,7 @@ def record_build(connection, state: BuildState, run_id: str | None = None, statu
         connection.execute(f"insert into {STATE_TABLE} values (?, ?, ?, ?)",
                            [run_id, datetime.now(timezone.utc).replace(tzinfo=None), *values[:2]])
     connection.execute(f"delete from {STATE_TABLE} where built_at < (select min(built_at) from (select built_at "
-                       f"from {STATE_TABLE} order by built_at desc limit {KEPT_BUILDS}))")
+                       f"from {STATE_TABLE} order by built_at desc limit {KEPT_BUILDS}) as kept)")
     return run_id
 
 

@@ -342,12 +342,31 @@ def emulate_fxiaoke(
 def demo(
     seed: int = typer.Option(42, help="Random seed of the demo data set."),
     scale: float = typer.Option(1.0, help="Size of the demo data: 1 ≈ 400 deals."),
+    warehouse_kind: str = typer.Option(
+        None, "--warehouse",
+        help="duckdb (default: FUNNELHOUSE_WAREHOUSE_KIND) or postgres (the configured server, else a throwaway one "
+        "started for the demo)."),
 ) -> None:
-    """Run everything end to end on the embedded DuckDB: generate demo data (once), serve the HubSpot, Salesforce,
-    Pipedrive, Zoho and fxiaoke emulators, load forms, spreadsheets and the five CRMs, and print the reconciliation. Safe to run
-    again: nothing is loaded twice."""
-    from funnelhouse.demo import run_demo
+    """Run everything end to end: generate demo data (once), serve the HubSpot, Salesforce, Pipedrive, Zoho
+    and fxiaoke emulators, load forms, spreadsheets and the five CRMs, build, check, and print the reconciliation
+    and the funnel. On the embedded DuckDB by default; `--warehouse postgres` on the Postgres
+    FUNNELHOUSE_POSTGRES_DSN (or PGHOST) names, or a throwaway server from Debian's binaries when none is
+    configured. Safe to run again: nothing is loaded twice."""
+    from funnelhouse.demo import run_demo, run_demo_on_postgres
 
+    kind = (warehouse_kind or "").strip().lower() or None
+    if kind is not None and kind not in settings.WAREHOUSE_KINDS:
+        fail(FunnelhouseError(f"--warehouse must be one of {', '.join(settings.WAREHOUSE_KINDS)}, got {kind!r}"))
+    if kind is not None:  # this process's setting: dlt, dbt and the checks read it
+        os.environ[settings.WAREHOUSE_KIND_ENV] = kind
+    if settings.warehouse_kind() == "postgres":
+        try:
+            run_demo_on_postgres(seed=seed, scale=scale)
+        except typer.Exit:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            fail(exc)
+        return
     wait_for_warehouse(settings.warehouse_path())
     try:
         run_demo(seed=seed, scale=scale)
@@ -386,17 +405,14 @@ def build(
 
 def check_deal_coverage(as_of: str | None):
     """Run the deal-coverage suite (marts not empty, few deals left out for unmapped stages or unknown channels)
-    on the DuckDB warehouse after a build; print each failed expectation with the values to map. None on Postgres."""
-    if settings.warehouse_kind() != "duckdb":
-        return None
+    on the warehouse after a build (any kind); print each failed expectation with the values to map."""
     from datetime import date
 
-    import duckdb
-
     from expectations import validate
+    from funnelhouse.warehouse import current
 
     day = date.fromisoformat(as_of) if as_of else None
-    with duckdb.connect(str(settings.warehouse_path()), read_only=True, config=settings.duckdb_config()) as db:
+    with current().connect(read_only=True) as db:
         result = validate(db, "intermediate__int_deals__coverage", as_of=day)
     for outcome in result.failed:
         label = "[bold red]failed:[/]" if outcome.severity == "ERROR" else "[bold yellow]warning:[/]"

@@ -66,6 +66,78 @@ def run_demo(seed: int = 42, scale: float = 1.0) -> None:
         raise FunnelhouseError(f"the refresh failed: {outcome.error or 'see ' + str(outcome.log_file)}")
 
 
+def run_demo_on_postgres(seed: int = 42, scale: float = 1.0) -> None:
+    """The demo on Postgres: the server FUNNELHOUSE_POSTGRES_DSN (or PGHOST) names, else a throwaway one started
+    from Debian's binaries (stopped and removed when the demo ends); then how a BI tool connects (role funnel_bi,
+    schema marts; the password is never printed)."""
+    import os
+
+    if os.environ.get(settings.POSTGRES_DSN_ENV, "").strip() or os.environ.get("PGHOST", "").strip():
+        run_demo(seed=seed, scale=scale)
+        show_bi_connection(None)
+        return
+    from funnelhouse.warehouse.throwaway_postgres import PostgresUnavailable, throwaway_postgres
+
+    try:
+        server_context = throwaway_postgres()
+        server = server_context.__enter__()
+    except PostgresUnavailable as error:
+        raise FunnelhouseError(f"{error}") from None
+    password_file = None
+    previous = {name: os.environ.get(name) for name in (settings.POSTGRES_DSN_ENV, BI_PASSWORD_ENV)}
+    try:
+        os.environ[settings.POSTGRES_DSN_ENV] = server.dsn
+        if not os.environ.get(BI_PASSWORD_ENV):
+            password_file = _write_bi_password()
+        console.print(f"Postgres: a throwaway server on {server.host}:{server.port} (Debian's binaries), removed "
+                      f"when the demo ends; set {settings.POSTGRES_DSN_ENV} to use a server of yours")
+        run_demo(seed=seed, scale=scale)
+        show_bi_connection(password_file, throwaway=True)
+    finally:
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        server_context.__exit__(None, None, None)
+
+
+BI_PASSWORD_ENV = "FUNNELHOUSE_BI_PASSWORD"
+
+
+def _write_bi_password() -> Path:
+    """A new password for funnel_bi in env FUNNELHOUSE_BI_PASSWORD and in <data>/postgres_demo/funnel_bi.password
+    (mode 600): the demo sets it, a person reads it from the file (it is never printed)."""
+    import os
+    import secrets
+
+    folder = settings.data_dir() / "postgres_demo"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "funnel_bi.password"
+    password = secrets.token_urlsafe(16)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(password + "\n")
+    os.environ[BI_PASSWORD_ENV] = password
+    return path
+
+
+def show_bi_connection(password_file: Path | None, throwaway: bool = False) -> None:
+    """How a BI tool reads the marts on Postgres: host, port, database, role funnel_bi, schema marts."""
+    import os
+
+    server = settings.postgres_settings()
+    if password_file is not None:
+        password = f"in {password_file}"
+    elif os.environ.get(BI_PASSWORD_ENV):
+        password = f"the value of {BI_PASSWORD_ENV}"
+    else:
+        password = f"none set: set {BI_PASSWORD_ENV} before the refresh, or a DBA runs \\password funnel_bi in psql"
+    console.print(f"BI tools: connect to postgresql://funnel_bi@{server.host}:{server.port}/{server.database}, "
+                  f"schema marts (read-only; password {password})"
+                  + (" while the server runs" if throwaway else ""), highlight=False, soft_wrap=True)
+
+
 @contextmanager
 def demo_emulators() -> Iterator[dict[str, dict[str, str]]]:
     """The HubSpot, Salesforce, Pipedrive, Zoho and fxiaoke emulators on the demo's generated seeds (plain http on

@@ -26,9 +26,9 @@ def loaded_sources(warehouse: Path) -> int | None:
     """How many raw_<source> datasets the DuckDB warehouse holds (None: no warehouse file)."""
     if not warehouse.exists():
         return None
-    import duckdb
+    from funnelhouse.warehouse.duckdb import DuckDBWarehouse
 
-    with duckdb.connect(str(warehouse), read_only=True, config=settings.duckdb_config()) as db:
+    with DuckDBWarehouse(warehouse).connect(read_only=True) as db:
         return db.execute("select count(*) from information_schema.schemata where schema_name like 'raw\\_%' "
                           "escape '\\'").fetchone()[0]
 

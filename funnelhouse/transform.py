@@ -154,9 +154,10 @@ def dbt_build(
     with warehouse_env(warehouse, target):
         try:
             runner = dbtRunner()
-            if changed_only and target == "duckdb" and not select:
+            plans = _planning_warehouse(warehouse, target) is not None
+            if changed_only and plans and not select:
                 plan, runner = _plan_changes(warehouse, project, artifacts, common, as_of, full_refresh)
-            elif target == "duckdb":  # a build not planned: what is recorded no longer holds once it starts
+            elif plans:  # a build not planned: what is recorded no longer holds once it starts
                 forget_recorded_builds(warehouse)
             if plan is not None:
                 if plan.nothing_to_do:
@@ -180,7 +181,7 @@ def dbt_build(
     if result.success:
         if target == "postgres" and os.environ.get(BI_PASSWORD_ENV):
             set_bi_password(os.environ[BI_PASSWORD_ENV])
-        if target == "duckdb" and not select:
+        if plans and not select:
             with warehouse_env(warehouse, target):  # the env the project reads is part of what the build saw
                 remember_build(warehouse, project, as_of, plan, artifacts)
         return {
@@ -230,7 +231,6 @@ def copy_whole(source: Path, destination: Path) -> None:
 
 def _plan_changes(warehouse: Path, project: Path, artifacts: Path, common: list[str], as_of: str | None, full_refresh: bool):
     """(the build plan, a dbtRunner holding the manifest parsed for it, so the build does not parse again)."""
-    import duckdb
     from dbt.cli.main import dbtRunner
 
     from funnelhouse import build_plan
@@ -241,7 +241,7 @@ def _plan_changes(warehouse: Path, project: Path, artifacts: Path, common: list[
                                f"(details in {project / 'logs' / 'dbt.log'})")
     manifest = json.loads((artifacts / "manifest.json").read_text(encoding="utf-8"))
     day = as_of or datetime.now(timezone.utc).date().isoformat()
-    with duckdb.connect(str(Path(warehouse)), config=settings.duckdb_config()) as connection:
+    with _planning_warehouse(warehouse).connect() as connection:
         previous_run, previous, since = build_plan.last_build(connection) or (None, None, [])
         current = build_plan.current_state(connection, manifest, project, day, previous)
         plan = build_plan.plan_build(manifest, previous, current, previous_run, full_refresh=full_refresh,
@@ -251,14 +251,22 @@ def _plan_changes(warehouse: Path, project: Path, artifacts: Path, common: list[
     return plan, dbtRunner(manifest=parsed.result)
 
 
+def _planning_warehouse(warehouse: Path, target: str | None = None):
+    """The warehouse of `target` (default settings.warehouse_kind()) when it records builds (funnelhouse.build_plan:
+    DuckDB only, see Warehouse.plans_builds), else None."""
+    from funnelhouse.warehouse import current
+
+    store = current(target, duckdb_file=warehouse)
+    return store if store.plans_builds else None
+
+
 def forget_recorded_builds(warehouse: Path) -> None:
     """Drop the builds funnelhouse.build_plan recorded (the next refresh builds everything)."""
-    import duckdb
-
     from funnelhouse import build_plan
 
-    if Path(warehouse).exists():
-        with duckdb.connect(str(Path(warehouse)), config=settings.duckdb_config()) as connection:
+    store = _planning_warehouse(warehouse)
+    if store is not None and (not store.is_file or Path(warehouse).exists()):
+        with store.connect() as connection:
             build_plan.forget_builds(connection)
 
 
@@ -266,11 +274,9 @@ def remember_build(warehouse: Path, project: Path, as_of: str | None, plan=None,
     """After a successful build of the whole project (or of what `plan` said changed), record what it saw
     (funnelhouse.build_plan), so that the next refresh builds only what changes after it. `artifacts`: the
     build's target folder (default <project>/target)."""
-    import duckdb
-
     from funnelhouse import build_plan
 
-    with duckdb.connect(str(Path(warehouse)), config=settings.duckdb_config()) as connection:
+    with _planning_warehouse(warehouse).connect() as connection:
         artifacts = artifacts or project / "target"
         results = artifacts / "run_results.json"
         if plan is None:
@@ -296,15 +302,11 @@ def _runs_grant_hook(project: Path) -> bool:
 
 
 def _connect_postgres():
-    """A psycopg2 connection to the Postgres warehouse; a one-line error (password never shown) when it fails."""
-    import psycopg2
+    """A psycopg2 connection (autocommit) to the Postgres warehouse; a one-line error (password never shown) when
+    it fails."""
+    from funnelhouse.warehouse.postgres import PostgresWarehouse
 
-    server = settings.postgres_settings()
-    try:
-        return psycopg2.connect(host=server.host, port=server.port, user=server.user,
-                                password=server.password or None, dbname=server.database, connect_timeout=10)
-    except psycopg2.Error as error:
-        raise FunnelhouseError(f"{server.redacted_dsn()}: cannot connect: {str(error).strip()}") from None
+    return PostgresWarehouse().open().raw
 
 
 def set_bi_password(password: str, role: str = BI_ROLE) -> None:
@@ -327,37 +329,19 @@ def set_bi_password(password: str, role: str = BI_ROLE) -> None:
 
 
 def _query(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:
-    """Rows of `sql` (parameters as ?) on the DuckDB file `warehouse`, or on Postgres when settings.warehouse_kind()
-    says so (`warehouse` is then not used)."""
-    if settings.warehouse_kind() == "postgres":
-        return _query_postgres(sql, params)
-    import duckdb
+    """Rows of `sql` (parameters as ?) on the warehouse settings.warehouse_kind() says: the DuckDB file `warehouse`,
+    or Postgres / Spark (`warehouse` is then not used)."""
+    from funnelhouse.warehouse import current
 
-    path = Path(warehouse)
-    if not path.exists():
-        raise FunnelhouseError(f"{path}: no warehouse here; load data and run the dbt build first")
-    try:
-        with duckdb.connect(str(path), read_only=True) as connection:
+    store = current(duckdb_file=warehouse)
+    if store.is_file and not Path(warehouse).exists():
+        raise FunnelhouseError(f"{warehouse}: no warehouse here; load data and run the dbt build first")
+    with store.connect(read_only=True) as connection:
+        try:
             return connection.execute(sql, params or []).fetchall()
-    except duckdb.CatalogException:
-        raise FunnelhouseError(f"{path}: the funnel marts are not built yet; run the dbt build first") from None
-
-
-def _query_postgres(sql: str, params: list | None = None) -> list[tuple]:
-    import psycopg2
-    from psycopg2 import errors
-
-    connection = _connect_postgres()
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(sql.replace("?", "%s"), params or [])
-            return cursor.fetchall()
-    except (errors.UndefinedTable, errors.InvalidSchemaName):
-        raise FunnelhouseError(
-            f"{server.redacted_dsn()}: the funnel marts are not built yet; run the dbt build first"
-        ) from None
-    finally:
-        connection.close()
+        except connection.missing_errors:
+            raise FunnelhouseError(
+                f"{store.describe()}: the funnel marts are not built yet; run the dbt build first") from None
 
 
 def _number(value: object) -> float | None:

@@ -3,16 +3,13 @@ FUNNELHOUSE_WAREHOUSE_LOCK_WAIT seconds (default 60), then fail in one line nami
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable
 from pathlib import Path
 
-from funnelhouse import settings
 from ingestion.common.errors import FunnelhouseError
-from ingestion.common.explain import LOCK_WAIT_ENV, lock_holder, lock_message
+from ingestion.common.explain import LOCK_WAIT_ENV
 
 LOCK_WAIT_DEFAULT_SECONDS = 60.0
-RETRY_EVERY_SECONDS = 0.5
 
 
 def lock_wait_seconds() -> float:
@@ -32,29 +29,16 @@ def lock_wait_seconds() -> float:
 def wait_for_warehouse(warehouse: Path, seconds: float | None = None,
                        on_wait: Callable[[str], None] | None = None) -> float:
     """Return once the DuckDB file `warehouse` can be opened for writing (at once when it does not exist yet or the
-    warehouse is Postgres); returns the seconds waited. While another process holds it, `on_wait` gets one line
-    saying so and the open is retried every half second; after `seconds` (default lock_wait_seconds()) a
-    FunnelhouseError names the process and says to point dashboards at the serving copy."""
-    import duckdb
+    warehouse is a server: Postgres, Spark); returns the seconds waited. While another process holds it, `on_wait`
+    gets one line saying so and the open is retried every half second; after `seconds` (default
+    lock_wait_seconds()) a FunnelhouseError names the process and says to point dashboards at the serving copy.
+    The file lock is DuckDB's: the adapter waits (DuckDBWarehouse.wait_until_writable)."""
+    from funnelhouse.warehouse import current
 
-    if settings.warehouse_kind() != "duckdb" or not Path(warehouse).exists():
+    if not Path(warehouse).exists():
+        return 0.0
+    store = current(duckdb_file=warehouse)
+    if not store.is_file:  # a server takes many writers
         return 0.0
     limit = lock_wait_seconds() if seconds is None else seconds
-    started = time.monotonic()
-    told = False
-    while True:
-        try:
-            duckdb.connect(str(warehouse), config=settings.duckdb_config()).close()
-            return time.monotonic() - started
-        except duckdb.Error as error:
-            holder = lock_holder(str(error))
-            if holder is None:  # not a lock (e.g. this process has it open otherwise): the step itself will tell
-                return time.monotonic() - started
-            waited = time.monotonic() - started
-            if waited >= limit:
-                raise FunnelhouseError(lock_message(str(error), waited=waited)) from None
-            if on_wait is not None and not told:
-                on_wait(f"the warehouse {holder[0]} is locked by another process ({holder[1]}): waiting up to "
-                        f"{limit:.0f} s ({LOCK_WAIT_ENV})")
-                told = True
-            time.sleep(min(RETRY_EVERY_SECONDS, max(limit - waited, 0.01)))
+    return store.wait_until_writable(limit, on_wait)

@@ -1,7 +1,8 @@
 """Asset checks: the Great Expectations suites of expectations/ on raw tables and marts."""
 import dagster as dg
 
-from orchestration.resources import AlertsResource, FunnelhouseResource
+from orchestration.resources import AlertsResource, FunnelhouseResource, WarehouseResource
+
 
 def gx_check(suite) -> dg.AssetChecksDefinition:
     """The suite as a blocking asset check: a failed ERROR expectation stops the assets downstream in the run;
@@ -14,11 +15,12 @@ def gx_check(suite) -> dg.AssetChecksDefinition:
         blocking=True,
         description=f"Great Expectations suite {suite.name} on {suite.table}",
     )
-    def _check(funnelhouse: FunnelhouseResource, alerts: AlertsResource) -> dg.AssetCheckResult:
+    def _check(funnelhouse: FunnelhouseResource, warehouse: WarehouseResource,
+               alerts: AlertsResource) -> dg.AssetCheckResult:
         from expectations import validate
         from funnelhouse.notify import check_failed
 
-        with funnelhouse.connect() as connection:
+        with warehouse.connect() as connection:
             result = validate(connection, suite, as_of=funnelhouse.as_of_end(),
                               results_dir=funnelhouse.quality_dir() / "gx")
         if result.skipped:  # the table was never loaded: reported as skipped, not failed

@@ -89,16 +89,28 @@ class FunnelhouseResource(dg.ConfigurableResource):
             merged[source] = {**merged.get(source, {}), **{key: value for key, value in values.items() if value}}
         return merged
 
-    @contextmanager
-    def connect(self) -> Iterator[object]:
-        """A connection to the warehouse for checks and digests (closed afterwards, so dlt and dbt can write)."""
-        import duckdb
 
-        connection = duckdb.connect(str(self.warehouse_path()), config=settings.duckdb_config())
-        try:
+class WarehouseResource(dg.ConfigurableResource):
+    """The warehouse the refresh reads and checks (resource key `warehouse`): `kind` duckdb, postgres or spark
+    (empty = env FUNNELHOUSE_WAREHOUSE_KIND); `duckdb_file` the DuckDB file (empty = the funnelhouse resource's
+    warehouse, then settings). Connections are closed after each use, so dlt and dbt can write in between."""
+
+    kind: str = ""
+    duckdb_file: str = ""
+
+    def current(self):
+        from funnelhouse.warehouse import current
+
+        return current(self.kind or None, self.duckdb_file or None)
+
+    @contextmanager
+    def connect(self, read_only: bool = False) -> Iterator[object]:
+        """A Connection (funnelhouse.warehouse.base) to the warehouse, closed at the end of the block."""
+        with self.current().connect(read_only=read_only) as connection:
             yield connection
-        finally:
-            connection.close()
+
+    def describe(self) -> str:
+        return self.current().describe()
 
 
 def dbt_executable() -> str:

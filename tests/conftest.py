@@ -2,11 +2,17 @@
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 
 import pytest
 
 FIXTURES = Path(__file__).parent / "fixtures"
+# An xdist worker's __main__ has neither __spec__ nor __file__, which pyspark (installed for the spark kind) takes
+# for a doctest run: Great Expectations' import of pyspark.sql.connect then calls sys.exit(0) inside the worker,
+# failing whatever step imported GX first. Give the worker's __main__ a name.
+if getattr(sys.modules["__main__"], "__spec__", None) is None and not hasattr(sys.modules["__main__"], "__file__"):
+    sys.modules["__main__"].__file__ = "<pytest-xdist worker>"
 # The suite runs on pytest-xdist, one test module per worker at a time (pyproject: --dist loadfile): the modules that
 # take minutes go first, the longest first, so that no worker starts one of them while the others run out of work.
 # Measured in a full xdist run (setup = the module's fixture build): test_crash 360 s, test_dbt_selection's setup

@@ -136,7 +136,7 @@ CLEAR = ("zhang.wei@@example.cn", "li.lei.at.acme.cn", "138-0013-8000", "call 13
 
 def test_malformed_emails_and_phones_are_masked_in_gx_results_and_run_events(tmp_path: Path) -> None:
     from orchestration.checks import gx_check
-    from orchestration.resources import AlertsResource, FunnelhouseResource
+    from orchestration.resources import AlertsResource, FunnelhouseResource, WarehouseResource
 
     warehouse = tmp_path / "warehouse.duckdb"
     with duckdb.connect(str(warehouse)) as connection:
@@ -157,7 +157,7 @@ def test_malformed_emails_and_phones_are_masked_in_gx_results_and_run_events(tmp
         assets=[dg.AssetSpec(["raw_forms", "form_submissions"])], asset_checks=[check],
         jobs=[dg.define_asset_job("check_forms", selection=dg.AssetSelection.checks(check))],
         resources={"funnelhouse": FunnelhouseResource(warehouse=str(warehouse), as_of="2025-06-30"),
-                   "alerts": AlertsResource()})
+                   "warehouse": WarehouseResource(duckdb_file=str(warehouse)), "alerts": AlertsResource()})
     result = defs.resolve_job_def("check_forms").execute_in_process(instance=dg.DagsterInstance.ephemeral())
     evaluation = result.get_asset_check_evaluations()[0]
     events = json.dumps([dg.serialize_value(event) for event in result.all_events], ensure_ascii=False)

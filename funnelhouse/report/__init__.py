@@ -17,9 +17,10 @@ def default_report_path() -> Path:
     return settings.data_dir() / "reports" / REPORT_NAME
 
 
-def write_report(warehouse: Path, out: str | Path | None = None) -> Path:
+def write_report(warehouse: Path, out: str | Path | None = None, store=None) -> Path:
     """Read the marts of `warehouse` (read-only), write the report to `out` (a file, or a folder to put
-    funnel_report.html in; default under the data folder) and return its path.
+    funnel_report.html in; default under the data folder) and return its path. `store`: the warehouse to read
+    (funnelhouse.warehouse.Warehouse; default the kind of the settings, on DuckDB the file `warehouse`).
 
     Raises FunnelhouseError with a one-line message when the warehouse or one of its funnel marts is missing; a
     missing forecast mart only turns the forecast section into a note.
@@ -28,8 +29,12 @@ def write_report(warehouse: Path, out: str | Path | None = None) -> Path:
     from funnelhouse.report.queries import load_report_data
 
     warehouse = Path(warehouse)
-    data = load_report_data(warehouse)
-    text = render_report(data, generated_at=datetime.now().astimezone(), source=warehouse.name)
+    from funnelhouse.warehouse import current
+
+    store = store or current(duckdb_file=warehouse)
+    data = load_report_data(warehouse, store)
+    source = warehouse.name if store.is_file else f"{store.kind} {store.describe()}"
+    text = render_report(data, generated_at=datetime.now().astimezone(), source=source)
     target = _target(out)
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.name}.partial")

@@ -15,10 +15,10 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
-from funnelhouse import build_plan, settings
+from funnelhouse import build_plan
 from funnelhouse.transform import DBT_PROJECT_DIR, EXCLUDE_UNIT_TESTS, PARTIAL_PARSE, keep_partial_parse, warehouse_env
 from funnelhouse.warehouse_lock import wait_for_warehouse
-from orchestration.resources import FunnelhouseResource
+from orchestration.resources import FunnelhouseResource, WarehouseResource
 
 SEED_SCHEMA = "funnel_config"
 FULL_REFRESH_TAG = "funnelhouse/full_refresh"
@@ -121,11 +121,9 @@ def _exclusion(manifest: Mapping[str, Any], nodes: set[str]) -> list[str]:
     return ["--indirect-selection", "empty", "--exclude", " ".join(f"fqn:{fqn}" for fqn in left_out)]
 
 
-def _plan(context: dg.AssetExecutionContext, funnelhouse: FunnelhouseResource, manifest: Mapping[str, Any],
-          full_refresh: bool) -> build_plan.BuildPlan:
-    import duckdb
-
-    with duckdb.connect(str(funnelhouse.warehouse_path()), config=settings.duckdb_config()) as connection:
+def _plan(context: dg.AssetExecutionContext, funnelhouse: FunnelhouseResource, warehouse: WarehouseResource,
+          manifest: Mapping[str, Any], full_refresh: bool) -> build_plan.BuildPlan:
+    with warehouse.connect() as connection:
         previous_run, previous, since = build_plan.last_build(connection, _finished_badly(context.instance)) \
             or (None, None, [])
         current = build_plan.current_state(connection, manifest, DBT_PROJECT_DIR,
@@ -134,41 +132,44 @@ def _plan(context: dg.AssetExecutionContext, funnelhouse: FunnelhouseResource, m
                                  since=since)
 
 
-def _record(context: dg.AssetExecutionContext, funnelhouse: FunnelhouseResource, plan: build_plan.BuildPlan,
+def _record(context: dg.AssetExecutionContext, warehouse: WarehouseResource, plan: build_plan.BuildPlan,
             run_results: Mapping[str, Any] | None, explicit: bool) -> None:
     """Record the build as started (`run_results` None) or built; with the day left to dbt, the as-of day dbt
     really used (a run crossing midnight UTC builds as of the next day: recorded as unknown, so the next build
     redoes what reads it)."""
-    import duckdb
-
     state = plan.current if explicit or run_results is None else build_plan.as_built(plan.current, run_results)
-    with duckdb.connect(str(funnelhouse.warehouse_path()), config=settings.duckdb_config()) as connection:
+    with warehouse.connect() as connection:
         build_plan.record_build(connection, state, context.run.run_id,
                                 "started" if run_results is None else "built")
 
 
 @dbt_assets(manifest=manifest_path(), dagster_dbt_translator=translator, name="dbt_models", pool="warehouse")
 def dbt_models(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, funnelhouse: FunnelhouseResource
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, funnelhouse: FunnelhouseResource,
+    warehouse: WarehouseResource,
 ) -> Iterator[Any]:
-    """dbt build, as of the refresh's as-of day, of what changed since the last successful build (all of it with
-    the full-refresh tag; exactly the selected assets when only some are selected, e.g. from the UI)."""
+    """dbt build, as of the refresh's as-of day, on the warehouse of the `warehouse` resource (its kind is dbt's
+    --target), of what changed since the last successful build (all of it with the full-refresh tag, and on a
+    warehouse that does not record builds: Warehouse.plans_builds); exactly the selected assets when only some are
+    selected, e.g. from the UI."""
+    store = warehouse.current()
     full_refresh = context.run.tags.get(FULL_REFRESH_TAG) == "true"
     explicit = as_of_is_explicit(funnelhouse)
-    args = ["build", *EXCLUDE_UNIT_TESTS]
+    args = ["build", "--target", store.kind, *EXCLUDE_UNIT_TESTS]
     if explicit:
         args += ["--vars", json.dumps({"as_of": funnelhouse.as_of_date().isoformat()})]
     if full_refresh:
         args.append("--full-refresh")
     # a reader (a dashboard) holding the warehouse: wait FUNNELHOUSE_WAREHOUSE_LOCK_WAIT s, then fail naming it
-    wait_for_warehouse(funnelhouse.warehouse_path(), on_wait=context.log.warning)
+    if store.is_file:
+        wait_for_warehouse(funnelhouse.warehouse_path(), on_wait=context.log.warning)
     whole = set(context.selected_asset_keys) == set(context.assets_def.keys) and \
         set(context.selected_asset_check_keys) == set(context.assets_def.check_keys)
     plan = None
-    if whole:
+    if whole and store.plans_builds:
         manifest = json.loads(manifest_path().read_text(encoding="utf-8"))
-        with warehouse_env(funnelhouse.warehouse_path()):  # the env the project reads is part of the state
-            plan = _plan(context, funnelhouse, manifest, full_refresh)
+        with warehouse_env(funnelhouse.warehouse_path(), store.kind):  # the env the project reads: part of the state
+            plan = _plan(context, funnelhouse, warehouse, manifest, full_refresh)
         context.log.info(f"dbt: {plan.describe()}")
         if plan.nothing_to_do:
             return
@@ -178,13 +179,13 @@ def dbt_models(
                              f"{len(nodes - plan.nodes)} read beside them by the serving copy and reports)")
             args += _exclusion(manifest, nodes)
     if plan is not None:  # before dbt starts: a build killed half way leaves this row, the next one redoes it
-        _record(context, funnelhouse, plan, None, explicit)
-    with warehouse_env(funnelhouse.warehouse_path()):
+        _record(context, warehouse, plan, None, explicit)
+    with warehouse_env(funnelhouse.warehouse_path(), store.kind):
         invocation = dbt.cli(args, context=context)
         try:
             yield from invocation.stream()
         finally:
             keep_partial_parse(invocation.target_path)
     if plan is not None:
-        with warehouse_env(funnelhouse.warehouse_path()):
-            _record(context, funnelhouse, plan, invocation.get_artifact("run_results.json"), explicit)
+        with warehouse_env(funnelhouse.warehouse_path(), store.kind):
+            _record(context, warehouse, plan, invocation.get_artifact("run_results.json"), explicit)

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import dagster as dg
 
-from orchestration.resources import AlertsResource, FunnelhouseResource
+from orchestration.resources import AlertsResource, FunnelhouseResource, WarehouseResource
 
 GROUP = "quality"
 STALE_DEALS = dg.AssetKey(["marts", "mart_stale_deals"])
@@ -34,19 +34,20 @@ def data_quality_report(funnelhouse: FunnelhouseResource) -> dg.MaterializeResul
 
 
 @dg.asset(key=["quality", "funnel_report"], group_name=GROUP, deps=MARTS_CHECKED, kinds={"html", "plotly"})
-def funnel_report(funnelhouse: FunnelhouseResource) -> dg.MaterializeResult:
+def funnel_report(funnelhouse: FunnelhouseResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
     """The HTML funnel report (funnel, conversion by channel, time in stage, loss Pareto, stale deals, forecast):
-    one self-contained file under <data>/reports that works offline."""
+    one self-contained file under <data>/reports that works offline, read from the warehouse's marts."""
     from funnelhouse.report import REPORT_NAME, write_report
 
-    path = write_report(funnelhouse.warehouse_path(), funnelhouse.warehouse_path().parent / "reports" / REPORT_NAME)
+    path = write_report(funnelhouse.warehouse_path(), funnelhouse.warehouse_path().parent / "reports" / REPORT_NAME,
+                        store=warehouse.current())
     return dg.MaterializeResult(
         metadata={"report": dg.MetadataValue.path(str(path)), "bytes": path.stat().st_size}
     )
 
 
-def stale_deal_rows(funnelhouse: FunnelhouseResource) -> list[dict]:
-    with funnelhouse.connect() as connection:
+def stale_deal_rows(warehouse: WarehouseResource) -> list[dict]:
+    with warehouse.connect() as connection:
         cursor = connection.execute("select * from marts.mart_stale_deals order by owner_name, days_over_threshold desc")
         columns = [column[0] for column in cursor.description]
         return [dict(zip(columns, row)) for row in cursor.fetchall()]
@@ -57,11 +58,12 @@ def _json_default(value: object) -> object:
 
 
 @dg.asset(key=["quality", "stale_deals_digest"], group_name=GROUP, deps=[STALE_DEALS], kinds={"python"})
-def stale_deals_digest(funnelhouse: FunnelhouseResource, alerts: AlertsResource) -> dg.MaterializeResult:
+def stale_deals_digest(funnelhouse: FunnelhouseResource, warehouse: WarehouseResource,
+                       alerts: AlertsResource) -> dg.MaterializeResult:
     """Open deals past their stage's threshold, per owner, sent to the configured alert channels (daily)."""
     from funnelhouse.notify import stale_deals_digest as digest
 
-    rows = stale_deal_rows(funnelhouse)
+    rows = stale_deal_rows(warehouse)
     notification = digest(rows, funnelhouse.as_of_date())
     folder = funnelhouse.quality_dir() / "digests"
     folder.mkdir(parents=True, exist_ok=True)
