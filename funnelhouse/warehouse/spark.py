@@ -3,11 +3,11 @@
 tables, columns, release)."""
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Any
 
 from funnelhouse import settings
+from funnelhouse.warehouse.base import Connection, Warehouse
 
 
 class SparkCursor:
@@ -48,11 +48,18 @@ class SparkCursor:
         return self._frame.toPandas()
 
 
-class SparkConnection:
+class SparkConnection(Connection):
     """A connection to the Spark warehouse: databases are the schemas (raw_<source>, staging, marts, ...)."""
 
+    kind = "spark"
+
     def __init__(self, session) -> None:
+        from py4j.protocol import Py4JError
+        from pyspark.errors import AnalysisException, PySparkException
+
         self.raw = session
+        self.errors = (PySparkException, Py4JError)
+        self.missing_errors = (AnalysisException,)
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> SparkCursor:
         """Run one statement; `?` markers take `params` in order (Spark's positional parameters). Commands
@@ -76,7 +83,7 @@ class SparkConnection:
         return self.raw.catalog.databaseExists(schema) and self.raw.catalog.tableExists(f"{schema}.{table}")
 
 
-class SparkWarehouse:
+class SparkWarehouse(Warehouse):
     """kind spark: dlt's Parquet files under spark_settings().raw_url (views of current rows in raw_<source>,
     funnelhouse.warehouse.spark_raw) and dbt-spark's tables under tables_url, read through a local
     SparkSession."""
@@ -92,13 +99,12 @@ class SparkWarehouse:
         return where + (f", {self.spark.master})" if self.spark.method == "session" else
                         f" {self.spark.host}:{self.spark.port})")
 
-    @contextmanager
-    def connect(self, read_only: bool = False) -> Iterator[SparkConnection]:
-        """A connection over this process's SparkSession (started on first use, ~5 s; kept for the next one).
-        Spark has no read-only session: `read_only` is accepted for the interface and changes nothing."""
+    def open(self, read_only: bool = False) -> SparkConnection:
+        """A connection over this process's SparkSession (started on first use, ~5 s; kept for the next one, and
+        closing the connection leaves it running). Spark has no read-only session: `read_only` changes nothing."""
         from funnelhouse.warehouse.spark_session import spark_session
 
-        yield SparkConnection(spark_session(self.spark))
+        return SparkConnection(spark_session(self.spark))
 
     def release(self) -> None:
         """Stop this process's SparkSession and its JVM, so that another process can open the Derby

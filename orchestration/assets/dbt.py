@@ -180,6 +180,7 @@ def dbt_models(
             args += _exclusion(manifest, nodes)
     if plan is not None:  # before dbt starts: a build killed half way leaves this row, the next one redoes it
         _record(context, warehouse, plan, None, explicit)
+    store.release()  # dbt runs in a process of its own (Spark: its own JVM; Derby opens in one JVM at a time)
     with warehouse_env(funnelhouse.warehouse_path(), store.kind):
         invocation = dbt.cli(args, context=context)
         try:
