@@ -17,9 +17,23 @@
     {{ dbt.hash(dbt.concat(parts)) }}
 {%- endmacro %}
 
+{#- The texts of `measure` joined by `delimiter_text` (a SQL string literal) in their order: dbt.listagg, whose
+    order by dbt-spark leaves out (Spark has no ordered string_agg: it sorts the collected list). -#}
+{% macro sorted_listagg(measure, delimiter_text) -%}
+    {{ return(adapter.dispatch('sorted_listagg')(measure, delimiter_text)) }}
+{%- endmacro %}
+
+{% macro default__sorted_listagg(measure, delimiter_text) -%}
+    {{ dbt.listagg(measure, delimiter_text, 'order by ' ~ measure) }}
+{%- endmacro %}
+
+{% macro spark__sorted_listagg(measure, delimiter_text) -%}
+    array_join(array_sort(collect_list({{ measure }})), {{ delimiter_text }})
+{%- endmacro %}
+
 {#- A fingerprint of a whole (small) relation, e.g. a seed: the hash of its rows' fingerprints in order. -#}
 {% macro relation_fingerprint(relation, columns) -%}
-    select {{ dbt.hash(dbt.listagg(row_fingerprint(columns), "','", 'order by ' ~ row_fingerprint(columns))) }}
+    select {{ dbt.hash(sorted_listagg(row_fingerprint(columns), "','")) }}
     from {{ relation }}
 {%- endmacro %}
 
@@ -115,7 +129,7 @@
 {#- The funnel definition as one hash (funnel_stages, funnel_stage_map through int_funnel_pipeline_stages and
     int_stage_lookup): when it changes, every deal is re-derived. A select of one row, column funnel_version. -#}
 {% macro funnel_version(pipeline_stages, stage_lookup) -%}
-    select {{ dbt.hash(dbt.listagg('definition_line', "','", 'order by definition_line')) }} as funnel_version
+    select {{ dbt.hash(sorted_listagg('definition_line', "','")) }} as funnel_version
 
     from (
         select

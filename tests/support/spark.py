@@ -27,11 +27,13 @@ def require_spark() -> None:
 
 
 def raw_tables(warehouse: Path) -> list[tuple[str, str]]:
-    """(schema, table) of every base table of the raw_* schemas of a DuckDB warehouse, in order."""
+    """(schema, table) of every base table of the raw_* schemas of a DuckDB warehouse (not dlt's staging
+    datasets raw_*_staging), in order."""
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         return [tuple(row) for row in connection.execute(
             "select table_schema, table_name from information_schema.tables "
-            "where table_schema like 'raw\\_%' escape '\\' and table_type = 'BASE TABLE' order by 1, 2"
+            "where table_schema like 'raw\\_%' escape '\\' and table_schema not like '%\\_staging' escape '\\' "
+            "and table_type = 'BASE TABLE' order by 1, 2"
         ).fetchall()]
 
 
