@@ -53,8 +53,8 @@ class LossReason(NamedTuple):
 def warehouse_env(warehouse: Path, target: str | None = None) -> Iterator[None]:
     """The environment dbt_project/profiles.yml and the models read: FUNNELHOUSE_WAREHOUSE (the DuckDB file),
     FUNNELHOUSE_PII_SALT (the secret salt of the contact hashes, generated on first use: settings.pii_salt) and, on a
-    postgres target (default: settings.warehouse_kind()) with FUNNELHOUSE_POSTGRES_DSN given, the PG* variables; on
-    a spark target the FUNNELHOUSE_SPARK_* variables of spark_session.dbt_env()."""
+    postgres target (default: settings.warehouse_kind()) with FUNNELHOUSE_POSTGRES_DSN given, the PG*
+    variables; on a spark target the FUNNELHOUSE_SPARK_* variables of spark_session.dbt_env()."""
     try:
         salt = settings.pii_salt()
     except settings.SecretError as error:
@@ -121,11 +121,12 @@ def dbt_build(
     """Build (seed, run, test) the dbt project on `warehouse`, as of `as_of` (YYYY-MM-DD, default today); returns
     the status of every node built (unique id → success, pass, warn, ...).
 
-    `target` is the profile's output: duckdb (the file `warehouse`), postgres (settings.postgres_settings()) or
-    spark (settings.spark_settings(); method session builds in this process's SparkSession, started here when
-    none runs); `warehouse` is used by duckdb only; default settings.warehouse_kind(). On postgres a successful build then grants the
-    read-only role funnel_bi the marts (macro grant_bi_role, unless dbt_project.yml runs it as on-run-end hook) and
-    sets its password when env FUNNELHOUSE_BI_PASSWORD is given.
+    `target` is the profile's output: duckdb (the file `warehouse`), postgres (settings.postgres_settings())
+    or spark (settings.spark_settings(); method session builds in this process's SparkSession, started here
+    when none runs); `warehouse` is used by duckdb only; default settings.warehouse_kind(). On postgres a
+    successful build then grants the read-only role funnel_bi the marts (macro grant_bi_role, unless
+    dbt_project.yml runs it as on-run-end hook) and sets its password when env FUNNELHOUSE_BI_PASSWORD is
+    given.
 
     Raises FunnelhouseError with a one-line message naming the failing nodes when the build fails. `quiet`
     leaves out dbt's per-node progress (errors are still printed); `project_dir` builds a copy of the project.
@@ -169,8 +170,8 @@ def dbt_build(
             elif target == "duckdb":  # a build not planned: what is recorded no longer holds once it starts
                 forget_recorded_builds(warehouse)
             elif target == "spark" and settings.spark_settings().method == "session":
-                # dbt-spark's session method runs in this process and reuses its SparkSession: start it with the
-                # one configuration (spark_session.spark_conf), Java missing said in one line
+                # dbt-spark's session method runs in this process and reuses its SparkSession: start it with
+                # the one configuration (spark_session.spark_conf), Java missing said in one line
                 from funnelhouse.warehouse.spark_session import spark_session
 
                 spark_session()

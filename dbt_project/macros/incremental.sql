@@ -17,8 +17,8 @@
     {{ dbt.hash(dbt.concat(parts)) }}
 {%- endmacro %}
 
-{#- The texts of `measure` joined by `delimiter_text` (a SQL string literal) in their order: dbt.listagg, whose
-    order by dbt-spark leaves out (Spark has no ordered string_agg: it sorts the collected list). -#}
+{#- The texts of `measure` joined by `delimiter_text` (a SQL string literal) in their order: dbt.listagg,
+    whose order by dbt-spark leaves out (Spark has no ordered string_agg: it sorts the collected list). -#}
 {% macro sorted_listagg(measure, delimiter_text) -%}
     {{ return(adapter.dispatch('sorted_listagg')(measure, delimiter_text)) }}
 {%- endmacro %}
@@ -97,14 +97,15 @@
 {%- endmacro %}
 
 {#- Post-hook: delete the rows whose key (and versions) is no longer in model `upstream` (optionally filtered).
-    Returns the hook's text with {{ this }} and ref() left to render when the hook runs; no hook where the model is
-    a table rebuilt whole (Spark on Parquet: entity_materialization). -#}
+    Returns the hook's text with {{ this }} and ref() left to render when the hook runs; no hook where the
+    model is a table rebuilt whole (Spark on Parquet: entity_materialization). -#}
 {% macro drop_vanished(key, upstream, versions=[], where=none) -%}
     {{ return(adapter.dispatch('drop_vanished')(key, upstream, versions, where)) }}
 {%- endmacro %}
 
 {% macro spark__drop_vanished(key, upstream, versions=[], where=none) -%}
-    {{ return(default__drop_vanished(key, upstream, versions, where) if spark_file_format() == 'delta' else '') }}
+    {%- set on_delta = spark_file_format() == 'delta' -%}
+    {{ return(default__drop_vanished(key, upstream, versions, where) if on_delta else '') }}
 {%- endmacro %}
 
 {% macro default__drop_vanished(key, upstream, versions=[], where=none) -%}
@@ -172,16 +173,16 @@
     from {{ arg_dict["temp_relation"] }}
 {%- endmacro %}
 
-{#- Spark: the file format of dbt's tables, as dbt_project.yml sets it (env FUNNELHOUSE_SPARK_FILE_FORMAT). -#}
+{#- Spark: the file format of dbt's tables as dbt_project.yml sets it (env FUNNELHOUSE_SPARK_FILE_FORMAT). -#}
 {% macro spark_file_format() -%}
     {{ return(env_var('FUNNELHOUSE_SPARK_FILE_FORMAT', '') | trim | lower or 'parquet') }}
 {%- endmacro %}
 
 {#- The materialization of the entity-keyed models (int_deals, int_deal_stage_changes, int_deal_stage_events,
-    fct_deal_stage_events): incremental where the engine replaces an entity's rows (DuckDB, Postgres: delete+insert
-    by replace_entities; Spark on Delta: merge), a table rebuilt whole on Spark's Parquet, which has no delete or
-    merge: insert_overwrite replaces whole partitions, and a partition per deal would be thousands of tiny folders
-    while a changed night touches deals all over any coarser partitioning. -#}
+    fct_deal_stage_events): incremental where the engine replaces an entity's rows (DuckDB, Postgres:
+    delete+insert by replace_entities; Spark on Delta: merge), a table rebuilt whole on Spark's Parquet, which
+    has no delete or merge: insert_overwrite replaces whole partitions, and a partition per deal would be
+    thousands of tiny folders while a changed night touches deals all over any coarser partitioning. -#}
 {% macro entity_materialization() -%}
     {{ return(adapter.dispatch('entity_materialization')()) }}
 {%- endmacro %}
@@ -194,7 +195,7 @@
     {{ return('incremental' if spark_file_format() == 'delta' else 'table') }}
 {%- endmacro %}
 
-{#- ... and their incremental strategy: replace_entities (below), merge on the unique key on Spark (Delta). -#}
+{#- ... and their incremental strategy: replace_entities (below); on Spark (Delta) merge on the key. -#}
 {% macro entity_strategy() -%}
     {{ return(adapter.dispatch('entity_strategy')()) }}
 {%- endmacro %}
@@ -207,8 +208,8 @@
     {{ return('merge') }}
 {%- endmacro %}
 
-{#- Post-hook text deleting the rows of {{ this }} that meet `condition` (SQL, rendered when the hook runs); none
-    where the model is a table rebuilt whole (Spark on Parquet). -#}
+{#- Post-hook text deleting the rows of {{ this }} that meet `condition` (SQL, rendered when the hook runs);
+    none where the model is a table rebuilt whole (Spark on Parquet). -#}
 {% macro delete_rows_where(condition) -%}
     {{ return(adapter.dispatch('delete_rows_where')(condition)) }}
 {%- endmacro %}
@@ -221,9 +222,9 @@
     {{ return(default__delete_rows_where(condition) if spark_file_format() == 'delta' else '') }}
 {%- endmacro %}
 
-{#- Day-keyed incremental models (fct_pipeline_daily_snapshot): delete+insert by the day on DuckDB and Postgres;
-    insert_overwrite of the day partitions on Spark (Parquet and Delta alike: the rebuilt days' partitions are
-    replaced whole, spark.sql.sources.partitionOverwriteMode dynamic). -#}
+{#- Day-keyed incremental models (fct_pipeline_daily_snapshot): delete+insert by the day on DuckDB and
+    Postgres; insert_overwrite of the day partitions on Spark (Parquet and Delta alike: the rebuilt days'
+    partitions are replaced whole, spark.sql.sources.partitionOverwriteMode dynamic). -#}
 {% macro day_strategy() -%}
     {{ return(adapter.dispatch('day_strategy')()) }}
 {%- endmacro %}
@@ -265,9 +266,9 @@
     {{ return('') }}
 {%- endmacro %}
 
-{#- Post-hook text removing the days after the day of `last_day` (a Jinja expression giving a SQL date, rendered
-    when the hook runs, e.g. 'as_of_date()') from a day-keyed model's table (the as-of day moved back): a delete; on
-    Spark each such day's partition dropped (Parquet has no delete). -#}
+{#- Post-hook text removing the days after the day of `last_day` (a Jinja expression giving a SQL date,
+    rendered when the hook runs, e.g. 'as_of_date()') from a day-keyed model's table (the as-of day moved
+    back): a delete; on Spark each such day's partition dropped (Parquet has no delete). -#}
 {% macro drop_days_after(day_column, last_day) -%}
     {{ return(adapter.dispatch('drop_days_after')(day_column, last_day)) }}
 {%- endmacro %}
@@ -287,8 +288,8 @@
         {%- set days = run_query('select distinct cast(' ~ day_column ~ ' as ' ~ dbt.type_string() ~ ') from '
                                  ~ relation ~ ' where ' ~ day_column ~ ' > ' ~ last_day) -%}
         {%- for row in days.rows -%}
-            {%- do run_query('alter table ' ~ relation ~ ' drop if exists partition (' ~ day_column ~ " = date'"
-                             ~ row[0] ~ "')") -%}
+            {%- do run_query('alter table ' ~ relation ~ ' drop if exists partition ('
+                             ~ day_column ~ " = date'" ~ row[0] ~ "')") -%}
         {%- endfor -%}
     {%- endif -%}
     select 1

@@ -1,6 +1,6 @@
-{#- Seeds on Spark: the seed files type their text columns varchar (DuckDB, Postgres), which Spark takes only
-    with a length; there it is string. dbt-spark's own create_csv_table after that one change to the column_types
-    (load_csv_rows, which runs next, reads the same changed types). -#}
+{#- Seeds on Spark: the seed files type their text columns varchar (DuckDB, Postgres), which Spark takes
+    only with a length; there it is string. dbt-spark's own create_csv_table after that one change to the
+    column_types (load_csv_rows, which runs next, reads the same changed types). -#}
 {% macro spark__create_csv_table(model, agate_table) %}
   {%- set column_override = model['config'].get('column_types', {}) -%}
   {%- for name, type in column_override.items() -%}

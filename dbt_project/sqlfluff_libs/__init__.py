@@ -59,7 +59,9 @@ _DISPATCHED = {
         f"cast({numerator} as numeric(28, 6)) / nullif({denominator}, 0)"
     ),
     "type_timestamp_tz": lambda: "timestamp with time zone",
-    "sorted_listagg": lambda measure, delimiter_text: f"string_agg({measure}, {delimiter_text} order by {measure})",
+    "sorted_listagg": lambda measure, delimiter_text: (
+        f"string_agg({measure}, {delimiter_text} order by {measure})"
+    ),
     # the incremental configs (macros/incremental.sql): their hooks are not linted
     "entity_materialization": lambda: "incremental",
     "entity_strategy": lambda: "replace_entities",

@@ -1,6 +1,7 @@
-"""A local Spark warehouse for tests: skip without Java (fail with FUNNELHOUSE_REQUIRE_SPARK=1), and a scaffold that
-copies the raw_* tables of a DuckDB warehouse into Spark (DuckDB COPY to Parquet, one Spark table per raw table in a
-database raw_<source>), the way the raw data reaches Spark until ingestion lands it there itself.
+"""A local Spark warehouse for tests: skip without Java (fail with FUNNELHOUSE_REQUIRE_SPARK=1), and a
+scaffold that copies the raw_* tables of a DuckDB warehouse into Spark (DuckDB COPY to Parquet, one Spark
+table per raw table in a database raw_<source>), the way the raw data reaches Spark until ingestion lands it
+there itself.
 """
 from __future__ import annotations
 
@@ -32,14 +33,15 @@ def raw_tables(warehouse: Path) -> list[tuple[str, str]]:
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         return [tuple(row) for row in connection.execute(
             "select table_schema, table_name from information_schema.tables "
-            "where table_schema like 'raw\\_%' escape '\\' and table_schema not like '%\\_staging' escape '\\' "
-            "and table_type = 'BASE TABLE' order by 1, 2"
+            "where table_schema like 'raw\\_%' escape '\\' "
+            "and table_schema not like '%\\_staging' escape '\\' and table_type = 'BASE TABLE' order by 1, 2"
         ).fetchall()]
 
 
 def copy_raw_to_spark(warehouse: Path, folder: Path, spark) -> dict[str, int]:
-    """Copy every raw_* table of the DuckDB `warehouse` to Parquet under `folder` and register it in `spark` as
-    table <schema>.<table> (database created when missing, table replaced); returns rows per 'schema.table'."""
+    """Copy every raw_* table of the DuckDB `warehouse` to Parquet under `folder` and register it in
+    `spark` as table <schema>.<table> (database created when missing, table replaced); returns the rows of
+    each 'schema.table'."""
     tables = raw_tables(warehouse)
     copied = {}
     with duckdb.connect(str(warehouse), read_only=True) as connection:
@@ -54,7 +56,8 @@ def copy_raw_to_spark(warehouse: Path, folder: Path, spark) -> dict[str, int]:
         spark.sql(f"create database if not exists {schema}")
     for schema, table in tables:
         spark.sql(f"drop table if exists {schema}.{table}")
-        spark.sql(f"create table {schema}.{table} using parquet location '{(folder / schema / table).as_uri()}'")
+        location = (folder / schema / table).as_uri()
+        spark.sql(f"create table {schema}.{table} using parquet location '{location}'")
     return copied
 
 
@@ -65,8 +68,8 @@ class SparkCursor:
         from pyspark.sql import functions
         from pyspark.sql.types import TimestampType
 
-        # Spark's timestamp is an instant, collected in the Python process's zone: read it as the session's (UTC)
-        # wall clock instead, as the other kinds give it
+        # Spark's timestamp is an instant, collected in the Python process's zone: read it as the session's
+        # (UTC) wall clock instead, as the other kinds give it
         frame = frame.select(*[
             functions.col(f"`{field.name}`").cast("timestamp_ntz").alias(field.name)
             if isinstance(field.dataType, TimestampType) else functions.col(f"`{field.name}`")
@@ -93,4 +96,5 @@ class SparkConnection:
         return SparkCursor(self.raw.sql(sql, args=list(params)) if params else self.raw.sql(sql))
 
     def tables(self, schema: str) -> list[str]:
-        return [row.tableName for row in self.raw.sql(f"show tables in {schema}").collect() if not row.isTemporary]
+        rows = self.raw.sql(f"show tables in {schema}").collect()
+        return [row.tableName for row in rows if not row.isTemporary]

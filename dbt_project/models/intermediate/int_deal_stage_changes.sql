@@ -32,7 +32,8 @@
     post_hook=[
         drop_vanished('deal_id', 'int_deals_unioned', versions=['deal_fingerprint']),
         delete_rows_where(
-            "funnel_version <> ({{ funnel_version(ref('int_funnel_pipeline_stages'), ref('int_stage_lookup')) }})"
+            "funnel_version <> "
+            ~ "({{ funnel_version(ref('int_funnel_pipeline_stages'), ref('int_stage_lookup')) }})"
         )
     ]
 ) }}

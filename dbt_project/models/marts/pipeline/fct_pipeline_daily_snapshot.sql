@@ -12,9 +12,9 @@
     definition; source_load_id: the newest dlt load of their stage history — a changed amount, owner or pipeline,
     a deleted deal or a back-dated stage change alters past days too). Every row of a rebuilt day is replaced
     (a combination with no open deal any more disappears), and the post-hook removes days after the as-of day (when
-    it moved back): the table ends up exactly as a full refresh would have it, and a re-run changes nothing. On
-    Spark the days are partitions, replaced by insert_overwrite, and the days after the as-of day are dropped
-    (macros/incremental.sql: day_strategy, drop_days_after). -#}
+    it moved back): the table ends up exactly as a full refresh would have it, and a re-run changes nothing.
+    On Spark the days are partitions, replaced by insert_overwrite, and the days after the as-of day are
+    dropped (macros/incremental.sql: day_strategy, drop_days_after). -#}
 {%- set lookback_days = var('snapshot_lookback_days', 3) | int -%}
 {{ config(
     materialized='incremental',
