@@ -268,7 +268,7 @@
 
 {#- Post-hook text removing the days after the day of `last_day` (a Jinja expression giving a SQL date,
     rendered when the hook runs, e.g. 'as_of_date()') from a day-keyed model's table (the as-of day moved
-    back): a delete; on Spark each such day's partition dropped (Parquet has no delete). -#}
+    back): a delete; on Spark's Parquet (no delete there) each such day's partition dropped. -#}
 {% macro drop_days_after(day_column, last_day) -%}
     {{ return(adapter.dispatch('drop_days_after')(day_column, last_day)) }}
 {%- endmacro %}
@@ -278,6 +278,9 @@
 {%- endmacro %}
 
 {% macro spark__drop_days_after(day_column, last_day) -%}
+    {%- if spark_file_format() == 'delta' -%}
+        {{ return(default__drop_days_after(day_column, last_day)) }}
+    {%- endif -%}
     {{ return("{{ drop_day_partitions_after(this, '" ~ day_column ~ "', " ~ last_day ~ ") }}") }}
 {%- endmacro %}
 
