@@ -110,8 +110,9 @@ def test_spark_marts_equal_the_duckdb_marts_row_for_row(spark_build: SimpleNames
 def test_a_second_incremental_build_leaves_every_mart_equal(spark_build: SimpleNamespace) -> None:
     manifest = json.loads((spark_build.project / "target" / "manifest.json").read_text(encoding="utf-8"))
     models = [node for node in manifest["nodes"] if node.startswith("model.")]
-    assert sorted(spark_build.second_statuses) == sorted(models)
-    assert set(spark_build.second_statuses.values()) == {"success"}
+    built = {node: status for node, status in spark_build.second_statuses.items() if node.startswith("model.")}
+    assert sorted(built) == sorted(models)
+    assert set(built.values()) == {"success"}
     different = differences(spark_build.duck, spark_build.second, ("duckdb", "spark, built again"))
     assert not different, "\n".join(different)
     # the daily snapshot is stored by day partitions, one per day of the DuckDB build's snapshot
