@@ -53,14 +53,23 @@ class LossReason(NamedTuple):
 def warehouse_env(warehouse: Path, target: str | None = None) -> Iterator[None]:
     """The environment dbt_project/profiles.yml and the models read: FUNNELHOUSE_WAREHOUSE (the DuckDB file),
     FUNNELHOUSE_PII_SALT (the secret salt of the contact hashes, generated on first use: settings.pii_salt) and, on a
-    postgres target (default: settings.warehouse_kind()) with FUNNELHOUSE_POSTGRES_DSN given, the PG* variables."""
+    postgres target (default: settings.warehouse_kind()) with FUNNELHOUSE_POSTGRES_DSN given, the PG*
+    variables; on a spark target the FUNNELHOUSE_SPARK_* variables of spark_session.dbt_env()."""
     try:
         salt = settings.pii_salt()
     except settings.SecretError as error:
         raise FunnelhouseError(str(error)) from None
     values = {WAREHOUSE_ENV: str(Path(warehouse).resolve()), settings.PII_SALT_ENV: salt}
-    if (target or settings.warehouse_kind()) == "postgres" and os.environ.get(settings.POSTGRES_DSN_ENV, "").strip():
+    kind = target or settings.warehouse_kind()
+    if kind == "postgres" and os.environ.get(settings.POSTGRES_DSN_ENV, "").strip():
         values.update(settings.postgres_settings().libpq_env())
+    if kind == "spark":
+        from funnelhouse.warehouse import spark_session
+
+        try:
+            values.update(spark_session.dbt_env())
+        except ValueError as error:  # a FUNNELHOUSE_SPARK_* setting out of its choices
+            raise FunnelhouseError(str(error)) from None
     previous = {name: os.environ.get(name) for name in values}
     os.environ.update(values)
     try:
@@ -112,10 +121,12 @@ def dbt_build(
     """Build (seed, run, test) the dbt project on `warehouse`, as of `as_of` (YYYY-MM-DD, default today); returns
     the status of every node built (unique id → success, pass, warn, ...).
 
-    `target` is the profile's output: duckdb (the file `warehouse`) or postgres (settings.postgres_settings();
-    `warehouse` is not used); default settings.warehouse_kind(). On postgres a successful build then grants the
-    read-only role funnel_bi the marts (macro grant_bi_role, unless dbt_project.yml runs it as on-run-end hook) and
-    sets its password when env FUNNELHOUSE_BI_PASSWORD is given.
+    `target` is the profile's output: duckdb (the file `warehouse`), postgres (settings.postgres_settings())
+    or spark (settings.spark_settings(); method session builds in this process's SparkSession, started here
+    when none runs); `warehouse` is used by duckdb only; default settings.warehouse_kind(). On postgres a
+    successful build then grants the read-only role funnel_bi the marts (macro grant_bi_role, unless
+    dbt_project.yml runs it as on-run-end hook) and sets its password when env FUNNELHOUSE_BI_PASSWORD is
+    given.
 
     Raises FunnelhouseError with a one-line message naming the failing nodes when the build fails. `quiet`
     leaves out dbt's per-node progress (errors are still printed); `project_dir` builds a copy of the project.
@@ -159,6 +170,12 @@ def dbt_build(
                 plan, runner = _plan_changes(warehouse, project, artifacts, common, as_of, full_refresh)
             elif plans:  # a build not planned: what is recorded no longer holds once it starts
                 forget_recorded_builds(warehouse)
+            elif target == "spark" and settings.spark_settings().method == "session":
+                # dbt-spark's session method runs in this process and reuses its SparkSession: start it with
+                # the one configuration (spark_session.spark_conf), Java missing said in one line
+                from funnelhouse.warehouse.spark_session import spark_session
+
+                spark_session()
             if plan is not None:
                 if plan.nothing_to_do:
                     return {}

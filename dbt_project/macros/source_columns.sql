@@ -6,7 +6,7 @@
 
 {% macro column_type(type_key) -%}
     {%- if type_key == 'string' -%}{{ dbt.type_string() }}
-    {%- elif type_key == 'timestamp' -%}timestamp with time zone
+    {%- elif type_key == 'timestamp' -%}{{ type_timestamp_tz() }}
     {%- elif type_key == 'utc_timestamp' -%}{{ dbt.type_timestamp() }}
     {%- elif type_key == 'date' -%}date
     {%- elif type_key == 'numeric' -%}{{ dbt.type_numeric() }}

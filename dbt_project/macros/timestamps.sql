@@ -8,6 +8,26 @@
     timezone('UTC', {{ expr }})
 {%- endmacro %}
 
+{#- Spark's timestamp is an instant shown in the session's time zone, which funnelhouse's sessions set to UTC
+    (spark_session.spark_conf, profiles.yml): the plain UTC timestamp is the same value. -#}
+{% macro spark__to_utc(expr) -%}
+    cast({{ expr }} as timestamp)
+{%- endmacro %}
+
+{#- The type of a timestamp with time zone (an instant), as dlt writes every timestamp. -#}
+{% macro type_timestamp_tz() -%}
+    {{ return(adapter.dispatch('type_timestamp_tz')()) }}
+{%- endmacro %}
+
+{% macro default__type_timestamp_tz() -%}
+    timestamp with time zone
+{%- endmacro %}
+
+{#- Spark's timestamp (TIMESTAMP_LTZ) is the instant; its timestamp_ntz the wall-clock one. -#}
+{% macro spark__type_timestamp_tz() -%}
+    timestamp
+{%- endmacro %}
+
 {% macro snowflake__to_utc(expr) -%}
     cast(convert_timezone('UTC', {{ expr }}) as timestamp_ntz)
 {%- endmacro %}

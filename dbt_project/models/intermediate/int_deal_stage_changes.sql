@@ -25,14 +25,16 @@
 {%- set ts = dbt.type_timestamp() -%}
 {%- set string_type = dbt.type_string() -%}
 {{ config(
-    materialized='incremental',
+    materialized=entity_materialization(),
     unique_key='deal_id',
-    incremental_strategy='replace_entities',
+    incremental_strategy=entity_strategy(),
     on_schema_change='append_new_columns',
     post_hook=[
         drop_vanished('deal_id', 'int_deals_unioned', versions=['deal_fingerprint']),
-        "delete from {{ this }} where funnel_version <> "
-        ~ "({{ funnel_version(ref('int_funnel_pipeline_stages'), ref('int_stage_lookup')) }})"
+        delete_rows_where(
+            "funnel_version <> "
+            ~ "({{ funnel_version(ref('int_funnel_pipeline_stages'), ref('int_stage_lookup')) }})"
+        )
     ]
 ) }}
 with

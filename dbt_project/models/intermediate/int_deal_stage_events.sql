@@ -9,9 +9,9 @@
     the newest event stored (the as-of day moved forward) and whose stored events lie after the as-of day (it moved
     back). The post-hook removes the deals with no stage change up to the as-of day in their current version. -#}
 {{ config(
-    materialized='incremental',
+    materialized=entity_materialization(),
     unique_key='deal_id',
-    incremental_strategy='replace_entities',
+    incremental_strategy=entity_strategy(),
     on_schema_change='append_new_columns',
     post_hook=[
         drop_vanished(

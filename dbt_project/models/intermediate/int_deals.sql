@@ -21,9 +21,9 @@
     product lists, the funnel definition, reporting_currency), and when the as-of day moved (as_of_date), the deals
     archived, created or with a stage change between the two days. -#}
 {{ config(
-    materialized='incremental',
+    materialized=entity_materialization(),
     unique_key='deal_id',
-    incremental_strategy='replace_entities',
+    incremental_strategy=entity_strategy(),
     on_schema_change='append_new_columns',
     post_hook=[drop_vanished('deal_id', 'int_deals_unioned')]
 ) }}

@@ -7,9 +7,9 @@
       * the funnel definition (funnel_stages, funnel_stage_map: funnel_version) changed: then every deal is.
     The post-hook removes deals that left the funnel (archived, unmapped, gone from their source). -#}
 {{ config(
-    materialized='incremental',
+    materialized=entity_materialization(),
     unique_key='deal_id',
-    incremental_strategy='replace_entities',
+    incremental_strategy=entity_strategy(),
     on_schema_change='append_new_columns',
     post_hook=[drop_vanished('deal_id', 'fct_deals')]
 ) }}

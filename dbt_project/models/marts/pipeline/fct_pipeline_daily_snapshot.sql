@@ -12,20 +12,21 @@
     definition; source_load_id: the newest dlt load of their stage history — a changed amount, owner or pipeline,
     a deleted deal or a back-dated stage change alters past days too). Every row of a rebuilt day is replaced
     (a combination with no open deal any more disappears), and the post-hook removes days after the as-of day (when
-    it moved back): the table ends up exactly as a full refresh would have it, and a re-run changes nothing. -#}
+    it moved back): the table ends up exactly as a full refresh would have it, and a re-run changes nothing.
+    On Spark the days are partitions, replaced by insert_overwrite, and the days after the as-of day are
+    dropped (macros/incremental.sql: day_strategy, drop_days_after). -#}
 {%- set lookback_days = var('snapshot_lookback_days', 3) | int -%}
 {{ config(
     materialized='incremental',
     unique_key='snapshot_date',
-    incremental_strategy='delete+insert',
+    incremental_strategy=day_strategy(),
+    partition_by=day_partitions('snapshot_date'),
     on_schema_change='append_new_columns',
     pre_hook=[
-        "{% if is_incremental() %}alter table {{ this }} add column if not exists source_version "
-        ~ "{{ dbt.type_string() }}{% endif %}",
-        "{% if is_incremental() %}alter table {{ this }} add column if not exists source_load_id "
-        ~ "{{ dbt.type_string() }}{% endif %}"
+        add_column_if_missing('source_version', '{{ dbt.type_string() }}'),
+        add_column_if_missing('source_load_id', '{{ dbt.type_string() }}')
     ],
-    post_hook=["delete from {{ this }} where snapshot_date > {{ as_of_date() }}"]
+    post_hook=[drop_days_after('snapshot_date', 'as_of_date()')]
 ) }}
 
 with
