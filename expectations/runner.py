@@ -371,6 +371,8 @@ def engine_of(connection: Any) -> str:
 def table_exists(connection: duckdb.DuckDBPyConnection, table: str) -> bool:
     """Whether "schema.table" exists in the warehouse the connection reads."""
     schema, name = table.split(".", 1)
+    if hasattr(connection, "table_exists"):  # a funnelhouse.warehouse Connection: Spark has no information_schema
+        return bool(connection.table_exists(schema, name))
     found = connection.execute(
         "select count(*) from information_schema.tables where lower(table_schema) = ? and lower(table_name) = ?",
         [schema.lower(), name.lower()],
@@ -401,15 +403,17 @@ def _projected(connection: duckdb.DuckDBPyConnection, query: str, wanted: set[st
     if set(available) <= wanted:
         return query
     kept = [column for column in available if column in wanted] or available[:1]
-    return f"select {_quoted(kept)} from ({query}) as frame"
+    return f"select {_quoted(kept, connection)} from ({query}) as frame"
 
 
 def _kind(expectation: Any) -> str:
     return expectation.configuration.type
 
 
-def _quoted(columns: Iterable[str]) -> str:
-    return ", ".join('"' + column.replace('"', '""') + '"' for column in columns)
+def _quoted(columns: Iterable[str], connection: Any = None) -> str:
+    """Column names quoted for the connection's engine (a bare DuckDB connection: standard double quotes)."""
+    quote = getattr(connection, "quote", None) or (lambda name: '"' + name.replace('"', '""') + '"')
+    return ", ".join(quote(column) for column in columns)
 
 
 def run_gx_in_chunks(

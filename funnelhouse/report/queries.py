@@ -76,11 +76,7 @@ def _doubles(frame: pd.DataFrame, *names: str) -> pd.DataFrame:
 
 def columns_of(connection: Connection, table: str, schema: str = SCHEMA) -> set[str]:
     """Column names of schema.table, lower-cased; empty when the table does not exist."""
-    rows = connection.execute(
-        "select lower(column_name) from information_schema.columns where table_schema = ? and table_name = ?",
-        [schema, table],
-    ).fetchall()
-    return {name for (name,) in rows}
+    return {name.lower() for name, _ in connection.columns(schema, table)}
 
 
 def require_marts(connection: Connection, warehouse: Path) -> None:
@@ -154,14 +150,17 @@ def velocity(connection: Connection) -> pd.DataFrame:
 def loss_reasons(connection: Connection) -> pd.DataFrame:
     """Lost deals per normalised reason over all months: given reasons by count, then 'not given' (no rank) last;
     cumulative_share is of all lost deals."""
+    # ordered outside the aggregate: Spark cannot order by an aggregate of a column its own alias shadows
     frame = connection.execute(f"""
-        select loss_reason_code, min(reason_name_zh) as reason_name_zh, min(reason_name_en) as reason_name_en,
-               cast(sum(lost_deals) as bigint) as lost_deals,
-               coalesce(sum(amount_lost_reporting), 0) as amount_lost_reporting,
-               min(reason_rank) is null as is_not_given
-        from {SCHEMA}.mart_loss_reasons
-        group by loss_reason_code
-        order by min(reason_rank) is null, cast(sum(lost_deals) as bigint) desc, loss_reason_code
+        select * from (
+            select loss_reason_code, min(reason_name_zh) as reason_name_zh, min(reason_name_en) as reason_name_en,
+                   cast(sum(lost_deals) as bigint) as lost_deals,
+                   coalesce(sum(amount_lost_reporting), 0) as amount_lost_reporting,
+                   min(reason_rank) is null as is_not_given
+            from {SCHEMA}.mart_loss_reasons
+            group by loss_reason_code
+        ) as reasons
+        order by is_not_given, lost_deals desc, loss_reason_code
     """).df()
     frame = _doubles(frame, "amount_lost_reporting")
     frame["lost_deals"] = frame["lost_deals"].astype("int64")

@@ -34,6 +34,10 @@ class Connection:
     def execute(self, sql: str, params: list | tuple | None = None) -> Cursor:
         raise NotImplementedError
 
+    def quote(self, name: str) -> str:
+        """An identifier quoted for this engine's SQL (standard double quotes; Spark overrides)."""
+        return '"' + name.replace('"', '""') + '"'
+
     def tables(self, schema: str) -> list[str]:
         """Base tables and views of `schema`, in name order."""
         rows = self.execute("select table_name from information_schema.tables where table_schema = ? order by 1",

@@ -43,9 +43,26 @@ class SparkCursor:
         rows = self.fetchmany(1)
         return rows[0] if rows else None
 
-    def df(self):
-        """The rows as a pandas DataFrame."""
-        return self._frame.toPandas()
+    def df(self, rows: int | None = None):
+        """The rows (the remaining ones, at most `rows`) as pandas, typed as DuckDB's df() types them: decimals as
+        floats, dates as datetime64, timestamps in UTC (the session's zone)."""
+        import pandas as pd
+        from pyspark.sql.types import DateType, DecimalType, TimestampType
+
+        if rows is None and self._rows is None:
+            frame = self._frame.toPandas()
+        else:
+            fetched = self.fetchall() if rows is None else self.fetchmany(rows)
+            frame = pd.DataFrame.from_records(fetched, columns=[field.name for field in self._frame.schema.fields])
+        for index, field in enumerate(self._frame.schema.fields):
+            series = frame.iloc[:, index]
+            if isinstance(field.dataType, DecimalType):
+                frame.isetitem(index, pd.to_numeric(series, errors="coerce").astype("float64"))
+            elif isinstance(field.dataType, DateType):
+                frame.isetitem(index, pd.to_datetime(series))
+            elif isinstance(field.dataType, TimestampType):
+                frame.isetitem(index, pd.to_datetime(series, utc=True))
+        return frame
 
 
 class SparkConnection(Connection):
@@ -67,6 +84,10 @@ class SparkConnection(Connection):
         frame = self.raw.sql(sql, args=list(params)) if params else self.raw.sql(sql)
         return SparkCursor(frame)
 
+    def quote(self, name: str) -> str:
+        """An identifier as Spark SQL quotes it (double quotes make a string there)."""
+        return _quoted(name)
+
     def tables(self, schema: str) -> list[str]:
         """Tables and views of database `schema`, sorted; none when it does not exist."""
         if not self.raw.catalog.databaseExists(schema):
@@ -75,7 +96,9 @@ class SparkConnection(Connection):
         return sorted(row.tableName for row in rows if not row.isTemporary)
 
     def columns(self, schema: str, table: str) -> list[tuple[str, str]]:
-        """(name, Spark type) of each column of `schema.table`, in order."""
+        """(name, Spark type) of each column of `schema.table`, in order; [] when it does not exist."""
+        if not self.table_exists(schema, table):
+            return []
         fields = self.raw.table(f"{_quoted(schema)}.{_quoted(table)}").schema.fields
         return [(field.name, field.dataType.simpleString()) for field in fields]
 

@@ -27,6 +27,8 @@ def spark_conf(spark: settings.SparkSettings | None = None) -> dict[str, str]:
         "spark.sql.adaptive.enabled": "true",
         "spark.sql.ansi.enabled": "false",
         "spark.ui.enabled": "false",
+        # no progress bars on the console: they run into the lines of dbt's JSON log that dagster-dbt parses
+        "spark.ui.showConsoleProgress": "false",
         "spark.sql.sources.partitionOverwriteMode": "dynamic",
         "spark.sql.legacy.createHiveTableByDefault": "false",
     }
