@@ -101,8 +101,10 @@ def seed_types(warehouse: Path, project: Path) -> dict[str, list[tuple[str, str]
                 if node["resource_type"] == "seed"}
 
 
-def run_worker(name: str, spec: dict[str, Any], work: Path, log: Callable[[str], None] | None) -> dict[str, Any]:
-    """Run one variant in `python -m bench.worker`, sampling the RSS of its process tree; its result dict."""
+def run_worker(name: str, spec: dict[str, Any], work: Path, log: Callable[[str], None] | None,
+               env_values: dict[str, str] | None = None) -> dict[str, Any]:
+    """Run one variant in `python -m bench.worker`, sampling the RSS of its process tree; its result dict.
+    `env_values` are set in its environment last (another warehouse kind: bench.kinds)."""
     specs, logs = work / "specs", work / "logs"
     specs.mkdir(parents=True, exist_ok=True)
     logs.mkdir(parents=True, exist_ok=True)
@@ -117,6 +119,7 @@ def run_worker(name: str, spec: dict[str, Any], work: Path, log: Callable[[str],
     for variable in ("FUNNELHOUSE_WAREHOUSE", "FUNNELHOUSE_INPUTS", "FUNNELHOUSE_PIPELINES_DIR"):
         env.pop(variable, None)
     env["FUNNELHOUSE_WAREHOUSE_KIND"] = "duckdb"  # the bench compares DuckDB files
+    env.update(env_values or {})
     log_path = logs / f"{name}.log"
     _say(log, f"  {name} ...")
     with log_path.open("wb") as handle:

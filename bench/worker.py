@@ -30,11 +30,9 @@ def run_pipeline(spec: dict[str, Any]) -> dict[str, Any]:
 
     steps = Steps()
     started = time.perf_counter()
-    import duckdb
-
     from expectations import SUITES, validate
-    from funnelhouse import settings
     from funnelhouse.transform import dbt_build
+    from funnelhouse.warehouse import current
     from ingestion.run import SOURCES, IngestOptions, ingest_source, skip_reason
 
     imports = time.perf_counter() - started
@@ -66,7 +64,7 @@ def run_pipeline(spec: dict[str, Any]) -> dict[str, Any]:
                           project_dir=Path(spec["project_dir"]), changed_only=spec.get("changed_only", False))
     suites = []
     with steps.measure("checks"):
-        with duckdb.connect(str(warehouse), read_only=True, config=settings.duckdb_config()) as connection:
+        with current(duckdb_file=warehouse).connect(read_only=True) as connection:  # the kind of the env
             for suite in SUITES.values():
                 result = validate(connection, suite, as_of=_as_of_end(spec["as_of"]),
                                   results_dir=Path(spec["gx_dir"]))

@@ -344,8 +344,8 @@ def demo(
     scale: float = typer.Option(1.0, help="Size of the demo data: 1 ≈ 400 deals."),
     warehouse_kind: str = typer.Option(
         None, "--warehouse",
-        help="duckdb (default: FUNNELHOUSE_WAREHOUSE_KIND) or postgres (the configured server, else a throwaway one "
-        "started for the demo)."),
+        help="duckdb (default: FUNNELHOUSE_WAREHOUSE_KIND), spark (FUNNELHOUSE_SPARK_WAREHOUSE, a local session) "
+        "or postgres (the configured server, else a throwaway one started for the demo)."),
 ) -> None:
     """Run everything end to end: generate demo data (once), serve the HubSpot, Salesforce, Pipedrive, Zoho
     and fxiaoke emulators, load forms, spreadsheets and the five CRMs, build, check, and print the reconciliation
@@ -359,17 +359,11 @@ def demo(
         fail(FunnelhouseError(f"--warehouse must be one of {', '.join(settings.WAREHOUSE_KINDS)}, got {kind!r}"))
     if kind is not None:  # this process's setting: dlt, dbt and the checks read it
         os.environ[settings.WAREHOUSE_KIND_ENV] = kind
-    if settings.warehouse_kind() == "postgres":
-        try:
-            run_demo_on_postgres(seed=seed, scale=scale)
-        except typer.Exit:
-            raise
-        except Exception as exc:  # noqa: BLE001
-            fail(exc)
-        return
-    wait_for_warehouse(settings.warehouse_path())
+    on_postgres = settings.warehouse_kind() == "postgres"
+    if settings.warehouse_kind() == "duckdb":
+        wait_for_warehouse(settings.warehouse_path())
     try:
-        run_demo(seed=seed, scale=scale)
+        (run_demo_on_postgres if on_postgres else run_demo)(seed=seed, scale=scale)
     except typer.Exit:
         raise
     except Exception as exc:  # noqa: BLE001

@@ -94,11 +94,7 @@ def run_demo_on_postgres(seed: int = 42, scale: float = 1.0) -> None:
         run_demo(seed=seed, scale=scale)
         show_bi_connection(password_file, throwaway=True)
     finally:
-        for name, value in previous.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+        settings.restore_env(previous)
         server_context.__exit__(None, None, None)
 
 

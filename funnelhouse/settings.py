@@ -195,6 +195,15 @@ def spark_settings() -> SparkSettings:
     )
 
 
+def restore_env(previous: dict[str, str | None]) -> None:
+    """Put back environment variables as they were (None: it was not set), after a block that set them."""
+    for name, value in previous.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
 # The salt of the contact hashes (email_hash, phone_hash: dbt_project/macros/pii.sql). A secret: without it anyone
 # holding a mart could hash a list of known emails and find them. Generated on first use into .dlt/secrets.toml
 # (git-ignored, with the other secrets), never printed; env FUNNELHOUSE_PII_SALT overrides it.

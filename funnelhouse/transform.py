@@ -75,11 +75,7 @@ def warehouse_env(warehouse: Path, target: str | None = None) -> Iterator[None]:
     try:
         yield
     finally:
-        for name, value in previous.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+        settings.restore_env(previous)
 
 
 def _release_warehouse() -> None:

@@ -7,12 +7,9 @@ failed instead when env FUNNELHOUSE_REQUIRE_POSTGRES=1 (CI).
 """
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import secrets
-from collections import Counter
-from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -20,12 +17,13 @@ import duckdb
 import pytest
 
 from support.inputs import FIXTURE_AS_OF, TOKEN, copy_fixture_inputs, copy_project
+from support.marts import MARTS, Table, schema_rows
+from support.marts import difference as _difference
 from support.postgres import REQUIRE_ENV, PostgresUnavailable, find_bindir, throwaway_postgres
 
 from funnelhouse import settings
 from funnelhouse.transform import BI_ROLE, DBT_PROJECT_DIR, dbt_build, funnel_summary, top_loss_reasons
 
-MARTS = "marts"
 
 
 def _unavailable(message: str) -> None:
@@ -93,70 +91,21 @@ def postgres_build(postgres_server, postgres_env, request: pytest.FixtureRequest
                            duckdb_warehouse=duckdb_build.warehouse)
 
 
-# --- normalised rows of both warehouses ---------------------------------------------------------------------------
+# --- the marts of both warehouses (tests/support/marts.py normalises and compares them) -----------------------------
 
-def _normalise(value: object) -> object:
-    """Numbers as decimals rounded to 6 places (DuckDB's doubles and Postgres' numerics alike), timestamps as UTC
-    without zone, the rest as it is."""
-    if value is None or isinstance(value, (bool, str)):
-        return value
-    if isinstance(value, (int, float, Decimal)):
-        rounded = Decimal(str(value)).quantize(Decimal("0.000001"))
-        return rounded if rounded != 0 else Decimal("0.000000")  # no -0
-    if isinstance(value, dt.datetime) and value.tzinfo is not None:
-        return value.astimezone(dt.timezone.utc).replace(tzinfo=None)
-    return value
-
-
-def _rows(cursor, columns: list[str]) -> list[tuple]:
-    # dlt's load ids are the load's own time: equal when both are set
-    masked = [name.endswith("load_id") for name in columns]
-    rows = [
-        tuple("<load id>" if mask and value is not None else _normalise(value) for mask, value in zip(masked, row))
-        for row in cursor.fetchall()
-    ]
-    return sorted(rows, key=lambda row: tuple((0, "") if v is None else (1, type(v).__name__, str(v)) for v in row))
-
-
-def duckdb_marts(warehouse: Path) -> dict[str, tuple[list[str], list[tuple]]]:
+def duckdb_marts(warehouse: Path) -> dict[str, Table]:
     with duckdb.connect(str(warehouse), read_only=True) as connection:
-        tables = [name for (name,) in connection.execute(
-            "select table_name from information_schema.tables where table_schema = ? order by 1", [MARTS]
-        ).fetchall()]
-        marts = {}
-        for table in tables:
-            cursor = connection.execute(f'select * from {MARTS}."{table}"')
-            columns = [d[0] for d in cursor.description]
-            marts[table] = (columns, _rows(cursor, columns))
-    return marts
+        return schema_rows(connection, MARTS)
 
 
-def postgres_marts(server) -> dict[str, tuple[list[str], list[tuple]]]:
-    connection = server.connect()
+def postgres_marts(server) -> dict[str, Table]:
+    from funnelhouse.warehouse.postgres import PostgresConnection
+
+    connection = PostgresConnection(server.connect())
     try:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "select table_name from information_schema.tables where table_schema = %s order by 1", [MARTS]
-            )
-            tables = [name for (name,) in cursor.fetchall()]
-            marts = {}
-            for table in tables:
-                cursor.execute(f'select * from {MARTS}."{table}"')
-                columns = [d[0] for d in cursor.description]
-                marts[table] = (columns, _rows(cursor, columns))
+        return schema_rows(connection, MARTS)
     finally:
         connection.close()
-    return marts
-
-
-def _difference(table: str, duck: tuple[list[str], list[tuple]], pg: tuple[list[str], list[tuple]]) -> str:
-    if duck[0] != pg[0]:
-        return f"{table}: columns differ: duckdb {duck[0]} / postgres {pg[0]}"
-    only_duck, only_pg = Counter(duck[1]) - Counter(pg[1]), Counter(pg[1]) - Counter(duck[1])
-    lines = [f"{table}: {len(duck[1])} rows on duckdb, {len(pg[1])} on postgres"]
-    lines += [f"  duckdb only:   {dict(zip(duck[0], row))}" for row in list(only_duck.elements())[:3]]
-    lines += [f"  postgres only: {dict(zip(pg[0], row))}" for row in list(only_pg.elements())[:3]]
-    return "\n".join(lines)
 
 
 # --- tests --------------------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import pytest
 
 from support.inputs import FIXTURE_AS_OF, TOKEN, copy_fixture_inputs
 from support.postgres import PostgresUnavailable, find_bindir, throwaway_postgres
+from support.refresh import assert_fixture_refresh
 from test_postgres import _difference, _unavailable, duckdb_marts, postgres_marts
 
 from funnelhouse import settings
@@ -78,27 +79,7 @@ def refreshed(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureR
 
 
 def test_the_refresh_job_runs_end_to_end_on_postgres(refreshed: SimpleNamespace) -> None:
-    first = refreshed.first
-    assert first.success, first.error
-    assert first.skipped == []
-    # as on DuckDB (test_orchestration): 68 raw tables, every dbt model and seed, 2 quality reports, the digest
-    # left to its own job, and the 2 serving assets
-    assert len([key for key in first.materialized if key.startswith("raw_")]) == 68
-    assert len(first.materialized) == 234
-    assert {"serving/funnelhouse_serving", "serving/parquet_marts", "quality/funnel_report",
-            "quality/data_quality_report"} <= set(first.materialized)
-    assert {s.source: s.rows_loaded for s in first.load_summaries if not s.skipped} == {
-        "forms": 8, "spreadsheets": 14, "hubspot": 32}
-    gx = [c for c in first.checks if c.is_gx]
-    assert len(gx) == 24
-    # the same two WARNs as on DuckDB (partner pipeline stages, channel Partner), judged by GX on Postgres' rows
-    assert [(c.check, c.severity) for c in gx if not c.passed] == [
-        ("gx_intermediate__int_deals__coverage", "WARN"), ("gx_raw_hubspot__deals", "WARN")]
-    assert [c.summary for c in gx if not c.passed][1].endswith(
-        "passed with warnings: 0 ERROR, 1 WARN of 11 expectations: WARN expect_column_values_to_be_in_set(dealstage): "
-        "3 rows (values: 'partner_negotiation' ×1, 'partner_new' ×1, 'partner_won' ×1)")
-    assert [(c.check, c.severity, c.summary) for c in first.checks if not c.is_gx and not c.passed] == [
-        ("warn_source_stages_not_in_funnel_map", "WARN", "3 failing rows")]
+    assert_fixture_refresh(refreshed.first)
     assert refreshed.server.password not in refreshed.log and refreshed.bi_password not in refreshed.log
 
 

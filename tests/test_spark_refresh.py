@@ -11,6 +11,7 @@ fixtures are the smaller input (a Spark build costs its ~600 dbt nodes a few sec
 """
 from __future__ import annotations
 
+import os
 import time
 from types import SimpleNamespace
 
@@ -18,10 +19,12 @@ import duckdb
 import pytest
 from support.inputs import FIXTURE_AS_OF, TOKEN, copy_fixture_inputs
 from support.marts import MARTS, differences, schema_rows
+from support.refresh import assert_fixture_refresh
 from support.spark import require_spark
 
 from funnelhouse import settings
 
+RUN_ENV = "FUNNELHOUSE_TEST_SPARK_REFRESH"  # "1": run this module (CI leaves it out: see the fixture)
 SPARK_LITTER = ("metastore_db", "derby.log", "spark-warehouse")
 ALERT_ENV = ("FUNNELHOUSE_ALERT_WEBHOOK_URL", "FUNNELHOUSE_ALERT_SLACK_WEBHOOK_URL",
              "FUNNELHOUSE_ALERT_WECOM_WEBHOOK_URL", "FUNNELHOUSE_ALERT_DINGTALK_WEBHOOK_URL",
@@ -44,6 +47,9 @@ def refreshed(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureR
     from orchestration.refresh import run_refresh
     from orchestration.resources import FunnelhouseResource
 
+    if os.environ.get(RUN_ENV) != "1":
+        pytest.skip(f"the refresh on Spark takes 7-12 min on 2 cores, past CI's 30-minute budget with the rest: "
+                    f"run it with {RUN_ENV}=1")
     require_spark()
     duckdb_build = request.getfixturevalue("fixture_build")  # built with DuckDB before anything starts Spark
     root = tmp_path_factory.mktemp("spark_refresh")
@@ -106,25 +112,7 @@ def unit_tests_on_spark(root) -> dict[str, str]:
 
 
 def test_the_refresh_job_runs_end_to_end_on_spark(refreshed: SimpleNamespace) -> None:
-    first = refreshed.first
-    assert first.success, first.error
-    assert first.skipped == []
-    # as on DuckDB and Postgres: 68 raw tables, every dbt model and seed, the 2 quality reports, the 2 serving
-    # assets (on Spark nothing is copied: BI tools read the marts database)
-    assert len([key for key in first.materialized if key.startswith("raw_")]) == 68
-    assert len(first.materialized) == 234
-    assert {s.source: s.rows_loaded for s in first.load_summaries if not s.skipped} == {
-        "forms": 8, "spreadsheets": 14, "hubspot": 32}
-    gx = [c for c in first.checks if c.is_gx]
-    assert len(gx) == 24
-    # the same two WARNs as on DuckDB and Postgres, judged by GX on the rows Spark returns
-    assert [(c.check, c.severity) for c in gx if not c.passed] == [
-        ("gx_intermediate__int_deals__coverage", "WARN"), ("gx_raw_hubspot__deals", "WARN")]
-    assert [c.summary for c in gx if not c.passed][1].endswith(
-        "passed with warnings: 0 ERROR, 1 WARN of 11 expectations: WARN expect_column_values_to_be_in_set(dealstage): "
-        "3 rows (values: 'partner_negotiation' ×1, 'partner_new' ×1, 'partner_won' ×1)")
-    assert [(c.check, c.severity, c.summary) for c in first.checks if not c.is_gx and not c.passed] == [
-        ("warn_source_stages_not_in_funnel_map", "WARN", "3 failing rows")]
+    assert_fixture_refresh(refreshed.first)
 
 
 def test_spark_marts_equal_the_duckdb_marts_row_for_row(refreshed: SimpleNamespace) -> None:
