@@ -23,26 +23,32 @@ def check_as_of(value: str | None, env: str = "") -> None:
 
 
 def loaded_sources(warehouse: Path) -> int | None:
-    """How many raw_<source> datasets the DuckDB warehouse holds (None: no warehouse file)."""
-    if not warehouse.exists():
-        return None
-    from funnelhouse.warehouse.duckdb import DuckDBWarehouse
+    """How many raw_<source> datasets the warehouse settings.warehouse_kind() says holds (None: no DuckDB file
+    `warehouse`; Postgres and Spark are read through funnelhouse.warehouse, `warehouse` unused)."""
+    from funnelhouse.warehouse import current
 
-    with DuckDBWarehouse(warehouse).connect(read_only=True) as db:
-        return db.execute("select count(*) from information_schema.schemata where schema_name like 'raw\\_%' "
-                          "escape '\\'").fetchone()[0]
+    store = current(duckdb_file=warehouse)
+    if store.is_file and not warehouse.exists():
+        return None
+    if store.kind == "spark" and settings.spark_settings().method != "session":
+        return 1  # funnelhouse reads Spark through a local session only: a Thrift server's databases go unchecked
+    with store.connect(read_only=True) as connection:
+        # beside each raw dataset: dlt's raw_<source>_staging for merges, Spark's raw_<source>_files
+        return len([name for name in connection.schemas()
+                    if name.startswith("raw_") and not name.endswith(("_staging", "_files"))])
 
 
 def require_loaded(warehouse: Path) -> None:
-    """`build` needs raw data: on an empty or missing DuckDB warehouse say to run `funnelhouse ingest` first."""
-    if settings.warehouse_kind() != "duckdb":
-        return
+    """`build` needs raw data: on an empty warehouse (or no DuckDB file) say to run `funnelhouse ingest` first."""
+    from funnelhouse.warehouse import current
+
     first = "run `funnelhouse ingest` (or `funnelhouse refresh`, which also builds) first"
     loaded = loaded_sources(warehouse)
     if loaded is None:
         raise FunnelhouseError(f"{warehouse}: no warehouse here, nothing loaded yet: {first}")
     if not loaded:
-        raise FunnelhouseError(f"{warehouse}: no source loaded into this warehouse yet: {first}")
+        raise FunnelhouseError(f"{current(duckdb_file=warehouse).describe()}: no source loaded into this warehouse "
+                               f"yet: {first}")
 
 
 def require_something_to_refresh(resource) -> None:
@@ -50,7 +56,7 @@ def require_something_to_refresh(resource) -> None:
     loaded into would only build empty marts: say what is missing and what to run first."""
     from ingestion.run import SOURCES, skip_reason
 
-    if settings.warehouse_kind() != "duckdb" or loaded_sources(resource.warehouse_path()):
+    if loaded_sources(resource.warehouse_path()):
         return
     reasons = [skip_reason(name, resource.ingest_options()) for name in SOURCES]
     if all(reasons):

@@ -239,3 +239,23 @@ def test_grant_bi_role_is_idempotent_and_covers_new_marts(postgres_build: Simple
             connection.close()
     finally:
         server.execute("drop table marts.added_later")
+
+
+def test_build_on_a_database_nothing_was_loaded_into_says_to_ingest_first(
+        postgres_build: SimpleNamespace, postgres_server, postgres_env, monkeypatch: pytest.MonkeyPatch) -> None:
+    from funnelhouse.preflight import loaded_sources, require_loaded
+    from ingestion.common.errors import FunnelhouseError
+
+    for name, value in postgres_env.values.items():
+        monkeypatch.setenv(name, value)
+    warehouse = Path("not_used.duckdb")
+    assert loaded_sources(warehouse) == 3  # raw_forms, raw_spreadsheets, raw_hubspot
+    require_loaded(warehouse)
+    postgres_server.execute("drop database if exists nothing_loaded")
+    postgres_server.execute("create database nothing_loaded")
+    monkeypatch.setenv(settings.POSTGRES_DSN_ENV, postgres_server.dsn.rsplit("/", 1)[0] + "/nothing_loaded")
+    with pytest.raises(FunnelhouseError) as raised:
+        require_loaded(warehouse)
+    assert str(raised.value) == (
+        f"postgresql://{postgres_server.user}:***@127.0.0.1:{postgres_server.port}/nothing_loaded: no source "
+        "loaded into this warehouse yet: run `funnelhouse ingest` (or `funnelhouse refresh`, which also builds) first")

@@ -453,3 +453,28 @@ def test_the_crm_sources_load_the_same_rows_on_spark(crm_loads: SimpleNamespace)
     assert all(rows for name, (_, rows) in crm_loads.spark.items() if name.endswith(".reconciliation"))
     loaded = {name: summary.rows_loaded for name, summary in crm_loads.loaded.items()}
     assert all(loaded.values()), loaded
+
+
+def test_the_yaml_crm_staging_reads_each_crm_once_on_spark(crm_loads: SimpleNamespace, spark_jvm: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """dbt's YAML-CRM staging finds its CRMs by their crm_spec table: on Spark each dataset's raw_<name>, never
+    the raw_<name>_files database beside it (which holds every load's rows)."""
+    from support.inputs import copy_project
+
+    from funnelhouse.transform import DBT_PROJECT_DIR, dbt_build
+    from funnelhouse.warehouse.spark import SparkWarehouse
+
+    monkeypatch.setenv("FUNNELHOUSE_DATA_DIR", str(spark_jvm / "spark"))
+    monkeypatch.setenv("FUNNELHOUSE_SPARK_WAREHOUSE", str(spark_jvm / "spark" / "warehouse"))
+    monkeypatch.setenv("FUNNELHOUSE_WAREHOUSE_KIND", "spark")
+    project = copy_project(DBT_PROJECT_DIR, spark_jvm / "rest_crm_project")
+    statuses = dbt_build(Path("not_used.duckdb"), as_of="2026-09-30", target="spark", project_dir=project,
+                         select="stg_rest_crm__deals")
+    assert statuses["model.funnelhouse.stg_rest_crm__deals"] == "success"
+    with SparkWarehouse().connect() as connection:
+        staged = connection.execute(
+            "select source_name, count(*) from staging.stg_rest_crm__deals group by source_name order by 1").fetchall()
+    raw = {name: len(crm_loads.spark[f"raw_{name}.deals"][1]) for name in ("acme", "fxiaoke")}
+    assert raw == {"acme": 1, "fxiaoke": 3}
+    # once each: the raw_<name>_files databases hold a crm_spec table too, and their rows would be counted twice
+    assert staged == [("acme", 1), ("fxiaoke", 3)]

@@ -4,18 +4,27 @@
     adapter.get_relation: DuckDB, Postgres and Spark each answer in their own way), never a fixed list, so a new
     YAML file needs no change here. -#}
 
-{#- The schemas holding a crm_spec table, sorted; none while dbt parses (nothing is queried then). -#}
+{#- The schemas holding a crm_spec table, sorted; none while dbt parses (nothing is queried then). Left out: the
+    schemas beside a dataset that hold its rows on the way (dlt's <dataset>_staging, the Spark warehouse's
+    <dataset>_files of every load's rows). -#}
 {% macro rest_crm_schemas() -%}
     {%- set found = [] -%}
     {%- if execute -%}
-        {%- for row in list_schemas(target.database) -%}
+        {%- for row in list_schemas(warehouse_database()) -%}
             {%- set schema = row[0] -%}
-            {%- if adapter.get_relation(database=target.database, schema=schema, identifier='crm_spec') is not none -%}
+            {%- if not schema.endswith(('_staging', '_files'))
+                  and adapter.get_relation(database=warehouse_database(), schema=schema, identifier='crm_spec')
+                      is not none -%}
                 {%- do found.append(schema) -%}
             {%- endif -%}
         {%- endfor -%}
     {%- endif -%}
     {{ return(found | sort) }}
+{%- endmacro %}
+
+{#- The target's database (catalog), none where the adapter has no such level (Spark's profile names none). -#}
+{% macro warehouse_database() -%}
+    {{ return(target.database if target.database is defined else none) }}
 {%- endmacro %}
 
 {#- The rows of canonical table `table` of every YAML CRM, `columns` (name -> type key of column_type) selected as
@@ -29,8 +38,8 @@
         {{ typed_empty_select(named) }}
     {%- endif -%}
     {%- for schema in schemas %}
-    {%- set relation = api.Relation.create(database=target.database, schema=schema, identifier=table) %}
-    {%- set spec = api.Relation.create(database=target.database, schema=schema, identifier='crm_spec') %}
+    {%- set relation = api.Relation.create(database=warehouse_database(), schema=schema, identifier=table) %}
+    {%- set spec = api.Relation.create(database=warehouse_database(), schema=schema, identifier='crm_spec') %}
     select
         crm.crm_name as source_name,
         crm_rows.*

@@ -38,6 +38,11 @@ class Connection:
         """An identifier quoted for this engine's SQL (standard double quotes; Spark overrides)."""
         return '"' + name.replace('"', '""') + '"'
 
+    def schemas(self) -> list[str]:
+        """The schemas (Spark: databases) of the warehouse, in name order."""
+        rows = self.execute("select schema_name from information_schema.schemata order by 1").fetchall()
+        return [name for (name,) in rows]
+
     def tables(self, schema: str) -> list[str]:
         """Base tables and views of `schema`, in name order."""
         rows = self.execute("select table_name from information_schema.tables where table_schema = ? order by 1",

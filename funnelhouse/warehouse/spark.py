@@ -88,6 +88,10 @@ class SparkConnection(Connection):
         """An identifier as Spark SQL quotes it (double quotes make a string there)."""
         return _quoted(name)
 
+    def schemas(self) -> list[str]:
+        """The databases of the metastore, in name order."""
+        return sorted(database.name for database in self.raw.catalog.listDatabases())
+
     def tables(self, schema: str) -> list[str]:
         """Tables and views of database `schema`, sorted; none when it does not exist."""
         if not self.raw.catalog.databaseExists(schema):

@@ -80,7 +80,19 @@ def spark_session(spark: settings.SparkSettings | None = None):
     builder = SparkSession.builder.appName("funnelhouse").enableHiveSupport()
     for key, value in spark_conf(spark).items():
         builder = builder.config(key, value)
-    return builder.getOrCreate()
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")  # no WARN lines of Spark's between the command's own
+    quiet_query_errors()
+    return session
+
+
+def quiet_query_errors() -> None:
+    """pyspark logs every failed query on stderr, with the JVM's whole stack trace, before raising it; funnelhouse
+    says what failed in one line (FunnelhouseError), so those two loggers stay silent."""
+    from pyspark.logger import PySparkLogger
+
+    for name in ("SQLQueryContextLogger", "DataFrameQueryContextLogger"):
+        PySparkLogger.getLogger(name).disabled = True
 
 
 def stop_session() -> None:
