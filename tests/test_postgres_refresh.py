@@ -14,9 +14,10 @@ from types import SimpleNamespace
 import pytest
 
 from support.inputs import FIXTURE_AS_OF, TOKEN, copy_fixture_inputs
+from support.marts import differences
 from support.postgres import PostgresUnavailable, find_bindir, throwaway_postgres
 from support.refresh import assert_fixture_refresh
-from test_postgres import _difference, _unavailable, duckdb_marts, postgres_marts
+from test_postgres import _unavailable, duckdb_marts, postgres_marts
 
 from funnelhouse import settings
 from funnelhouse.transform import BI_ROLE
@@ -87,7 +88,7 @@ def test_postgres_refresh_marts_equal_the_duckdb_marts_row_for_row(refreshed: Si
                                                                    fixture_build: SimpleNamespace) -> None:
     duck, pg = duckdb_marts(fixture_build.warehouse), refreshed.first_marts
     assert sorted(pg) == sorted(duck)
-    different = [_difference(table, duck[table], pg[table]) for table in duck if duck[table] != pg[table]]
+    different = differences(duck, pg)
     assert not different, "\n".join(different)
 
 
