@@ -134,6 +134,7 @@ def _port(value: str, name: str) -> int:
 # Spark: dlt writes each raw dataset as Parquet under <warehouse>/raw, dbt-spark keeps its tables under
 # <warehouse>/tables; the local metastore (Derby: one JVM at a time) lives in the data folder.
 SPARK_WAREHOUSE_ENV = "FUNNELHOUSE_SPARK_WAREHOUSE"
+SPARK_SMALL_QUERIES_ENV = "FUNNELHOUSE_SPARK_SMALL_QUERIES"
 SPARK_METHODS = ("session", "thrift")
 SPARK_FILE_FORMATS = ("parquet", "delta")
 
@@ -150,6 +151,7 @@ class SparkSettings:
     port: int = 10000
     file_format: str = "parquet"  # delta: where the cluster has Delta (Databricks); not exercised by the tests
     metastore_dir: str = ""  # Derby's home for the local metastore (session method)
+    small_queries: bool = True  # a local session tuned for a dbt build's many short queries (spark_session.py)
 
     @property
     def is_local(self) -> bool:
@@ -174,7 +176,9 @@ def spark_settings() -> SparkSettings:
     """The Spark warehouse: env FUNNELHOUSE_SPARK_WAREHOUSE (a folder, or s3:// abfss:// gs://; default
     <data>/spark), FUNNELHOUSE_SPARK_METHOD (session | thrift), FUNNELHOUSE_SPARK_MASTER (default local[*]),
     FUNNELHOUSE_SPARK_HOST / FUNNELHOUSE_SPARK_PORT (thrift, default localhost:10000), FUNNELHOUSE_SPARK_FILE_FORMAT
-    (parquet | delta), FUNNELHOUSE_SPARK_METASTORE (Derby's folder, default <data>/spark_metastore)."""
+    (parquet | delta), FUNNELHOUSE_SPARK_METASTORE (Derby's folder, default <data>/spark_metastore),
+    FUNNELHOUSE_SPARK_SMALL_QUERIES (1, the default: a local session tuned for many short queries; 0: Spark's own
+    defaults, for big data on one machine)."""
     env = os.environ
     url = env.get(SPARK_WAREHOUSE_ENV, "").strip() or str(data_dir() / "spark")
     if "://" not in url:
@@ -187,11 +191,15 @@ def spark_settings() -> SparkSettings:
         raise ValueError(f"FUNNELHOUSE_SPARK_FILE_FORMAT must be one of {', '.join(SPARK_FILE_FORMATS)}, "
                          f"got {file_format!r}")
     metastore = env.get("FUNNELHOUSE_SPARK_METASTORE", "").strip() or str(data_dir() / "spark_metastore")
+    small = env.get(SPARK_SMALL_QUERIES_ENV, "").strip() or "1"
+    if small not in ("0", "1"):
+        raise ValueError(f"{SPARK_SMALL_QUERIES_ENV} must be 1 or 0, got {small!r}")
     return SparkSettings(
         warehouse_url=url, method=method, master=env.get("FUNNELHOUSE_SPARK_MASTER", "").strip() or "local[*]",
         host=env.get("FUNNELHOUSE_SPARK_HOST", "").strip() or "localhost",
         port=_port(env.get("FUNNELHOUSE_SPARK_PORT", "").strip() or "10000", "FUNNELHOUSE_SPARK_PORT"),
         file_format=file_format, metastore_dir=str(Path(metastore).expanduser().resolve()),
+        small_queries=small == "1",
     )
 
 

@@ -401,3 +401,17 @@ def test_column_mapping_units_times_maps_and_labels() -> None:
         to_row({"id": 9, "stage": "7"})
     assert raised.value.reason == ("stage value '7' is not an option of stages.stage in acme's option labels; add "
                                    "the option in acme, or report the record")
+
+
+def test_a_spec_is_read_once_per_version_of_its_file(tmp_path: Path) -> None:
+    path = tmp_path / "crms" / "acme.yaml"
+    path.parent.mkdir()
+    path.write_text(yaml.safe_dump(GOOD), encoding="utf-8")
+    first = load_spec(path)
+    assert load_spec(path) is first  # Dagster's definitions ask once per table: one parse
+    path.write_text(yaml.safe_dump({**GOOD, "name": "acme_cn"}), encoding="utf-8")  # edited: read again
+    assert (first.name, load_spec(path).name) == ("acme", "acme_cn")
+    path.unlink()
+    with pytest.raises(FunnelhouseError) as raised:
+        load_spec(path)
+    assert str(raised.value) == f"{path}: YAML CRM file not found"

@@ -28,6 +28,7 @@ SOURCES = ("forms", "spreadsheets", "hubspot")
 LEFT_OUT = {"_dlt_id", "_dlt_load_id", "_dlt_parent_id", "_dlt_root_id"}  # differ by kind (ids, load times)
 MASKED = {"load_id", "reconciled_at", "quarantined_at"}  # the time of each run: set on both sides, never equal
 EXPORT = "pipeline_export_en.csv"
+TUNED = ("spark.sql.adaptive.enabled", "spark.sql.codegen.wholeStage")  # set by the small-query tuning
 RUN_TIME = re.compile(r"(?<=< )\d{4}-\d\d-\d\dT[0-9:.]+\+00:00")
 
 
@@ -230,6 +231,7 @@ def _adapter_facts(warehouse) -> SimpleNamespace:
             no_schema=connection.tables("no_such_schema"),
             columns=connection.columns("raw_spreadsheets", "marketing_spend"),
             files_tables=connection.tables("raw_spreadsheets_files"),
+            tuning=[connection.execute(f"set {key}").fetchall()[0][1] for key in TUNED],
         )
 
 
@@ -295,6 +297,7 @@ def test_a_killed_load_is_invisible_until_the_next_run_completes_it_once(spark_l
 
 def test_the_spark_adapter_answers_as_the_contract_says(spark_loads: SimpleNamespace) -> None:
     facts = spark_loads.adapter
+    assert facts.tuning == ["false", "false"]  # the session runs with the small-query tuning (below)
     assert facts.description == [("input_name", "string"), ("rows_read", "bigint")]
     assert facts.fetchone == (EXPORT, 5) and facts.rest == [(EXPORT, 6)]  # the file edited, as first read
     assert facts.fetchmany == [("5",), ("7",), ("11",)] and facts.after == [("20",), ("31",)]
@@ -478,3 +481,34 @@ def test_the_yaml_crm_staging_reads_each_crm_once_on_spark(crm_loads: SimpleName
     assert raw == {"acme": 1, "fxiaoke": 3}
     # once each: the raw_<name>_files databases hold a crm_spec table too, and their rows would be counted twice
     assert staged == [("acme", 1), ("fxiaoke", 3)]
+
+
+def test_a_local_session_is_tuned_for_many_small_queries_unless_told_not_to(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from funnelhouse.warehouse.spark_session import dbt_env, spark_conf
+
+    monkeypatch.setenv("FUNNELHOUSE_DATA_DIR", str(tmp_path))
+    for name in ("FUNNELHOUSE_SPARK_METHOD", "FUNNELHOUSE_SPARK_METASTORE", "FUNNELHOUSE_SPARK_SMALL_QUERIES"):
+        monkeypatch.delenv(name, raising=False)
+    derby = f"-Dderby.system.home={tmp_path / 'spark_metastore'}"
+    conf, env = spark_conf(), dbt_env()
+    assert [conf[key] for key in TUNED] == ["false", "false"]
+    assert conf["spark.driver.extraJavaOptions"] == (
+        f"{derby} -XX:Tier4InvocationThreshold=50000 -XX:Tier4MinInvocationThreshold=20000 "
+        "-XX:Tier4CompileThreshold=60000 -XX:Tier4BackEdgeThreshold=400000")
+    # dbt's own session (profiles.yml) gets the same settings
+    assert (env["FUNNELHOUSE_SPARK_ADAPTIVE"], env["FUNNELHOUSE_SPARK_WHOLE_STAGE_CODEGEN"],
+            env["FUNNELHOUSE_SPARK_JAVA_OPTIONS"]) == ("false", "false", conf["spark.driver.extraJavaOptions"])
+    monkeypatch.setenv("FUNNELHOUSE_SPARK_SMALL_QUERIES", "0")  # Spark's defaults: big data on one machine
+    conf, env = spark_conf(), dbt_env()
+    assert (conf["spark.sql.adaptive.enabled"], "spark.sql.codegen.wholeStage" in conf) == ("true", False)
+    assert conf["spark.driver.extraJavaOptions"] == derby
+    assert (env["FUNNELHOUSE_SPARK_ADAPTIVE"], env["FUNNELHOUSE_SPARK_WHOLE_STAGE_CODEGEN"]) == ("true", "true")
+    monkeypatch.setenv("FUNNELHOUSE_SPARK_SMALL_QUERIES", "yes")
+    with pytest.raises(ValueError) as raised:
+        spark_conf()
+    assert str(raised.value) == "FUNNELHOUSE_SPARK_SMALL_QUERIES must be 1 or 0, got 'yes'"
+    monkeypatch.setenv("FUNNELHOUSE_SPARK_SMALL_QUERIES", "1")
+    monkeypatch.setenv("FUNNELHOUSE_SPARK_METHOD", "thrift")  # a server keeps its own settings
+    assert "spark.driver.extraJavaOptions" not in spark_conf()
+    assert spark_conf()["spark.sql.adaptive.enabled"] == "true"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import re
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
@@ -410,7 +411,21 @@ def _key_path(loc: tuple[Any, ...], kind: str) -> str:
 
 
 def load_spec(path: Path) -> CrmSpec:
-    """The checked spec of one YAML CRM file; SpecError (one line) for invalid YAML or any invalid key."""
+    """The checked spec of one YAML CRM file; SpecError (one line) for invalid YAML or any invalid key. Read once
+    per version of the file (its modification time and size): Dagster's definitions ask for it once per table."""
+    try:
+        stat = Path(path).stat()
+    except OSError:
+        return _read_spec(Path(path))  # says in one line that the file is missing
+    return _read_spec_version(Path(path), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=128)
+def _read_spec_version(path: Path, mtime_ns: int, size: int) -> CrmSpec:
+    return _read_spec(path)
+
+
+def _read_spec(path: Path) -> CrmSpec:
     document = read_yaml(path, SpecError, "YAML CRM file")
     if not isinstance(document, dict):
         raise SpecError(f"{shown(path)}: expected a mapping of keys (base_url, auth, endpoints, ...)")
