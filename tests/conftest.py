@@ -17,7 +17,7 @@ if getattr(sys.modules["__main__"], "__spec__", None) is None and not hasattr(sy
 # take minutes go first, the longest first, so that no worker starts one of them while the others run out of work.
 # Measured in the last full xdist run (setup = the module's fixture build): test_crash 407 s,
 # test_incremental_equals_full 168 s, test_orchestration 152 s, test_demo 143 s, test_spreadsheet_shapes 140 s;
-# test_spark_refresh (opt-in) 707 s beside them.
+# test_spark_refresh (opt-in) 441-707 s beside them.
 LONGEST_FIRST = ("test_spark_refresh", "test_crash", "test_spark_raw", "test_postgres_refresh", "test_dbt_selection",
                  "test_orchestration", "test_incremental_equals_full", "test_service", "test_serving", "test_demo",
                  "test_dbt_models", "test_bench", "test_spreadsheet_shapes")
